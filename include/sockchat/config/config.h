@@ -1,0 +1,82 @@
+#pragma once
+// The daemon's configuration as a plain struct. Defaults here are the embedded default config;
+// etc/sockchatd.yaml must say the same (a unit test checks it). Loading and validation live in
+// config/loader.h, in one place.
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "sockchat/net/address.h"
+
+namespace sockchat::config {
+
+using Duration = std::chrono::milliseconds;
+
+enum class Service { echo, chat };
+enum class LogFormat { text, json };
+enum class LogSink { automatic, console, journald };
+
+struct Listener {
+    Service service = Service::echo;
+    net::SocketAddress address;  // parsed and numeric; port 0 = ephemeral (tests)
+    friend bool operator==(const Listener&, const Listener&) = default;
+};
+
+struct EchoConfig {
+    std::string prefix = "hello ";
+    friend bool operator==(const EchoConfig&, const EchoConfig&) = default;
+};
+
+struct ChatConfig {
+    std::string default_room = "lobby";
+    unsigned history = 20;
+    std::string motd = "Welcome to sockchatd. Type /help for commands.";
+    Duration partial_line_timeout{200};
+    friend bool operator==(const ChatConfig&, const ChatConfig&) = default;
+};
+
+struct Limits {
+    std::size_t max_connections = 10000;
+    std::size_t max_connections_per_ip = 64;
+    std::size_t max_line_bytes = 4096;
+    std::size_t output_buffer_bytes = 1024 * 1024;
+    Duration idle_timeout{0};  // 0 = no idle timeout
+    double messages_per_second = 5;
+    unsigned burst = 20;
+    friend bool operator==(const Limits&, const Limits&) = default;
+};
+
+struct Logging {
+    std::string level = "info";  // trace, debug, info, warn, error, critical
+    LogFormat format = LogFormat::text;
+    LogSink sink = LogSink::automatic;
+    friend bool operator==(const Logging&, const Logging&) = default;
+};
+
+struct Admin {
+    std::string socket = "/run/sockchatd/admin.sock";
+    friend bool operator==(const Admin&, const Admin&) = default;
+};
+
+struct Metrics {
+    std::string address;  // empty = off; else "host:port" serving Prometheus text
+    friend bool operator==(const Metrics&, const Metrics&) = default;
+};
+
+struct Config {
+    unsigned threads = 0;  // 0 = one worker per CPU
+    std::vector<Listener> listen;
+    EchoConfig echo;
+    ChatConfig chat;
+    Limits limits;
+    Duration shutdown_timeout{5000};
+    Logging logging;
+    Admin admin;
+    Metrics metrics;
+    friend bool operator==(const Config&, const Config&) = default;
+};
+
+const char* serviceName(Service s);
+
+}  // namespace sockchat::config

@@ -1,0 +1,40 @@
+#pragma once
+// SocketAddress: a numeric IPv4/IPv6 address and port, parsed from and printed as
+// "127.0.0.1:8000" / "[::1]:8001". No DNS: listeners are configured numerically.
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sockchat::net {
+
+class SocketAddress {
+public:
+    SocketAddress() = default;  // AF_UNSPEC, invalid until assigned
+
+    // Parses "A.B.C.D:PORT" or "[IPV6]:PORT" (port 0..65535). On failure returns nullopt and,
+    // if error is non-null, sets a short human reason, e.g. `missing port (use e.g.
+    // 127.0.0.1:8000)` or `"example.com" is not a numeric IP address`.
+    static std::optional<SocketAddress> parse(std::string_view text, std::string* error = nullptr);
+    static SocketAddress fromSockaddr(const sockaddr* sa, socklen_t len);
+
+    const sockaddr* data() const { return reinterpret_cast<const sockaddr*>(&storage_); }
+    socklen_t size() const { return len_; }
+    int family() const { return storage_.ss_family; }
+    std::uint16_t port() const;
+    void setPort(std::uint16_t port);
+
+    std::string toString() const;  // "127.0.0.1:8000", "[::1]:8001"
+    std::string ipString() const;  // "127.0.0.1", "::1" (IPv4-mapped IPv6 shown as IPv4)
+
+    friend bool operator==(const SocketAddress& a, const SocketAddress& b);
+
+private:
+    sockaddr_storage storage_{};
+    socklen_t len_ = 0;
+};
+
+}  // namespace sockchat::net
