@@ -12,7 +12,7 @@
 namespace sockchat::net {
 
 class SocketAddress {
-public:
+  public:
     SocketAddress() = default;  // AF_UNSPEC, invalid until assigned
 
     // Parses "A.B.C.D:PORT" or "[IPV6]:PORT" (port 0..65535). On failure returns nullopt and,
@@ -32,7 +32,7 @@ public:
 
     friend bool operator==(const SocketAddress& a, const SocketAddress& b);
 
-private:
+  private:
     sockaddr_storage storage_{};
     socklen_t len_ = 0;
 };

@@ -1,0 +1,279 @@
+#include "connection.h"
+
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+#include "service.h"
+#include "sockchat/net/socket.h"
+
+namespace sockchatd {
+
+using sockchat::log::Field;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+// One read per readiness event, at most this much: large enough for throughput, small enough
+// that one busy peer cannot starve the others on the same worker.
+constexpr std::size_t kReadChunk = 64 * 1024;
+// While lingering at shutdown, how often to check whether the peer acknowledged everything.
+constexpr auto kLingerPoll = std::chrono::milliseconds(10);
+}  // namespace
+
+Connection::Connection(sockchat::net::EventLoop& loop, sockchat::net::Fd fd, std::string id,
+                       sockchat::net::SocketAddress peer, std::string listener, Service& service,
+                       ConnectionLimits limits, sockchat::log::Logger& logger,
+                       ClosedCallback onClosed)
+    : loop_(loop),
+      fd_(std::move(fd)),
+      id_(std::move(id)),
+      peer_(peer),
+      listener_(std::move(listener)),
+      service_(service),
+      limits_(limits),
+      logger_(logger),
+      onClosed_(std::move(onClosed)),
+      started_(Clock::now()),
+      lastActivity_(started_) {}
+
+Connection::~Connection() {
+    if (idleTimer_) loop_.cancel(idleTimer_);
+    if (lingerTimer_) loop_.cancel(lingerTimer_);
+    if (fd_) loop_.unwatch(fd_.get());
+}
+
+void Connection::start() {
+    interest_ = EPOLLIN | EPOLLRDHUP;
+    loop_.watch(fd_.get(), interest_, [this](std::uint32_t events) { onEvents(events); });
+    logger_.info("connect", "",
+                 {{"conn", id_}, {"peer", peer_.toString()}, {"listener", listener_}});
+    if (limits_.idle_timeout.count() > 0) armIdleTimer(limits_.idle_timeout);
+    service_.onOpen(*this);
+}
+
+void Connection::setLimits(ConnectionLimits limits) {
+    bool hadIdle = limits_.idle_timeout.count() > 0;
+    limits_ = limits;
+    if (closed()) return;
+    if (!hadIdle && limits_.idle_timeout.count() > 0) armIdleTimer(limits_.idle_timeout);
+    if (readPaused_ && output_.size() < limits_.output_buffer_bytes) {
+        readPaused_ = false;
+        updateInterest();
+    }
+}
+
+void Connection::onEvents(std::uint32_t events) {
+    if (events & (EPOLLERR | EPOLLHUP)) {
+        // Flush nothing: the socket is dead. Read first so a final error reason is precise.
+        if (!(events & EPOLLIN)) {
+            close(events & EPOLLERR ? "socket error" : "hang-up");
+            return;
+        }
+    }
+    if ((events & EPOLLOUT) && !closed()) handleWritable();
+    if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) && !closed()) {
+        if (lingering_)
+            handleLingerRead();
+        else if (!draining_ && !readPaused_ && !peerClosed_)
+            handleReadable();
+        else if (events & (EPOLLHUP | EPOLLERR))
+            close("hang-up");
+    }
+}
+
+void Connection::handleReadable() {
+    std::array<char, kReadChunk> buf;
+    ssize_t n = ::recv(fd_.get(), buf.data(), buf.size(), 0);
+    if (n > 0) {
+        bytesIn_ += static_cast<std::size_t>(n);
+        lastActivity_ = Clock::now();
+        service_.onData(*this, std::string_view(buf.data(), static_cast<std::size_t>(n)));
+        return;
+    }
+    if (n == 0) {
+        // The peer will send nothing more but may still be reading (shutdown(SHUT_WR)):
+        // everything it sent gets its answer before we close.
+        peerClosed_ = true;
+        if (output_.empty())
+            close("peer closed");
+        else
+            updateInterest();
+        return;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
+    close(std::strerror(errno));
+}
+
+void Connection::handleLingerRead() {
+    std::array<char, 4096> buf;
+    for (;;) {
+        ssize_t n = ::recv(fd_.get(), buf.data(), buf.size(), 0);
+        if (n > 0) continue;  // discarded: shutdown started before we read it
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+        if (n < 0 && errno == EINTR) continue;
+        close("shutdown");
+        return;
+    }
+    closeIfOutputAcknowledged();
+}
+
+void Connection::closeIfOutputAcknowledged() {
+    // Once the peer has acknowledged every byte we sent, and our receive queue is drained,
+    // close() can neither lose data in flight nor turn into an RST: no need to wait for a
+    // peer that never closes its side.
+    int unacked = 0;
+    if (::ioctl(fd_.get(), SIOCOUTQ, &unacked) == 0 && unacked == 0) {
+        close("shutdown");
+        return;
+    }
+    if (!lingerTimer_)
+        lingerTimer_ = loop_.runAfter(kLingerPoll, [this] {
+            lingerTimer_ = 0;
+            if (!closed()) handleLingerRead();
+        });
+}
+
+void Connection::send(std::string_view bytes) {
+    if (closed() || bytes.empty()) return;
+    if (output_.empty()) {
+        ssize_t n = sockchat::net::sendNoSignal(fd_.get(), bytes.data(), bytes.size());
+        if (n < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+                close(std::strerror(errno));
+                return;
+            }
+            n = 0;
+        }
+        bytesOut_ += static_cast<std::size_t>(n);
+        bytes.remove_prefix(static_cast<std::size_t>(n));
+        if (n > 0) lastActivity_ = Clock::now();
+        if (bytes.empty()) return;
+    }
+    output_.append(bytes);
+    if (output_.size() >= limits_.output_buffer_bytes) {
+        if (!service_.pausesOnFullOutput()) {
+            logger_.warn("limit", "output buffer full, dropping slow consumer",
+                         {{"conn", id_},
+                          {"peer", peer_.toString()},
+                          {"reason", "slow consumer"},
+                          {"pending_bytes", output_.size()}});
+            close("slow consumer");
+            return;
+        }
+        readPaused_ = true;
+    }
+    updateInterest();
+}
+
+void Connection::handleWritable() {
+    if (!flushOutput()) return;
+    if (readPaused_ && output_.size() < limits_.output_buffer_bytes / 2) readPaused_ = false;
+    if (output_.empty()) {
+        if (peerClosed_) {
+            close("peer closed");
+            return;
+        }
+        if (draining_ && !lingering_) {
+            finishGracefulClose();
+            return;
+        }
+    }
+    updateInterest();
+}
+
+bool Connection::flushOutput() {
+    while (!output_.empty()) {
+        ssize_t n = sockchat::net::sendNoSignal(fd_.get(), output_.data(), output_.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) return true;
+            close(std::strerror(errno));
+            return false;
+        }
+        bytesOut_ += static_cast<std::size_t>(n);
+        lastActivity_ = Clock::now();
+        output_.consume(static_cast<std::size_t>(n));
+    }
+    return true;
+}
+
+void Connection::updateInterest() {
+    if (closed()) return;
+    std::uint32_t want = 0;
+    if (lingering_ || (!draining_ && !readPaused_ && !peerClosed_)) want |= EPOLLIN | EPOLLRDHUP;
+    if (!output_.empty()) want |= EPOLLOUT;
+    if (want != interest_) {
+        interest_ = want;
+        loop_.modify(fd_.get(), want);
+    }
+}
+
+void Connection::beginGracefulClose() {
+    if (closed() || draining_) return;
+    service_.onShutdown(*this);
+    if (closed()) return;
+    draining_ = true;
+    if (output_.empty())
+        finishGracefulClose();
+    else
+        updateInterest();
+}
+
+void Connection::finishGracefulClose() {
+    ::shutdown(fd_.get(), SHUT_WR);
+    lingering_ = true;
+    updateInterest();
+    handleLingerRead();
+}
+
+void Connection::armIdleTimer(std::chrono::milliseconds delay) {
+    idleTimer_ = loop_.runAfter(delay, [this] { onIdleTimer(); });
+}
+
+void Connection::onIdleTimer() {
+    idleTimer_ = 0;
+    if (closed() || limits_.idle_timeout.count() <= 0) return;
+    auto idleFor = Clock::now() - lastActivity_;
+    if (idleFor >= limits_.idle_timeout) {
+        logger_.info("limit", "idle timeout",
+                     {{"conn", id_}, {"peer", peer_.toString()}, {"reason", "idle timeout"}});
+        close("idle timeout");
+        return;
+    }
+    armIdleTimer(std::chrono::ceil<std::chrono::milliseconds>(limits_.idle_timeout - idleFor));
+}
+
+void Connection::close(std::string_view reason) {
+    if (closed()) return;
+    if (idleTimer_) {
+        loop_.cancel(idleTimer_);
+        idleTimer_ = 0;
+    }
+    if (lingerTimer_) {
+        loop_.cancel(lingerTimer_);
+        lingerTimer_ = 0;
+    }
+    loop_.unwatch(fd_.get());
+    fd_.reset();
+    service_.onClose(*this, reason);
+    // Give back the connection slot before logging: whoever sees the disconnect event may
+    // count on the slot being free.
+    if (onClosed_) onClosed_(*this);
+    auto durationMs =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_).count();
+    logger_.info("disconnect", "",
+                 {{"conn", id_},
+                  {"peer", peer_.toString()},
+                  {"listener", listener_},
+                  {"reason", reason},
+                  {"bytes_in", bytesIn_},
+                  {"bytes_out", bytesOut_},
+                  {"duration_ms", static_cast<long long>(durationMs)}});
+}
+
+}  // namespace sockchatd

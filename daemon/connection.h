@@ -1,0 +1,95 @@
+#pragma once
+// Connection: one accepted TCP socket on the worker that accepted it. Owns the fd, the input
+// and output buffers, the counters and the idle timer; hands bytes to its Service.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "sockchat/log/logger.h"
+#include "sockchat/net/address.h"
+#include "sockchat/net/buffer.h"
+#include "sockchat/net/event_loop.h"
+#include "sockchat/net/fd.h"
+
+namespace sockchatd {
+
+class Service;
+
+struct ConnectionLimits {
+    std::size_t output_buffer_bytes;
+    std::chrono::milliseconds idle_timeout;  // zero: none
+};
+
+class Connection {
+  public:
+    using ClosedCallback = std::function<void(Connection&)>;
+
+    Connection(sockchat::net::EventLoop& loop, sockchat::net::Fd fd, std::string id,
+               sockchat::net::SocketAddress peer, std::string listener, Service& service,
+               ConnectionLimits limits, sockchat::log::Logger& logger, ClosedCallback onClosed);
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+    ~Connection();
+
+    void start();
+
+    // Queues bytes for the peer: written at once when nothing is pending, else buffered until
+    // the socket is writable. Applies the output cap (pause or drop, as the service says).
+    void send(std::string_view bytes);
+    // Closes now (pending output is discarded) and logs the reason.
+    void close(std::string_view reason);
+    // Graceful shutdown: stop reading, flush what is pending, send FIN, then close once the
+    // peer has acknowledged everything (or sent its own FIN), discarding its late input, so an
+    // unread byte cannot turn our close into an RST that destroys output still in flight.
+    void beginGracefulClose();
+    void setLimits(ConnectionLimits limits);
+
+    const std::string& id() const { return id_; }
+    const sockchat::net::SocketAddress& peer() const { return peer_; }
+    const std::string& listener() const { return listener_; }
+    bool closed() const { return !fd_.valid(); }
+    std::size_t pendingOutput() const { return output_.size(); }
+    std::uint64_t bytesIn() const { return bytesIn_; }
+    std::uint64_t bytesOut() const { return bytesOut_; }
+    sockchat::log::Logger& logger() { return logger_; }
+
+  private:
+    void onEvents(std::uint32_t events);
+    void handleReadable();
+    void handleWritable();
+    void handleLingerRead();
+    void closeIfOutputAcknowledged();
+    bool flushOutput();  // false if the connection was closed
+    void updateInterest();
+    void finishGracefulClose();
+    void armIdleTimer(std::chrono::milliseconds delay);
+    void onIdleTimer();
+
+    sockchat::net::EventLoop& loop_;
+    sockchat::net::Fd fd_;
+    std::string id_;
+    sockchat::net::SocketAddress peer_;
+    std::string listener_;
+    Service& service_;
+    ConnectionLimits limits_;
+    sockchat::log::Logger& logger_;
+    ClosedCallback onClosed_;
+
+    sockchat::net::Buffer output_;
+    std::uint64_t bytesIn_ = 0;
+    std::uint64_t bytesOut_ = 0;
+    std::chrono::steady_clock::time_point started_;
+    std::chrono::steady_clock::time_point lastActivity_;
+    sockchat::net::EventLoop::TimerId idleTimer_ = 0;
+    sockchat::net::EventLoop::TimerId lingerTimer_ = 0;
+
+    bool readPaused_ = false;  // output full (backpressure)
+    bool peerClosed_ = false;  // read EOF: answer what we have, then close
+    bool draining_ = false;    // graceful shutdown: no more reading
+    bool lingering_ = false;   // FIN sent, discarding input until the peer's FIN
+    std::uint32_t interest_ = 0;
+};
+
+}  // namespace sockchatd

@@ -1,0 +1,79 @@
+// sockchatd: the echo and chat daemon. main() parses the command line, loads the config, sets up
+// logging and hands over to Server; everything long-lived is owned here, nothing is global.
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "journald_sink.h"
+#include "server.h"
+#include "sockchat/config/loader.h"
+#include "sockchat/log/logger.h"
+
+namespace {
+
+constexpr const char* kSystemConfig = "/etc/sockchatd/sockchatd.yaml";
+
+bool fileExists(const char* path) {
+    struct stat st {};
+    return ::stat(path, &st) == 0;
+}
+
+std::unique_ptr<sockchat::log::Sink> makeSink(const sockchat::config::Logging& logging,
+                                              bool foreground) {
+    using sockchat::config::LogSink;
+    bool journal =
+        logging.sink == LogSink::journald ||
+        (logging.sink == LogSink::automatic && !foreground && sockchatd::stderrIsJournal());
+    if (journal) return sockchatd::makeJournaldSink();
+    if (logging.format == sockchat::config::LogFormat::json)
+        return sockchat::log::makeJsonConsoleSink();
+    // Colour only for a person at a terminal, and never when they asked for none.
+    bool colour = ::isatty(STDERR_FILENO) && std::getenv("NO_COLOR") == nullptr;
+    return sockchat::log::makeTextConsoleSink(colour);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"sockchatd: echo and chat server over TCP"};
+    std::string configFile;
+    bool checkOnly = false;
+    bool foreground = false;
+    app.add_option("-c,--config", configFile,
+                   std::string("config file (default: ") + kSystemConfig +
+                       " if it exists, else the built-in default)");
+    app.add_flag("-t,--check-config", checkOnly, "check the config and exit (0 ok, 78 invalid)");
+    app.add_flag("-f,--foreground", foreground,
+                 "log to the console even under systemd (sockchatd never forks)");
+    app.set_version_flag("--version", "sockchatd " SOCKCHAT_VERSION);
+    CLI11_PARSE(app, argc, argv);
+
+    if (configFile.empty() && fileExists(kSystemConfig)) configFile = kSystemConfig;
+    auto loaded = configFile.empty() ? sockchat::config::loadEmbeddedDefault()
+                                     : sockchat::config::loadConfigFile(configFile);
+    if (!loaded.config) {
+        std::fprintf(stderr, "sockchatd: %s\n", loaded.error->toString().c_str());
+        return sockchatd::kExitConfig;
+    }
+    if (checkOnly) {
+        std::printf("sockchatd: %s: configuration ok\n",
+                    configFile.empty() ? "built-in default" : configFile.c_str());
+        return sockchatd::kExitOk;
+    }
+
+    // A peer that closes while we write must cost us an EPIPE, not the process.
+    ::signal(SIGPIPE, SIG_IGN);
+
+    sockchat::config::Config config = std::move(*loaded.config);
+    auto level =
+        sockchat::log::parseLevel(config.logging.level).value_or(sockchat::log::Level::info);
+    sockchat::log::Logger logger(makeSink(config.logging, foreground), level);
+
+    sockchatd::Server server(std::move(config), configFile, logger);
+    return server.run();
+}

@@ -1,0 +1,272 @@
+#include "server.h"
+
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <latch>
+#include <thread>
+
+#include "sockchat/config/loader.h"
+#include "sockchat/net/socket.h"
+#include "socket_activation.h"
+
+namespace sockchatd {
+
+using sockchat::log::Field;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr int kListenBacklog = 1024;
+constexpr auto kStatusInterval = 5s;
+
+sockchat::net::Fd makeSignalFd() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    // Blocked before any worker starts, so every thread inherits the mask and the signals are
+    // only ever seen as events on the control loop.
+    ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    return sockchat::net::Fd(::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC));
+}
+
+unsigned workerCount(unsigned configured) {
+    if (configured > 0) return configured;
+    unsigned cpus = std::thread::hardware_concurrency();
+    return cpus > 0 ? cpus : 1;
+}
+
+}  // namespace
+
+Server::Server(sockchat::config::Config config, std::string configPath,
+               sockchat::log::Logger& logger)
+    : config_(std::move(config)),
+      configPath_(std::move(configPath)),
+      logger_(logger),
+      limiter_(config_.limits.max_connections, config_.limits.max_connections_per_ip),
+      shared_{logger_, limiter_} {}
+
+Server::~Server() {
+    for (auto& worker : workers_) worker->stop();
+}
+
+WorkerSettings Server::workerSettings() const {
+    return WorkerSettings{
+        ConnectionLimits{config_.limits.output_buffer_bytes, config_.limits.idle_timeout},
+        config_.echo.prefix};
+}
+
+bool Server::adoptListener(sockchat::net::Fd fd, sockchat::config::Service service) {
+    auto listener = std::make_unique<ListenSocket>();
+    listener->address = sockchat::net::localAddress(fd.get());
+    listener->name = listener->address.toString();
+    listener->service = service;
+    listener->fd = std::move(fd);
+    listeners_.push_back(std::move(listener));
+    return true;
+}
+
+int Server::bindListeners() {
+    // Sockets from systemd first: they replace the config's listeners of their service.
+    auto passed = takeSystemdSockets();
+    if (!passed.error.empty()) {
+        std::fprintf(stderr, "sockchatd: %s\n", passed.error.c_str());
+        return kExitConfig;
+    }
+    bool passedService[2] = {false, false};
+    for (auto& socket : passed.sockets) {
+        passedService[static_cast<int>(socket.service)] = true;
+        adoptListener(std::move(socket.fd), socket.service);
+    }
+    for (const auto& wanted : config_.listen) {
+        if (passedService[static_cast<int>(wanted.service)]) continue;
+        int error = 0;
+        sockchat::net::Fd fd = sockchat::net::listenTcp(wanted.address, kListenBacklog, &error);
+        if (!fd) {
+            std::fprintf(stderr, "sockchatd: cannot listen on %s (%s): %s\n",
+                         wanted.address.toString().c_str(),
+                         sockchat::config::serviceName(wanted.service), std::strerror(error));
+            return kExitCantCreate;
+        }
+        adoptListener(std::move(fd), wanted.service);
+    }
+    return kExitOk;
+}
+
+void Server::startWorkers() {
+    unsigned count = workerCount(config_.threads);
+    std::latch ready(count);
+    std::vector<ListenSocket*> listeners;
+    for (auto& l : listeners_) listeners.push_back(l.get());
+    for (unsigned i = 0; i < count; ++i) {
+        workers_.push_back(std::make_unique<Worker>(i, shared_, workerSettings()));
+        workers_.back()->start(listeners, ready);
+    }
+    ready.wait();
+}
+
+int Server::run() {
+    signalFd_ = makeSignalFd();
+    if (!signalFd_) {
+        std::fprintf(stderr, "sockchatd: signalfd: %s\n", std::strerror(errno));
+        return EXIT_FAILURE;
+    }
+    if (int rc = bindListeners(); rc != kExitOk) return rc;
+    startWorkers();
+
+    for (const auto& l : listeners_)
+        logger_.info("listen", "listening",
+                     {{"listener", l->name},
+                      {"service", sockchat::config::serviceName(l->service)},
+                      {"port", static_cast<unsigned>(l->address.port())}});
+    logger_.info("start", "sockchatd " SOCKCHAT_VERSION " ready",
+                 {{"workers", static_cast<unsigned>(workers_.size())},
+                  {"config", configPath_.empty() ? std::string("(embedded default)") : configPath_},
+                  {"pid", static_cast<long>(::getpid())}});
+
+    control_.watch(signalFd_.get(), EPOLLIN, [this](std::uint32_t) { onSignal(); });
+    control_.runEvery(kStatusInterval, [this] { reportStatus(); });
+    startWatchdog();
+    notifier_.ready();
+    control_.run();
+
+    for (auto& worker : workers_) worker->stop();
+    auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - shutdownStarted_);
+    logger_.info("shutdown", shutdownTimedOut_ ? "stopped (shutdown_timeout expired)" : "stopped",
+                 {{"connections_total", shared_.acceptedTotal.load()},
+                  {"refused_total", shared_.refusedTotal.load()},
+                  {"forced", shutdownTimedOut_ ? "yes" : "no"},
+                  {"shutdown_ms", static_cast<long long>(elapsed.count())}});
+    logger_.flush();
+    return kExitOk;
+}
+
+void Server::onSignal() {
+    signalfd_siginfo info{};
+    while (::read(signalFd_.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+        switch (info.ssi_signo) {
+            case SIGHUP:
+                reload();
+                break;
+            case SIGTERM:
+            case SIGINT:
+                if (shuttingDown_) {
+                    // The operator insists: stop now, without waiting for slow peers.
+                    logger_.warn("shutdown", "second signal, exiting at once",
+                                 {{"signal", strsignal(static_cast<int>(info.ssi_signo))}});
+                    logger_.flush();
+                    std::_Exit(kExitOk);
+                }
+                beginShutdown(strsignal(static_cast<int>(info.ssi_signo)));
+                break;
+            default:
+                break;
+        }
+    }
+}
+
+void Server::beginShutdown(const char* why) {
+    shuttingDown_ = true;
+    shutdownStarted_ = std::chrono::steady_clock::now();
+    notifier_.stopping();
+    std::size_t open = 0;
+    for (auto& worker : workers_) open += worker->connectionCount();
+    logger_.info("shutdown", "shutting down",
+                 {{"reason", why},
+                  {"connections", open},
+                  {"timeout_ms", static_cast<long long>(config_.shutdown_timeout.count())}});
+    for (auto& worker : workers_) {
+        worker->startShutdown(
+            [this] {
+                control_.post([this] {
+                    // Every worker has let go of the listeners: close them now so
+                    // new clients are refused by the kernel, not left waiting.
+                    if (++workersReleased_ == workers_.size()) listeners_.clear();
+                });
+            },
+            [this] { control_.post([this] { onWorkerDrained(); }); });
+    }
+    shutdownTimer_ = control_.runAfter(config_.shutdown_timeout, [this] {
+        shutdownTimer_ = 0;
+        shutdownTimedOut_ = true;
+        logger_.warn("shutdown", "shutdown_timeout expired, closing remaining connections", {});
+        for (auto& worker : workers_) worker->forceCloseAll();
+    });
+}
+
+void Server::onWorkerDrained() {
+    if (++workersDrained_ < workers_.size()) return;
+    if (shutdownTimer_) control_.cancel(shutdownTimer_);
+    control_.quit();
+}
+
+void Server::reload() {
+    if (shuttingDown_) return;
+    notifier_.reloading();
+    if (configPath_.empty()) {
+        logger_.info("reload", "running on the embedded default config: nothing to reload", {});
+        notifier_.ready();
+        return;
+    }
+    auto loaded = sockchat::config::loadConfigFile(configPath_);
+    if (!loaded.config) {
+        logger_.error("reload", "new config rejected, keeping the running one",
+                      {{"reason", loaded.error->toString()}});
+        notifier_.ready();
+        return;
+    }
+    sockchat::config::Config next = std::move(*loaded.config);
+    if (next.threads != config_.threads)
+        logger_.warn("reload", "threads changed: restart needed to apply it", {});
+    if (next.listen != config_.listen)
+        logger_.warn("reload", "listeners changed: restart needed to apply them", {});
+    next.threads = config_.threads;
+    next.listen = config_.listen;
+    if (auto level = sockchat::log::parseLevel(next.logging.level)) logger_.setLevel(*level);
+    limiter_.setLimits(next.limits.max_connections, next.limits.max_connections_per_ip);
+    config_ = std::move(next);
+    for (auto& worker : workers_) worker->applySettings(workerSettings());
+    logger_.info("reload", "configuration reloaded", {{"config", configPath_}});
+    notifier_.ready();
+}
+
+void Server::startWatchdog() {
+    auto interval = notifier_.watchdogInterval();
+    if (!interval) return;
+    // Ping at a quarter of the interval: a round that is slow once still lands in time.
+    auto period = std::max<std::chrono::steady_clock::duration>(*interval / 4, 10ms);
+    logger_.info("watchdog", "watchdog enabled",
+                 {{"interval_ms",
+                   static_cast<long long>(
+                       std::chrono::duration_cast<std::chrono::milliseconds>(*interval).count())}});
+    control_.runEvery(period, [this] {
+        if (heartbeatPending_) return;  // a worker has not answered the last round: stay silent
+        heartbeatPending_ = true;
+        heartbeatAnswers_ = 0;
+        std::uint64_t round = ++heartbeatRound_;
+        for (auto& worker : workers_)
+            worker->post(
+                [this, round] { control_.post([this, round] { onHeartbeatAnswer(round); }); });
+    });
+}
+
+void Server::onHeartbeatAnswer(std::uint64_t round) {
+    if (round != heartbeatRound_ || ++heartbeatAnswers_ < workers_.size()) return;
+    heartbeatPending_ = false;
+    notifier_.watchdog();
+}
+
+void Server::reportStatus() {
+    std::size_t clients = 0;
+    for (auto& worker : workers_) clients += worker->connectionCount();
+    notifier_.status(std::to_string(clients) + (clients == 1 ? " client" : " clients"));
+}
+
+}  // namespace sockchatd

@@ -1,0 +1,75 @@
+#pragma once
+// Server: assembles the daemon. Binds the listeners, starts the workers, runs the control loop
+// on the calling thread (signals, reload, status, shutdown), and returns the exit code.
+#include <signal.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "connection_limiter.h"
+#include "listen_socket.h"
+#include "sockchat/config/config.h"
+#include "sockchat/log/logger.h"
+#include "sockchat/net/event_loop.h"
+#include "sockchat/net/fd.h"
+#include "systemd_notify.h"
+#include "worker.h"
+
+namespace sockchatd {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitConfig = 78;      // EX_CONFIG
+inline constexpr int kExitCantCreate = 71;  // EX_OSERR: a listener cannot be bound
+
+class Server {
+  public:
+    // configPath: the file the config came from (reload re-reads it); empty = embedded default.
+    Server(sockchat::config::Config config, std::string configPath, sockchat::log::Logger& logger);
+    ~Server();
+
+    // Blocks until the daemon stops; returns the process exit code.
+    int run();
+
+  private:
+    int bindListeners();  // kExitOk or the exit code to stop with
+    bool adoptListener(sockchat::net::Fd fd, sockchat::config::Service service);
+    void startWorkers();
+    void onSignal();
+    void beginShutdown(const char* why);
+    void onWorkerDrained();
+    void finishShutdown(bool timedOut);
+    void reload();
+    WorkerSettings workerSettings() const;
+    void reportStatus();
+    void startWatchdog();
+    void onHeartbeatAnswer(std::uint64_t round);
+
+    sockchat::config::Config config_;
+    std::string configPath_;
+    sockchat::log::Logger& logger_;
+    SystemdNotifier notifier_;
+
+    sockchat::net::EventLoop control_;
+    sockchat::net::Fd signalFd_;
+    std::vector<std::unique_ptr<ListenSocket>> listeners_;
+    ConnectionLimiter limiter_;
+    WorkerShared shared_;
+    std::vector<std::unique_ptr<Worker>> workers_;
+
+    bool shuttingDown_ = false;
+    unsigned workersReleased_ = 0;
+    unsigned workersDrained_ = 0;
+    sockchat::net::EventLoop::TimerId shutdownTimer_ = 0;
+    std::chrono::steady_clock::time_point shutdownStarted_;
+    bool shutdownTimedOut_ = false;
+
+    // Watchdog: a heartbeat round goes through every worker; WATCHDOG=1 only when all answered.
+    std::uint64_t heartbeatRound_ = 0;
+    std::size_t heartbeatAnswers_ = 0;
+    bool heartbeatPending_ = false;
+};
+
+}  // namespace sockchatd

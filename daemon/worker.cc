@@ -1,0 +1,203 @@
+#include "worker.h"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "sockchat/net/socket.h"
+
+namespace sockchatd {
+
+using sockchat::log::Field;
+using namespace std::chrono_literals;
+
+namespace {
+// Accept at most this many per readiness event so one listener cannot monopolise a worker.
+constexpr int kAcceptBatch = 64;
+// After running out of fds, stop accepting this long: the backlog keeps the newcomers waiting
+// and the loop does not spin on a listener that stays readable.
+constexpr auto kAcceptPause = 100ms;
+
+std::int64_t nowMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+}  // namespace
+
+Worker::Worker(unsigned index, WorkerShared& shared, WorkerSettings settings)
+    : index_(index), shared_(shared), settings_(std::move(settings)), echo_(settings_.echoPrefix) {}
+
+Worker::~Worker() {
+    stop();
+}
+
+void Worker::start(std::vector<ListenSocket*> listeners, std::latch& ready) {
+    listeners_ = std::move(listeners);
+    thread_ = std::thread([this, &ready] {
+        loop_.run();  // first iteration runs the task below
+        // Connections must die on this thread: they unwatch themselves from this loop.
+        connections_.clear();
+        connectionCount_ = 0;
+    });
+    loop_.post([this, &ready] {
+        watchListeners();
+        ready.count_down();
+    });
+}
+
+void Worker::stop() {
+    if (!thread_.joinable()) return;
+    loop_.quit();
+    thread_.join();
+}
+
+void Worker::watchListeners() {
+    if (accepting_) return;
+    for (ListenSocket* listener : listeners_) {
+        // EPOLLEXCLUSIVE: one new connection wakes one worker, not all of them.
+        loop_.watch(listener->fd.get(), EPOLLIN | EPOLLEXCLUSIVE,
+                    [this, listener](std::uint32_t) { onAcceptable(*listener); });
+    }
+    accepting_ = true;
+}
+
+void Worker::unwatchListeners() {
+    if (!accepting_) return;
+    for (ListenSocket* listener : listeners_) loop_.unwatch(listener->fd.get());
+    accepting_ = false;
+}
+
+void Worker::onAcceptable(ListenSocket& listener) {
+    for (int i = 0; i < kAcceptBatch && accepting_; ++i) {
+        sockaddr_storage ss{};
+        socklen_t len = sizeof ss;
+        int fd = ::accept4(listener.fd.get(), reinterpret_cast<sockaddr*>(&ss), &len,
+                           SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            int error = errno;
+            if (error == EAGAIN || error == EWOULDBLOCK) return;
+            if (error == EINTR || error == ECONNABORTED || error == EPROTO) continue;
+            if (error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM) {
+                reportFdExhaustion(error, listener);
+                pauseAccepting();
+                return;
+            }
+            shared_.logger.error("accept", std::strerror(error), {{"listener", listener.name}});
+            pauseAccepting();
+            return;
+        }
+        acceptOne(
+            listener, sockchat::net::Fd(fd),
+            sockchat::net::SocketAddress::fromSockaddr(reinterpret_cast<sockaddr*>(&ss), len));
+    }
+}
+
+void Worker::acceptOne(ListenSocket& listener, sockchat::net::Fd fd,
+                       const sockchat::net::SocketAddress& peer) {
+    Service& service = serviceFor(listener.service);
+    std::string ip = peer.ipString();
+    auto verdict = shared_.limiter.tryAcquire(ip);
+    if (verdict != ConnectionLimiter::Verdict::accepted) {
+        const char* reason = verdict == ConnectionLimiter::Verdict::tooManyTotal
+                                 ? "max_connections reached"
+                                 : "max_connections_per_ip reached";
+        ++shared_.refusedTotal;
+        shared_.logger.warn(
+            "limit", "connection refused",
+            {{"peer", peer.toString()}, {"listener", listener.name}, {"reason", reason}});
+        if (auto line = service.refusalLine(reason))
+            sockchat::net::sendNoSignal(fd.get(), line->data(), line->size());
+        return;  // fd closes here
+    }
+    ++shared_.acceptedTotal;
+    std::string id = "c" + std::to_string(++shared_.nextConnectionId);
+    auto conn = std::make_unique<Connection>(
+        loop_, std::move(fd), std::move(id), peer, listener.name, service, settings_.limits,
+        shared_.logger, [this](Connection& c) { onConnectionClosed(c); });
+    Connection* raw = conn.get();
+    connections_.emplace(raw, std::move(conn));
+    connectionCount_ = connections_.size();
+    raw->start();
+    if (shuttingDown_) raw->beginGracefulClose();
+}
+
+void Worker::onConnectionClosed(Connection& conn) {
+    shared_.limiter.release(conn.peer().ipString());
+    // Destroy later: we are inside one of the connection's own callbacks.
+    loop_.post([this, ptr = &conn] {
+        connections_.erase(ptr);
+        connectionCount_ = connections_.size();
+        checkDrained();
+    });
+}
+
+void Worker::reportFdExhaustion(int error, const ListenSocket& listener) {
+    std::int64_t now = nowMs();
+    std::int64_t last = shared_.lastFdExhaustionLogMs.load();
+    if (now - last < 1000 || !shared_.lastFdExhaustionLogMs.compare_exchange_strong(last, now))
+        return;
+    shared_.logger.error(
+        "limit", "cannot accept: out of file descriptors, pausing accept",
+        {{"listener", listener.name}, {"reason", std::strerror(error)}, {"worker", index_}});
+}
+
+void Worker::pauseAccepting() {
+    unwatchListeners();
+    if (resumeAcceptTimer_) return;
+    resumeAcceptTimer_ = loop_.runAfter(kAcceptPause, [this] {
+        resumeAcceptTimer_ = 0;
+        if (!shuttingDown_) watchListeners();
+    });
+}
+
+Service& Worker::serviceFor(sockchat::config::Service service) {
+    switch (service) {
+        case sockchat::config::Service::echo:
+        case sockchat::config::Service::chat:
+            break;
+    }
+    return echo_;
+}
+
+void Worker::startShutdown(std::function<void()> onListenersReleased,
+                           std::function<void()> onDrained) {
+    loop_.post([this, released = std::move(onListenersReleased), drained = std::move(onDrained)] {
+        shuttingDown_ = true;
+        onDrained_ = drained;
+        unwatchListeners();
+        if (resumeAcceptTimer_) loop_.cancel(resumeAcceptTimer_);
+        resumeAcceptTimer_ = 0;
+        released();
+        std::vector<Connection*> all;
+        for (auto& [ptr, _] : connections_) all.push_back(ptr);
+        for (Connection* conn : all) conn->beginGracefulClose();
+        checkDrained();
+    });
+}
+
+void Worker::forceCloseAll() {
+    loop_.post([this] {
+        std::vector<Connection*> all;
+        for (auto& [ptr, _] : connections_) all.push_back(ptr);
+        for (Connection* conn : all) conn->close("shutdown timeout");
+    });
+}
+
+void Worker::checkDrained() {
+    if (!shuttingDown_ || !connections_.empty() || !onDrained_) return;
+    auto drained = std::move(onDrained_);
+    onDrained_ = nullptr;
+    drained();
+}
+
+void Worker::applySettings(WorkerSettings settings) {
+    loop_.post([this, settings = std::move(settings)] {
+        settings_ = settings;
+        echo_.setPrefix(settings_.echoPrefix);
+        for (auto& [ptr, _] : connections_) ptr->setLimits(settings_.limits);
+    });
+}
+
+}  // namespace sockchatd

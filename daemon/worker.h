@@ -1,0 +1,98 @@
+#pragma once
+// Worker: one thread, one EventLoop, and the connections it accepted. A connection lives and
+// dies on its worker, so connection state needs no locks. Other threads reach a worker only
+// through the thread-safe members below, which post to its loop.
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <latch>
+#include <memory>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "connection.h"
+#include "connection_limiter.h"
+#include "echo_service.h"
+#include "listen_socket.h"
+#include "sockchat/log/logger.h"
+#include "sockchat/net/event_loop.h"
+
+namespace sockchatd {
+
+// Daemon-wide objects every worker uses; all members are thread-safe.
+struct WorkerShared {
+    sockchat::log::Logger& logger;
+    ConnectionLimiter& limiter;
+    std::atomic<std::uint64_t> nextConnectionId{0};
+    std::atomic<std::uint64_t> acceptedTotal{0};
+    std::atomic<std::uint64_t> refusedTotal{0};
+    // Out-of-fds on accept is logged at most once per second daemon-wide, whichever worker sees it.
+    std::atomic<std::int64_t> lastFdExhaustionLogMs{0};
+};
+
+// Per-worker copy of the settings that a reload may change.
+struct WorkerSettings {
+    ConnectionLimits limits;
+    std::string echoPrefix;
+};
+
+class Worker {
+  public:
+    Worker(unsigned index, WorkerShared& shared, WorkerSettings settings);
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
+    ~Worker();  // stops and joins
+
+    // Starts the thread; `ready` is counted down once the loop watches every listener.
+    void start(std::vector<ListenSocket*> listeners, std::latch& ready);
+
+    // Thread-safe. Stop accepting and let listeners go (onListenersReleased runs on this worker's
+    // thread once it no longer watches them), then close every connection gracefully;
+    // onDrained runs on this thread when the last one is gone.
+    void startShutdown(std::function<void()> onListenersReleased, std::function<void()> onDrained);
+    // Thread-safe: closes whatever is left right now (shutdown_timeout expired).
+    void forceCloseAll();
+    // Thread-safe: applies new settings to new and existing connections.
+    void applySettings(WorkerSettings settings);
+    // Thread-safe: runs task on this worker's thread (e.g. a watchdog heartbeat).
+    void post(sockchat::net::EventLoop::Task task) { loop_.post(std::move(task)); }
+    // Thread-safe: ends the loop and joins the thread.
+    void stop();
+
+    // Thread-safe snapshot for status reports.
+    std::size_t connectionCount() const { return connectionCount_.load(); }
+    unsigned index() const { return index_; }
+
+  private:
+    void watchListeners();
+    void unwatchListeners();
+    void onAcceptable(ListenSocket& listener);
+    void acceptOne(ListenSocket& listener, sockchat::net::Fd fd,
+                   const sockchat::net::SocketAddress& peer);
+    void pauseAccepting();
+    void reportFdExhaustion(int error, const ListenSocket& listener);
+    Service& serviceFor(sockchat::config::Service service);
+    void onConnectionClosed(Connection& conn);
+    void checkDrained();
+
+    unsigned index_;
+    WorkerShared& shared_;
+    WorkerSettings settings_;
+    sockchat::net::EventLoop loop_;
+    std::thread thread_;
+
+    std::vector<ListenSocket*> listeners_;
+    bool accepting_ = false;
+    sockchat::net::EventLoop::TimerId resumeAcceptTimer_ = 0;
+
+    EchoService echo_;
+    std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
+    std::atomic<std::size_t> connectionCount_{0};
+
+    bool shuttingDown_ = false;
+    std::function<void()> onDrained_;
+};
+
+}  // namespace sockchatd

@@ -1,0 +1,91 @@
+#pragma once
+// EventLoop: one per thread. It owns an epoll fd, an eventfd for wake-ups, a timer heap driven by
+// epoll_wait's timeout, and a task queue. post() and quit() are the only thread-safe members;
+// everything else must be called on the loop's own thread (asserted in debug builds).
+#include <sys/epoll.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "sockchat/net/fd.h"
+
+namespace sockchat::net {
+
+class EventLoop {
+  public:
+    using Clock = std::chrono::steady_clock;
+    using Task = std::function<void()>;
+    using IoCallback = std::function<void(std::uint32_t events)>;
+    using TimerId = std::uint64_t;
+
+    EventLoop();
+    EventLoop(const EventLoop&) = delete;
+    EventLoop& operator=(const EventLoop&) = delete;
+    ~EventLoop();
+
+    // Runs until quit(). The thread that calls run() becomes the loop thread.
+    void run();
+    // Thread-safe: makes run() return after the current iteration.
+    void quit();
+    // Thread-safe: runs task on the loop thread, in post order.
+    void post(Task task);
+
+    // Watches fd for events (EPOLLIN, EPOLLOUT, EPOLLEXCLUSIVE, ...). The callback may call
+    // watch/modify/unwatch for any fd, including its own. Loop thread only.
+    void watch(int fd, std::uint32_t events, IoCallback callback);
+    void modify(int fd, std::uint32_t events);
+    void unwatch(int fd);
+
+    // Timers fire on the loop thread. Loop thread only; cancel() of a fired or unknown id is a
+    // no-op, so owners may cancel unconditionally.
+    TimerId runAfter(Clock::duration delay, Task task);
+    TimerId runEvery(Clock::duration interval, Task task);
+    void cancel(TimerId id);
+
+    bool inLoopThread() const { return std::this_thread::get_id() == owner_.load(); }
+    std::size_t watchedCount() const { return watchers_.size(); }
+
+  private:
+    struct Watcher {
+        std::uint32_t generation;
+        IoCallback callback;
+    };
+    struct Timer {
+        Task task;
+        Clock::duration interval;  // zero for one-shot timers
+    };
+    using TimerKey = std::pair<Clock::time_point, TimerId>;
+
+    int nextTimeoutMs() const;
+    void dispatch(std::uint64_t token, std::uint32_t events);
+    void runExpiredTimers();
+    void runPostedTasks();
+    void drainWakeup();
+    void assertInLoop() const;
+
+    Fd epoll_;
+    Fd wakeup_;
+    std::atomic<std::thread::id> owner_;
+    std::atomic<bool> quit_{false};
+
+    mutable std::mutex mutex_;
+    std::vector<Task> pending_;  // guarded by mutex_
+
+    // fd -> callback. The epoll token carries a generation so that an event queued for an fd that
+    // was unwatched (and maybe reused) within the same iteration is ignored, not misdelivered.
+    std::unordered_map<int, Watcher> watchers_;
+    std::uint32_t nextGeneration_ = 1;
+
+    std::map<TimerKey, Timer> timers_;
+    std::unordered_map<TimerId, Clock::time_point> timerDeadlines_;
+    TimerId nextTimerId_ = 1;
+};
+
+}  // namespace sockchat::net

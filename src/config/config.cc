@@ -1,0 +1,481 @@
+// Config loading and validation: the one place that knows every key, its type and its range.
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <initializer_list>
+#include <limits>
+#include <map>
+#include <memory>
+#include <utility>
+
+#include "sockchat/config/loader.h"
+#include "sockchat/config/units.h"
+
+namespace sockchat::config {
+
+const char* serviceName(Service s) {
+    switch (s) {
+        case Service::echo:
+            return "echo";
+        case Service::chat:
+            return "chat";
+    }
+    return "unknown";
+}
+
+std::string ConfigError::toString() const {
+    std::string text = file;
+    if (line > 0) text += ":" + std::to_string(line) + ":" + std::to_string(column);
+    text += ": ";
+    if (!key.empty()) text += key + ": ";
+    return text + message;
+}
+
+std::vector<Listener> defaultListeners() {
+    return {
+        {Service::echo, *net::SocketAddress::parse("127.0.0.1:8000")},
+        {Service::chat, *net::SocketAddress::parse("127.0.0.1:8001")},
+        {Service::chat, *net::SocketAddress::parse("[::1]:8001")},
+    };
+}
+
+namespace {
+
+constexpr std::size_t kKiB = 1024;
+constexpr std::size_t kMiB = 1024 * kKiB;
+constexpr std::size_t kGiB = 1024 * kMiB;
+// sizeof(sockaddr_un::sun_path) minus the terminating NUL.
+constexpr std::size_t kMaxUnixPath = 107;
+
+// Thrown by the validator at the first problem and caught in loadConfigString(): validation is a
+// deep walk, and unwinding keeps every reader a plain "return the value" function.
+struct Invalid {
+    ConfigError error;
+};
+
+std::string quoted(std::string_view text) {
+    return "\"" + std::string(text) + "\"";
+}
+
+std::string describe(const YAML::Node& node) {
+    switch (node.Type()) {
+        case YAML::NodeType::Scalar:
+            return quoted(node.Scalar());
+        case YAML::NodeType::Map:
+            return "a map";
+        case YAML::NodeType::Sequence:
+            return "a sequence";
+        default:
+            return "an empty value";
+    }
+}
+
+std::string joinPath(const std::string& prefix, std::string_view key) {
+    return prefix.empty() ? std::string(key) : prefix + "." + std::string(key);
+}
+
+std::size_t editDistance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            std::size_t above = row[j];
+            bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
+                        std::tolower(static_cast<unsigned char>(b[j - 1]));
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+// Decimal integer with an optional '-'. Saturates instead of failing on overflow so that a huge
+// value gets the range message rather than "expected an integer".
+std::optional<long long> parseInteger(std::string_view text) {
+    long long value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || end != text.data() + text.size()) return std::nullopt;
+    if (ec == std::errc::result_out_of_range)
+        return text.front() == '-' ? std::numeric_limits<long long>::min()
+                                   : std::numeric_limits<long long>::max();
+    if (ec != std::errc()) return std::nullopt;
+    return value;
+}
+
+struct Entry {
+    YAML::Node key;
+    YAML::Node value;
+    std::string path;  // e.g. "limits.max_line_bytes"
+};
+
+// The checked keys of one map, by name.
+using Section = std::map<std::string, Entry, std::less<>>;
+
+const Entry* find(const Section& section, std::string_view key) {
+    auto it = section.find(key);
+    return it == section.end() ? nullptr : &it->second;
+}
+
+class Validator {
+  public:
+    explicit Validator(const std::string& source) : source_(source) {}
+
+    Config load(const YAML::Node& root) {
+        Config config;
+        if (!root.IsDefined() || root.IsNull()) {
+            config.listen = defaultListeners();
+            return config;
+        }
+        if (!root.IsMap())
+            throw Invalid{
+                {source_, 1, 1, "",
+                 "expected a map of settings (e.g. \"threads: 0\"), got " + describe(root)}};
+        Section top = keys(root, "",
+                           {"threads", "listen", "echo", "chat", "limits", "shutdown_timeout",
+                            "logging", "admin", "metrics"});
+        if (const Entry* e = find(top, "threads"))
+            config.threads = static_cast<unsigned>(readInteger(*e, 0, 1024));
+        const Entry* listen = find(top, "listen");
+        config.listen = listen ? readListeners(*listen) : defaultListeners();
+        readEcho(subsection(top, "echo", {"prefix"}), config.echo);
+        readChat(
+            subsection(top, "chat", {"default_room", "history", "motd", "partial_line_timeout"}),
+            config.chat);
+        readLimits(
+            subsection(top, "limits",
+                       {"max_connections", "max_connections_per_ip", "max_line_bytes",
+                        "output_buffer_bytes", "idle_timeout", "messages_per_second", "burst"}),
+            config.limits);
+        if (const Entry* e = find(top, "shutdown_timeout"))
+            config.shutdown_timeout = readDuration(*e, Duration{0}, Duration{10 * 60 * 1000});
+        readLogging(subsection(top, "logging", {"level", "format", "sink"}), config.logging);
+        readAdmin(subsection(top, "admin", {"socket"}), config.admin);
+        readMetrics(subsection(top, "metrics", {"address"}), config.metrics);
+        return config;
+    }
+
+  private:
+    [[noreturn]] void fail(const YAML::Mark& mark, const std::string& key,
+                           std::string message) const {
+        // yaml-cpp marks are 0-based, and -1 when a node has no position.
+        int line = mark.line >= 0 ? mark.line + 1 : 0;
+        int column = mark.column >= 0 ? mark.column + 1 : 0;
+        throw Invalid{{source_, line, column, key, std::move(message)}};
+    }
+
+    // Points at the value, or at the key when the value is empty: yaml-cpp gives an empty value
+    // the position of whatever token follows it, often on the next line.
+    [[noreturn]] void fail(const Entry& e, std::string message) const {
+        fail(e.value.IsNull() ? e.key.Mark() : e.value.Mark(), e.path, std::move(message));
+    }
+
+    // Checks a map's keys against the known ones: unknown and duplicate keys are errors.
+    Section keys(const YAML::Node& map, const std::string& path,
+                 std::initializer_list<std::string_view> known) const {
+        Section section;
+        for (auto it = map.begin(); it != map.end(); ++it) {
+            // Copies: the iterator hands out a temporary pair, so references would dangle.
+            YAML::Node key = it->first;
+            YAML::Node value = it->second;
+            if (!key.IsScalar())
+                fail(key.Mark(), path, "expected a key name, got " + describe(key));
+            const std::string& name = key.Scalar();
+            std::string keyPath = joinPath(path, name);
+            if (std::find(known.begin(), known.end(), name) == known.end())
+                fail(key.Mark(), keyPath, "unknown key" + suggestion(name, known));
+            if (const Entry* first = find(section, name))
+                fail(key.Mark(), keyPath,
+                     "duplicate key (first at line " + std::to_string(first->key.Mark().line + 1) +
+                         ")");
+            section.emplace(name, Entry{key, value, keyPath});
+        }
+        return section;
+    }
+
+    static std::string suggestion(std::string_view name,
+                                  std::initializer_list<std::string_view> known) {
+        std::string_view best;
+        std::size_t bestDistance = 3;  // suggest only near misses (distance ≤ 2)
+        for (std::string_view candidate : known) {
+            std::size_t distance = editDistance(name, candidate);
+            if (distance < bestDistance) {
+                best = candidate;
+                bestDistance = distance;
+            }
+        }
+        return best.empty() ? "" : " (did you mean " + quoted(best) + "?)";
+    }
+
+    // A nested map such as `limits:`. Absent or empty (every key commented out) = all defaults.
+    Section subsection(const Section& top, std::string_view name,
+                       std::initializer_list<std::string_view> known) const {
+        const Entry* e = find(top, name);
+        if (e == nullptr || e->value.IsNull()) return {};
+        if (!e->value.IsMap()) fail(*e, "expected a map, got " + describe(e->value));
+        return keys(e->value, e->path, known);
+    }
+
+    const std::string& scalar(const Entry& e, std::string_view expected) const {
+        if (!e.value.IsScalar())
+            fail(e, "expected " + std::string(expected) + ", got " + describe(e.value));
+        return e.value.Scalar();
+    }
+
+    long long readInteger(const Entry& e, long long min, long long max) const {
+        const std::string& text = scalar(e, "an integer");
+        std::optional<long long> value = parseInteger(text);
+        if (!value) fail(e, "expected an integer, got " + quoted(text));
+        if (*value < min) fail(e, "must be ≥ " + std::to_string(min));
+        if (*value > max) fail(e, "must be ≤ " + std::to_string(max));
+        return *value;
+    }
+
+    double readNumber(const Entry& e, double max) const {
+        const std::string& text = scalar(e, "a number");
+        double value = 0;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value))
+            fail(e, "expected a number, got " + quoted(text));
+        if (value <= 0) fail(e, "must be > 0");
+        if (value > max) fail(e, "must be ≤ " + std::to_string(static_cast<long long>(max)));
+        return value;
+    }
+
+    Duration readDuration(const Entry& e, Duration min, std::optional<Duration> max) const {
+        std::string error;
+        std::optional<Duration> value = parseDuration(scalar(e, "a duration"), &error);
+        if (!value) fail(e, error);
+        if (*value < min) fail(e, "must be ≥ " + formatDuration(min));
+        if (max && *value > *max) fail(e, "must be ≤ " + formatDuration(*max));
+        return *value;
+    }
+
+    std::size_t readSize(const Entry& e, std::size_t min, std::size_t max) const {
+        std::string error;
+        std::optional<std::uint64_t> value = parseSize(scalar(e, "a size"), &error);
+        if (!value) fail(e, error);
+        if (*value < min) fail(e, "must be ≥ " + formatSize(min));
+        if (*value > max) fail(e, "must be ≤ " + formatSize(max));
+        return static_cast<std::size_t>(*value);
+    }
+
+    std::string readString(const Entry& e, std::size_t maxBytes) const {
+        if (e.value.IsNull()) fail(e, "expected a string, got an empty value (use \"\" for none)");
+        const std::string& text = scalar(e, "a string");
+        if (text.size() > maxBytes)
+            fail(e, "must be ≤ " + std::to_string(maxBytes) + " bytes (it is " +
+                        std::to_string(text.size()) + ")");
+        return text;
+    }
+
+    // One of a fixed set of words, e.g. a log level. `what` names the set in the error.
+    template <typename T>
+    T readChoice(const Entry& e, std::string_view what,
+                 std::initializer_list<std::pair<std::string_view, T>> choices) const {
+        const std::string& text = scalar(e, "one of " + listChoices(choices));
+        for (const auto& [name, value] : choices)
+            if (text == name) return value;
+        fail(e,
+             quoted(text) + " is not " + std::string(what) + " (use " + listChoices(choices) + ")");
+    }
+
+    template <typename T>
+    static std::string listChoices(std::initializer_list<std::pair<std::string_view, T>> choices) {
+        std::string text;
+        std::size_t i = 0;
+        for (const auto& choice : choices) {
+            if (i > 0) text += i + 1 == choices.size() ? " or " : ", ";
+            text += choice.first;
+            ++i;
+        }
+        return text;
+    }
+
+    std::vector<Listener> readListeners(const Entry& e) const {
+        if (e.value.IsNull() || (e.value.IsSequence() && e.value.size() == 0))
+            fail(e, "must list at least one listener");
+        if (!e.value.IsSequence())
+            fail(e, "expected a sequence of {service, address} maps, got " + describe(e.value));
+        std::vector<Listener> listeners;
+        std::vector<std::string> paths;
+        for (std::size_t i = 0; i < e.value.size(); ++i) {
+            YAML::Node item = e.value[i];
+            std::string path = e.path + "[" + std::to_string(i) + "]";
+            if (!item.IsMap())
+                fail(item.Mark(), path,
+                     "expected a map like {service: echo, address: \"127.0.0.1:8000\"}, got " +
+                         describe(item));
+            Section fields = keys(item, path, {"service", "address"});
+            const Entry* service = find(fields, "service");
+            const Entry* address = find(fields, "address");
+            if (service == nullptr) fail(item.Mark(), path + ".service", "missing");
+            if (address == nullptr) fail(item.Mark(), path + ".address", "missing");
+            Listener listener;
+            listener.service = readChoice<Service>(
+                *service, "a service", {{"echo", Service::echo}, {"chat", Service::chat}});
+            listener.address = readAddress(*address);
+            // Port 0 asks for an ephemeral port, so two of them never clash.
+            for (std::size_t j = 0; j < listeners.size(); ++j)
+                if (listener.address.port() != 0 && listeners[j].address == listener.address)
+                    fail(*address, "duplicate listener " + listener.address.toString() + " (also " +
+                                       paths[j] + ")");
+            listeners.push_back(listener);
+            paths.push_back(path);
+        }
+        return listeners;
+    }
+
+    net::SocketAddress readAddress(const Entry& e) const {
+        std::string error;
+        std::optional<net::SocketAddress> address =
+            net::SocketAddress::parse(readString(e, 256), &error);
+        if (!address) fail(e, error);
+        return *address;
+    }
+
+    void readEcho(const Section& s, EchoConfig& echo) const {
+        if (const Entry* e = find(s, "prefix")) echo.prefix = readString(*e, 256);
+    }
+
+    void readChat(const Section& s, ChatConfig& chat) const {
+        if (const Entry* e = find(s, "default_room")) chat.default_room = readRoomName(*e);
+        if (const Entry* e = find(s, "history"))
+            chat.history = static_cast<unsigned>(readInteger(*e, 0, 10000));
+        if (const Entry* e = find(s, "motd")) chat.motd = readString(*e, 4096);
+        if (const Entry* e = find(s, "partial_line_timeout"))
+            chat.partial_line_timeout = readDuration(*e, Duration{10}, Duration{10'000});
+    }
+
+    std::string readRoomName(const Entry& e) const {
+        std::string name = readString(e, std::numeric_limits<std::size_t>::max());
+        if (name.empty()) fail(e, "must not be empty");
+        if (name.size() > 32)
+            fail(e, "must be ≤ 32 characters (it is " + std::to_string(name.size()) + ")");
+        auto allowed = [](unsigned char c) {
+            return std::isalnum(c) || c == '_' || c == '.' || c == '-';
+        };
+        if (!std::all_of(name.begin(), name.end(), allowed))
+            fail(e, quoted(name) + " may only contain letters, digits, \"_\", \".\" and \"-\"");
+        return name;
+    }
+
+    void readLimits(const Section& s, Limits& limits) const {
+        if (const Entry* e = find(s, "max_connections"))
+            limits.max_connections = static_cast<std::size_t>(readInteger(*e, 1, 1'000'000));
+        if (const Entry* e = find(s, "max_connections_per_ip")) {
+            limits.max_connections_per_ip = static_cast<std::size_t>(readInteger(*e, 1, 1'000'000));
+            if (limits.max_connections_per_ip > limits.max_connections)
+                fail(*e, "must be ≤ limits.max_connections (" +
+                             std::to_string(limits.max_connections) + ")");
+        } else {
+            // Lowering only max_connections must not trip over the per-IP default.
+            limits.max_connections_per_ip =
+                std::min(limits.max_connections_per_ip, limits.max_connections);
+        }
+        if (const Entry* e = find(s, "max_line_bytes"))
+            limits.max_line_bytes = readSize(*e, 64, kMiB);
+        if (const Entry* e = find(s, "output_buffer_bytes")) {
+            limits.output_buffer_bytes = readSize(*e, 4 * kKiB, kGiB);
+            // A full line must always fit in the output buffer, or it could never be sent.
+            if (limits.output_buffer_bytes < limits.max_line_bytes)
+                fail(*e,
+                     "must be ≥ limits.max_line_bytes (" + formatSize(limits.max_line_bytes) + ")");
+        }
+        if (const Entry* e = find(s, "idle_timeout"))
+            limits.idle_timeout = readDuration(*e, Duration{0}, std::nullopt);
+        if (const Entry* e = find(s, "messages_per_second"))
+            limits.messages_per_second = readNumber(*e, 10000);
+        if (const Entry* e = find(s, "burst"))
+            limits.burst = static_cast<unsigned>(readInteger(*e, 1, 100'000));
+    }
+
+    void readLogging(const Section& s, Logging& logging) const {
+        if (const Entry* e = find(s, "level"))
+            logging.level = readChoice<std::string_view>(*e, "a log level",
+                                                         {{"trace", "trace"},
+                                                          {"debug", "debug"},
+                                                          {"info", "info"},
+                                                          {"warn", "warn"},
+                                                          {"error", "error"},
+                                                          {"critical", "critical"}});
+        if (const Entry* e = find(s, "format"))
+            logging.format = readChoice<LogFormat>(
+                *e, "a log format", {{"text", LogFormat::text}, {"json", LogFormat::json}});
+        if (const Entry* e = find(s, "sink"))
+            logging.sink = readChoice<LogSink>(*e, "a log sink",
+                                               {{"auto", LogSink::automatic},
+                                                {"console", LogSink::console},
+                                                {"journald", LogSink::journald}});
+    }
+
+    void readAdmin(const Section& s, Admin& admin) const {
+        const Entry* e = find(s, "socket");
+        if (e == nullptr) return;
+        admin.socket = readString(*e, std::numeric_limits<std::size_t>::max());
+        if (!admin.socket.empty() && admin.socket.front() != '/')
+            fail(*e, "must be an absolute path, or \"\" to turn the admin socket off");
+        if (admin.socket.size() > kMaxUnixPath)
+            fail(*e, "must be ≤ " + std::to_string(kMaxUnixPath) +
+                         " bytes, the limit for a Unix socket path (it is " +
+                         std::to_string(admin.socket.size()) + ")");
+    }
+
+    void readMetrics(const Section& s, Metrics& metrics) const {
+        const Entry* e = find(s, "address");
+        if (e == nullptr) return;
+        metrics.address = readString(*e, 256);
+        if (!metrics.address.empty()) readAddress(*e);
+    }
+
+    const std::string& source_;
+};
+
+LoadResult failure(ConfigError error) {
+    return {std::nullopt, std::move(error)};
+}
+
+}  // namespace
+
+LoadResult loadConfigString(std::string_view yaml, const std::string& source_name) {
+    try {
+        std::vector<YAML::Node> documents = YAML::LoadAll(std::string(yaml));
+        if (documents.size() > 1) {
+            const YAML::Mark mark = documents[1].Mark();
+            return failure({source_name, mark.line >= 0 ? mark.line + 1 : 0,
+                            mark.column >= 0 ? mark.column + 1 : 0, "",
+                            "expected one YAML document, found more (remove the \"---\")"});
+        }
+        Validator validator(source_name);
+        return {validator.load(documents.empty() ? YAML::Node() : documents.front()), std::nullopt};
+    } catch (const YAML::Exception& e) {
+        return failure({source_name, e.mark.line + 1, e.mark.column + 1, "", e.msg});
+    } catch (const Invalid& invalid) {
+        return failure(invalid.error);
+    }
+}
+
+LoadResult loadConfigFile(const std::string& path) {
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
+                                                         &std::fclose);
+    auto unreadable = [&path] {
+        return failure({path, 0, 0, "", std::string("cannot read: ") + std::strerror(errno)});
+    };
+    if (!file) return unreadable();
+    std::string text;
+    char buf[8192];
+    std::size_t n = 0;
+    while ((n = std::fread(buf, 1, sizeof buf, file.get())) > 0) text.append(buf, n);
+    // fopen() succeeds on a directory; the read is what fails (EISDIR).
+    if (std::ferror(file.get())) return unreadable();
+    return loadConfigString(text, path);
+}
+
+}  // namespace sockchat::config

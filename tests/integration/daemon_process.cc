@@ -1,0 +1,304 @@
+#include "daemon_process.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+namespace sockchat::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string uniqueName() {
+    std::random_device rd;
+    return std::to_string(::getpid()) + "-" + std::to_string(rd());
+}
+
+int remainingMs(Clock::time_point deadline) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    return left.count() < 0 ? 0 : static_cast<int>(left.count());
+}
+
+std::vector<char*> cArgv(std::vector<std::string>& argv) {
+    std::vector<char*> out;
+    for (auto& a : argv) out.push_back(a.data());
+    out.push_back(nullptr);
+    return out;
+}
+
+}  // namespace
+
+TempFile::TempFile(const std::string& text, const std::string& name) {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "sockchat-test-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    dir_ = tmpl;
+    path_ = dir_ + "/" + name;
+    std::ofstream(path_) << text;
+}
+
+TempFile::~TempFile() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+}
+
+std::string testConfig(const std::string& listenYaml, const std::string& extraYaml) {
+    return "listen:\n" + listenYaml + "logging: {level: debug, format: json, sink: console}\n" +
+           extraYaml;
+}
+
+ProcessResult runProgram(const std::vector<std::string>& argvIn,
+                         std::chrono::milliseconds timeout) {
+    int out[2], err[2];
+    if (::pipe2(out, O_CLOEXEC) < 0 || ::pipe2(err, O_CLOEXEC) < 0)
+        throw std::runtime_error("pipe failed");
+    net::Fd outRead(out[0]), outWrite(out[1]), errRead(err[0]), errWrite(err[1]);
+    std::vector<std::string> argv = argvIn;
+    auto args = cArgv(argv);
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        ::dup2(outWrite.get(), 1);
+        ::dup2(errWrite.get(), 2);
+        ::execv(args[0], args.data());
+        ::_exit(127);
+    }
+    outWrite.reset();
+    errWrite.reset();
+    ProcessResult result;
+    auto deadline = Clock::now() + timeout;
+    pollfd fds[2] = {{outRead.get(), POLLIN, 0}, {errRead.get(), POLLIN, 0}};
+    int open = 2;
+    while (open > 0) {
+        int n = ::poll(fds, 2, remainingMs(deadline));
+        if (n <= 0) {
+            ::kill(pid, SIGKILL);
+            break;
+        }
+        for (int i = 0; i < 2; ++i) {
+            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
+            char buf[4096];
+            ssize_t r = ::read(fds[i].fd, buf, sizeof buf);
+            if (r <= 0) {
+                fds[i].fd = -1;
+                --open;
+            } else {
+                (i == 0 ? result.stdoutText : result.stderrText)
+                    .append(buf, static_cast<std::size_t>(r));
+            }
+        }
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    if (WIFEXITED(status)) result.exitCode = WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
+    return result;
+}
+
+DaemonProcess::DaemonProcess(const std::string& configYaml) {
+    config_.emplace(configYaml);
+    start(Options{{"-c", config_->path()}, std::nullopt, true});
+}
+
+DaemonProcess::DaemonProcess(Options options) {
+    start(std::move(options));
+}
+
+void DaemonProcess::start(Options options) {
+    json_ = options.jsonLogs;
+    // Abstract-namespace notify socket: nothing to clean up on disk.
+    std::string notifyName = "sockchat-test-notify-" + uniqueName();
+    net::Fd notify(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path + 1, notifyName.data(), notifyName.size());
+    socklen_t addrLen =
+        static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + notifyName.size());
+    if (::bind(notify.get(), reinterpret_cast<sockaddr*>(&addr), addrLen) < 0)
+        throw std::runtime_error("bind notify socket: " + std::string(std::strerror(errno)));
+
+    int err[2];
+    if (::pipe2(err, O_CLOEXEC) < 0) throw std::runtime_error("pipe failed");
+    net::Fd errRead(err[0]), errWrite(err[1]);
+
+    std::vector<std::string> argv{SOCKCHATD_BIN};
+    argv.insert(argv.end(), options.args.begin(), options.args.end());
+    auto args = cArgv(argv);
+    std::string notifyEnv = "NOTIFY_SOCKET=@" + notifyName;
+
+    pid_ = ::fork();
+    if (pid_ < 0) throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+        ::dup2(errWrite.get(), 2);
+        if (options.maxFds) {
+            rlimit rl{*options.maxFds, *options.maxFds};
+            ::setrlimit(RLIMIT_NOFILE, &rl);
+        }
+        ::putenv(notifyEnv.data());
+        ::unsetenv("JOURNAL_STREAM");
+        ::execv(args[0], args.data());
+        ::_exit(127);
+    }
+    errWrite.reset();
+    stderr_ = std::move(errRead);
+    reader_ = std::thread([this] { readStderr(); });
+
+    // Wait for READY=1, or for the daemon to die trying.
+    auto deadline = Clock::now() + 20s;
+    bool ready = false;
+    while (!ready && Clock::now() < deadline) {
+        pollfd p{notify.get(), POLLIN, 0};
+        if (::poll(&p, 1, 100) > 0) {
+            char buf[512];
+            ssize_t n = ::recv(notify.get(), buf, sizeof buf - 1, 0);
+            if (n > 0 &&
+                std::string(buf, static_cast<std::size_t>(n)).find("READY=1") != std::string::npos)
+                ready = true;
+        } else if (::waitpid(pid_, &status_, WNOHANG) == pid_) {
+            exited_ = true;
+            break;
+        }
+    }
+    if (!ready) {
+        if (!exited_) ::kill(pid_, SIGKILL);
+        waitExit(5s);
+        throw std::runtime_error("sockchatd did not become ready; stderr:\n" + stderrText());
+    }
+    if (json_ && !waitForEvent([](const nlohmann::json& e) { return e["event"] == "start"; }, 10s))
+        throw std::runtime_error("no start event; stderr:\n" + stderrText());
+}
+
+DaemonProcess::~DaemonProcess() {
+    if (!exited_) {
+        ::kill(pid_, SIGKILL);
+        waitExit(10s);
+    }
+    if (reader_.joinable()) reader_.join();
+    // A sanitizer report in the daemon fails the test that ran it, even if every reply was right.
+    for (const char* marker : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                               "WARNING: ThreadSanitizer", "runtime error:"})
+        if (stderrText_.find(marker) != std::string::npos)
+            ADD_FAILURE() << "sanitizer report from sockchatd:\n" << stderrText_;
+}
+
+void DaemonProcess::readStderr() {
+    std::string partial;
+    char buf[8192];
+    for (;;) {
+        ssize_t n = ::read(stderr_.get(), buf, sizeof buf);
+        if (n <= 0) break;
+        std::lock_guard lock(mutex_);
+        stderrText_.append(buf, static_cast<std::size_t>(n));
+        partial.append(buf, static_cast<std::size_t>(n));
+        std::size_t nl;
+        while ((nl = partial.find('\n')) != std::string::npos) {
+            std::string line = partial.substr(0, nl);
+            partial.erase(0, nl + 1);
+            if (!json_) continue;
+            auto event = nlohmann::json::parse(line, nullptr, false);
+            if (event.is_discarded()) continue;  // e.g. a sanitizer report; kept in stderrText_
+            if (event.value("event", "") == "listen")
+                ports_.push_back(event["port"].get<std::uint16_t>());
+            events_.push_back(std::move(event));
+        }
+        changed_.notify_all();
+    }
+    std::lock_guard lock(mutex_);
+    changed_.notify_all();
+}
+
+std::uint16_t DaemonProcess::port(std::size_t index) const {
+    std::lock_guard lock(mutex_);
+    if (index >= ports_.size())
+        throw std::runtime_error("no listen event #" + std::to_string(index));
+    return ports_[index];
+}
+
+void DaemonProcess::signal(int sig) const {
+    ::kill(pid_, sig);
+}
+
+int DaemonProcess::waitExit(std::chrono::milliseconds timeout) {
+    if (!exited_) {
+        // A pidfd becomes readable when the child exits: wait on it, bounded, without polling.
+        // glibc 2.36 declares pidfd_open without C linkage in C++: use the raw syscall.
+        net::Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0)));
+        pollfd p{pidfd.get(), POLLIN, 0};
+        if (pidfd && ::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return -1;
+        if (::waitpid(pid_, &status_, 0) != pid_) return -1;
+        exited_ = true;
+    }
+    if (reader_.joinable()) reader_.join();
+    if (WIFEXITED(status_)) return WEXITSTATUS(status_);
+    if (WIFSIGNALED(status_)) return 128 + WTERMSIG(status_);
+    return -1;
+}
+
+std::vector<nlohmann::json> DaemonProcess::events() const {
+    std::lock_guard lock(mutex_);
+    return events_;
+}
+
+std::optional<nlohmann::json> DaemonProcess::waitForEvent(
+    const std::function<bool(const nlohmann::json&)>& pred,
+    std::chrono::milliseconds timeout) const {
+    std::unique_lock lock(mutex_);
+    std::size_t checked = 0;
+    std::optional<nlohmann::json> found;
+    changed_.wait_for(lock, timeout, [&] {
+        for (; checked < events_.size(); ++checked)
+            if (pred(events_[checked])) {
+                found = events_[checked];
+                return true;
+            }
+        return false;
+    });
+    return found;
+}
+
+std::size_t DaemonProcess::countEvents(
+    const std::function<bool(const nlohmann::json&)>& pred) const {
+    std::lock_guard lock(mutex_);
+    std::size_t n = 0;
+    for (const auto& e : events_) n += pred(e) ? 1 : 0;
+    return n;
+}
+
+std::size_t DaemonProcess::waitForCount(const std::function<bool(const nlohmann::json&)>& pred,
+                                        std::size_t count,
+                                        std::chrono::milliseconds timeout) const {
+    std::unique_lock lock(mutex_);
+    std::size_t checked = 0, matched = 0;
+    changed_.wait_for(lock, timeout, [&] {
+        for (; checked < events_.size(); ++checked) matched += pred(events_[checked]) ? 1 : 0;
+        return matched >= count;
+    });
+    return matched;
+}
+
+std::string DaemonProcess::stderrText() const {
+    std::lock_guard lock(mutex_);
+    return stderrText_;
+}
+
+long DaemonProcess::rssKiB() const {
+    std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+    std::string line;
+    while (std::getline(status, line))
+        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    return -1;
+}
+
+}  // namespace sockchat::testing

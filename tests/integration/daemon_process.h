@@ -1,0 +1,109 @@
+#pragma once
+// DaemonProcess: runs the real sockchatd binary for a test. It owns a NOTIFY_SOCKET and waits for
+// READY=1 (never sleeps), captures the JSON log from stderr, and learns the bound ports from the
+// `listen` events, so every test runs on ephemeral ports.
+#include <signal.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "sockchat/net/fd.h"
+
+namespace sockchat::testing {
+
+using namespace std::chrono_literals;
+
+// Writes text to a new file in a fresh temp dir; the dir goes away with the object.
+class TempFile {
+  public:
+    explicit TempFile(const std::string& text, const std::string& name = "sockchatd.yaml");
+    ~TempFile();
+    const std::string& path() const { return path_; }
+
+  private:
+    std::string dir_, path_;
+};
+
+struct ProcessResult {
+    int exitCode = -1;  // valid when !signaled
+    int signal = 0;     // terminating signal, if any
+    std::string stdoutText, stderrText;
+};
+
+// Runs a program to completion (bounded), capturing its output.
+ProcessResult runProgram(const std::vector<std::string>& argv,
+                         std::chrono::milliseconds timeout = 30s);
+
+// Config YAML for tests: listeners on 127.0.0.1 port 0, JSON logs at debug level, plus extra
+// top-level YAML (which must not repeat those keys).
+std::string testConfig(
+    const std::string& listenYaml = "  - {service: echo, address: \"127.0.0.1:0\"}\n",
+    const std::string& extraYaml = "");
+
+class DaemonProcess {
+  public:
+    struct Options {
+        std::vector<std::string> args;        // e.g. {"-c", path}
+        std::optional<std::uint64_t> maxFds;  // RLIMIT_NOFILE for the daemon
+        bool jsonLogs = true;                 // parse stderr as JSON lines
+    };
+
+    // Starts sockchatd with `-c config` and waits for READY=1 (and, with JSON logs, the `start`
+    // event). Throws with the daemon's stderr if it exits or stalls instead.
+    explicit DaemonProcess(const std::string& configYaml);
+    explicit DaemonProcess(Options options);
+    ~DaemonProcess();  // SIGKILL if still running
+
+    pid_t pid() const { return pid_; }
+    // Port of the n-th `listen` event (config order).
+    std::uint16_t port(std::size_t listenerIndex = 0) const;
+
+    void signal(int sig) const;
+    // Waits for exit (bounded); returns the exit code, or 128+signal.
+    int waitExit(std::chrono::milliseconds timeout = 30s);
+    int stop() {
+        signal(SIGTERM);
+        return waitExit();
+    }
+
+    // Log events seen so far / waits (bounded) for one matching pred and returns it.
+    std::vector<nlohmann::json> events() const;
+    std::optional<nlohmann::json> waitForEvent(
+        const std::function<bool(const nlohmann::json&)>& pred,
+        std::chrono::milliseconds timeout = 10s) const;
+    std::size_t countEvents(const std::function<bool(const nlohmann::json&)>& pred) const;
+    // Waits (bounded) until at least `count` events match; returns how many matched.
+    std::size_t waitForCount(const std::function<bool(const nlohmann::json&)>& pred,
+                             std::size_t count, std::chrono::milliseconds timeout = 10s) const;
+    std::string stderrText() const;
+    // Resident set size in KiB, from /proc.
+    long rssKiB() const;
+
+  private:
+    void start(Options options);
+    void readStderr();
+
+    std::optional<TempFile> config_;
+    pid_t pid_ = -1;
+    int status_ = 0;
+    bool exited_ = false;
+    bool json_ = true;
+    sockchat::net::Fd stderr_;
+    std::thread reader_;
+    mutable std::mutex mutex_;
+    mutable std::condition_variable changed_;
+    std::string stderrText_;
+    std::vector<nlohmann::json> events_;
+    std::vector<std::uint16_t> ports_;
+};
+
+}  // namespace sockchat::testing

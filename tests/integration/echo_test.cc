@@ -1,0 +1,260 @@
+// Black-box tests of the echo service through the real daemon.
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <random>
+#include <thread>
+
+#include "daemon_process.h"
+#include "test_client.h"
+
+using namespace sockchat::testing;
+using nlohmann::json;
+
+namespace {
+
+std::string randomBytes(std::size_t n, unsigned seed) {
+    std::mt19937 gen(seed);
+    std::string s(n, '\0');
+    for (auto& c : s) c = static_cast<char>(gen() & 0xff);
+    return s;
+}
+
+auto eventIs(const std::string& name) {
+    return [name](const json& e) { return e.value("event", "") == name; };
+}
+
+// Raise our own fd limit: some tests open hundreds of sockets.
+void raiseFdLimit() {
+    rlimit rl{};
+    ::getrlimit(RLIMIT_NOFILE, &rl);
+    rl.rlim_cur = rl.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+}  // namespace
+
+TEST(Echo, TutorialClientGetsHelloWilson) {
+    DaemonProcess daemon(testConfig());
+    auto r = runProgram(
+        {"/usr/bin/python3", TUTORIAL_ECHO_CLIENT, "127.0.0.1", std::to_string(daemon.port())});
+    EXPECT_EQ(r.exitCode, 0) << r.stderrText;
+    EXPECT_EQ(r.stdoutText, "hello Wilson\n");
+}
+
+TEST(Echo, EachReadIsAnsweredWithPrefixAndTheBytes) {
+    DaemonProcess daemon(
+        testConfig("  - {service: echo, address: \"127.0.0.1:0\"}\n", "echo: {prefix: \"> \"}\n"));
+    TestClient c(daemon.port());
+    c.send("abc");
+    EXPECT_EQ(c.recvExactly(5), "> abc");
+    c.send("line\n");
+    EXPECT_EQ(c.recvExactly(7), "> line\n");
+}
+
+TEST(Echo, EmptyPrefixIsRfc862AndBinarySafe) {
+    DaemonProcess daemon(
+        testConfig("  - {service: echo, address: \"127.0.0.1:0\"}\n", "echo: {prefix: \"\"}\n"));
+    TestClient c(daemon.port());
+    std::string bytes("\0\x01\xff\r\n", 5);
+    c.send(bytes);
+    EXPECT_EQ(c.recvExactly(bytes.size()), bytes);
+}
+
+TEST(Echo, IPv6Listener) {
+    DaemonProcess daemon(testConfig("  - {service: echo, address: \"[::1]:0\"}\n"));
+    TestClient c(daemon.port(), "::1");
+    c.send("six");
+    EXPECT_EQ(c.recvExactly(9), "hello six");
+}
+
+TEST(Echo, OneMegabyteEchoedByteForByte) {
+    DaemonProcess daemon(
+        testConfig("  - {service: echo, address: \"127.0.0.1:0\"}\n", "echo: {prefix: \"\"}\n"));
+    TestClient c(daemon.port());
+    const std::string data = randomBytes(1 << 20, 42);
+    // Send from another thread: the echo comes back while we are still sending.
+    std::thread sender([&] { c.send(data); });
+    std::string got = c.recvExactly(data.size(), std::chrono::seconds(30));
+    sender.join();
+    ASSERT_EQ(got.size(), data.size());
+    EXPECT_TRUE(got == data);
+}
+
+TEST(Echo, FiveHundredConcurrentClientsOnFourWorkers) {
+    raiseFdLimit();
+    DaemonProcess daemon(testConfig("  - {service: echo, address: \"127.0.0.1:0\"}\n",
+                                    "threads: 4\nlimits: {max_connections: 1000, "
+                                    "max_connections_per_ip: 1000}\n"));
+    std::vector<std::unique_ptr<TestClient>> clients;
+    for (int i = 0; i < 500; ++i) clients.push_back(std::make_unique<TestClient>(daemon.port()));
+    // All connected at once; now every one talks, then every one checks its own answer.
+    for (int i = 0; i < 500; ++i) clients[i]->send("client-" + std::to_string(i));
+    int ok = 0;
+    for (int i = 0; i < 500; ++i) {
+        std::string want = "hello client-" + std::to_string(i);
+        ok += clients[i]->recvExactly(want.size()) == want;
+    }
+    EXPECT_EQ(ok, 500);
+    EXPECT_EQ(daemon.waitForCount(eventIs("connect"), 500), 500u);
+}
+
+TEST(Echo, PerAddressLimitRefusesAndLogs) {
+    DaemonProcess daemon(testConfig("  - {service: echo, address: \"0.0.0.0:0\"}\n",
+                                    "limits: {max_connections: 100, max_connections_per_ip: 2}\n"));
+    TestClient a(daemon.port()), b(daemon.port());
+    a.send("a");
+    ASSERT_EQ(a.recvExactly(7), "hello a");
+    b.send("b");
+    ASSERT_EQ(b.recvExactly(7), "hello b");
+    TestClient refused(daemon.port());
+    EXPECT_TRUE(refused.waitClosed());
+    auto limit = daemon.waitForEvent(eventIs("limit"));
+    ASSERT_TRUE(limit);
+    EXPECT_EQ((*limit)["reason"], "max_connections_per_ip reached");
+    EXPECT_EQ((*limit)["peer"].get<std::string>().rfind("127.0.0.1:", 0), 0u);
+    // Another address is still welcome, and the first two were not disturbed.
+    TestClient other(daemon.port(), "127.0.0.1", "127.0.0.2");
+    other.send("c");
+    EXPECT_EQ(other.recvExactly(7), "hello c");
+    a.send("again");
+    EXPECT_EQ(a.recvExactly(11), "hello again");
+}
+
+TEST(Echo, TotalLimitRefusesAndFreesSlotsOnDisconnect) {
+    DaemonProcess daemon(testConfig("  - {service: echo, address: \"0.0.0.0:0\"}\n",
+                                    "limits: {max_connections: 2, max_connections_per_ip: 2}\n"));
+    auto a = std::make_unique<TestClient>(daemon.port(), "127.0.0.1", "127.0.0.3");
+    TestClient b(daemon.port(), "127.0.0.1", "127.0.0.4");
+    a->send("a");
+    ASSERT_EQ(a->recvExactly(7), "hello a");
+    b.send("b");
+    ASSERT_EQ(b.recvExactly(7), "hello b");
+    TestClient refused(daemon.port(), "127.0.0.1", "127.0.0.5");
+    EXPECT_TRUE(refused.waitClosed());
+    auto limit = daemon.waitForEvent(eventIs("limit"));
+    ASSERT_TRUE(limit);
+    EXPECT_EQ((*limit)["reason"], "max_connections reached");
+    a.reset();  // frees a slot
+    ASSERT_TRUE(daemon.waitForEvent(eventIs("disconnect")));
+    TestClient later(daemon.port(), "127.0.0.1", "127.0.0.5");
+    later.send("z");
+    EXPECT_EQ(later.recvExactly(7), "hello z");
+}
+
+TEST(Echo, IdleTimeoutClosesSilentClients) {
+    DaemonProcess daemon(testConfig("  - {service: echo, address: \"127.0.0.1:0\"}\n",
+                                    "limits: {idle_timeout: 300ms}\n"));
+    TestClient idle(daemon.port());
+    EXPECT_TRUE(idle.waitClosed(std::chrono::seconds(10)));
+    auto ev = daemon.waitForEvent(eventIs("disconnect"));
+    ASSERT_TRUE(ev);
+    EXPECT_EQ((*ev)["reason"], "idle timeout");
+    EXPECT_GE((*ev)["duration_ms"].get<long>(), 300);
+}
+
+TEST(Echo, ClientThatNeverReadsIsThrottledNotBuffered) {
+    DaemonProcess daemon(testConfig("  - {service: echo, address: \"127.0.0.1:0\"}\n",
+                                    "limits: {output_buffer_bytes: 64KiB}\n"));
+    long rssBefore = daemon.rssKiB();
+    TestClient hog(daemon.port());
+    int small = 4096;
+    ::setsockopt(hog.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    // Push until the daemon stops reading us (our sends block: poll says not writable for 1 s).
+    const std::string chunk(64 * 1024, 'x');
+    std::size_t sent = 0;
+    for (;;) {
+        pollfd p{hog.fd(), POLLOUT, 0};
+        if (::poll(&p, 1, 1000) <= 0) break;
+        ssize_t n = ::send(hog.fd(), chunk.data(), chunk.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) sent += static_cast<std::size_t>(n);
+        ASSERT_LT(sent, 512u << 20) << "the daemon kept reading a client that never reads";
+    }
+    // Others are served meanwhile.
+    TestClient other(daemon.port());
+    other.send("still there?");
+    EXPECT_EQ(other.recvExactly(18), "hello still there?");
+    // Memory stays bounded by the output cap, not by what the hog sent.
+    long growth = daemon.rssKiB() - rssBefore;
+    EXPECT_LT(growth, 16 * 1024) << "RSS grew by " << growth << " KiB after " << sent << " bytes";
+}
+
+TEST(Echo, SigtermDeliversAllPendingOutputThenExitsZero) {
+    DaemonProcess daemon(testConfig("  - {service: echo, address: \"127.0.0.1:0\"}\n",
+                                    "echo: {prefix: \"\"}\nshutdown_timeout: 20s\n"));
+    TestClient c(daemon.port());
+    // More than the kernel's socket buffers and the daemon's output cap can hold together.
+    const std::string data = randomBytes(32 << 20, 7);
+    std::size_t sent = 0;
+    // Fill the daemon until it stops reading us: its output buffer now holds unsent echo.
+    for (;;) {
+        pollfd p{c.fd(), POLLOUT, 0};
+        if (sent == data.size() || ::poll(&p, 1, 500) <= 0) break;
+        ssize_t n =
+            ::send(c.fd(), data.data() + sent, std::min<std::size_t>(65536, data.size() - sent),
+                   MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) sent += static_cast<std::size_t>(n);
+    }
+    daemon.signal(SIGTERM);
+    ASSERT_TRUE(daemon.waitForEvent(eventIs("shutdown")));
+    std::string got;
+    EXPECT_TRUE(c.waitClosed(std::chrono::seconds(30), &got));
+    EXPECT_EQ(daemon.waitExit(), 0);
+    auto bye = daemon.waitForEvent(eventIs("disconnect"));
+    ASSERT_TRUE(bye);
+    // Everything the daemon read was answered, byte for byte, before it closed.
+    EXPECT_EQ((*bye)["bytes_out"].get<std::size_t>(), (*bye)["bytes_in"].get<std::size_t>());
+    EXPECT_EQ(got.size(), (*bye)["bytes_in"].get<std::size_t>());
+    EXPECT_GT(got.size(), 0u);
+    EXPECT_TRUE(got == data.substr(0, got.size()));
+    EXPECT_TRUE(daemon.waitForEvent([](const json& e) {
+        return e.value("event", "") == "shutdown" && e.value("msg", "") == "stopped";
+    }));
+}
+
+TEST(Echo, SecondSignalExitsAtOnce) {
+    DaemonProcess daemon(
+        testConfig("  - {service: echo, address: \"127.0.0.1:0\"}\n",
+                   "shutdown_timeout: 10m\nlimits: {output_buffer_bytes: 64KiB}\n"));
+    // A client that never reads: its pending echo can never be flushed, so the graceful stop
+    // would wait the full shutdown_timeout for it.
+    TestClient stubborn(daemon.port());
+    const std::string chunk(64 * 1024, 'x');
+    for (;;) {
+        pollfd p{stubborn.fd(), POLLOUT, 0};
+        if (::poll(&p, 1, 300) <= 0) break;
+        ::send(stubborn.fd(), chunk.data(), chunk.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    }
+    daemon.signal(SIGTERM);
+    ASSERT_TRUE(daemon.waitForEvent(eventIs("shutdown")));
+    daemon.signal(SIGTERM);
+    EXPECT_EQ(daemon.waitExit(std::chrono::seconds(10)), 0);
+    EXPECT_EQ(daemon.countEvents([](const json& e) {
+        return e.value("msg", "") == "second signal, exiting at once";
+    }),
+              1u);
+}
+
+TEST(Echo, SurvivesRunningOutOfFileDescriptors) {
+    DaemonProcess::Options opts;
+    TempFile cfg(
+        testConfig("  - {service: echo, address: \"127.0.0.1:0\"}\n",
+                   "threads: 2\nlimits: {max_connections: 1000, max_connections_per_ip: 1000}\n"));
+    opts.args = {"-c", cfg.path()};
+    opts.maxFds = 40;
+    DaemonProcess daemon(opts);
+    std::vector<std::unique_ptr<TestClient>> clients;
+    for (int i = 0; i < 60; ++i) clients.push_back(std::make_unique<TestClient>(daemon.port()));
+    auto exhausted = daemon.waitForEvent([](const json& e) {
+        return e.value("event", "") == "limit" &&
+               e.value("msg", "").find("file descriptors") != std::string::npos;
+    });
+    ASSERT_TRUE(exhausted) << daemon.stderrText();
+    clients.clear();  // fds come back; the queued newcomers and new clients get served
+    TestClient fresh(daemon.port());
+    fresh.send("ok");
+    EXPECT_EQ(fresh.recvExactly(8, std::chrono::seconds(10)), "hello ok");
+    EXPECT_EQ(daemon.stop(), 0);
+}

@@ -1,0 +1,36 @@
+#pragma once
+// TestClient: a blocking TCP client with deadlines on every read, for black-box tests.
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "sockchat/net/fd.h"
+
+namespace sockchat::testing {
+
+class TestClient {
+  public:
+    // Connects to host:port, optionally from a chosen local IP (e.g. 127.0.0.2 to test
+    // per-address limits). Throws on failure.
+    explicit TestClient(std::uint16_t port, const std::string& host = "127.0.0.1",
+                        const std::string& sourceIp = "");
+
+    int fd() const { return fd_.get(); }
+    void send(std::string_view bytes);
+    // Reads until n bytes arrived, EOF, or the deadline; returns what arrived.
+    std::string recvExactly(std::size_t n,
+                            std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    // Reads what arrives in one read (waiting up to timeout).
+    std::string recvSome(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    // True if the peer closed (EOF or reset) within timeout; input read meanwhile is appended to
+    // *rest when given.
+    bool waitClosed(std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                    std::string* rest = nullptr);
+    void shutdownWrite();
+
+  private:
+    sockchat::net::Fd fd_;
+};
+
+}  // namespace sockchat::testing

@@ -1,0 +1,419 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "sockchat/config/loader.h"
+
+namespace sockchat::config {
+namespace {
+
+using std::chrono::milliseconds;
+
+// Loads YAML that must be valid.
+Config load(std::string_view yaml) {
+    LoadResult result = loadConfigString(yaml, "t.yaml");
+    EXPECT_TRUE(result.config) << (result.error ? result.error->toString() : "");
+    EXPECT_FALSE(result.error);
+    return result.config.value_or(Config{});
+}
+
+// Loads YAML that must be rejected, and returns the full error line.
+std::string error(std::string_view yaml) {
+    LoadResult result = loadConfigString(yaml, "t.yaml");
+    EXPECT_FALSE(result.config);
+    return result.error ? result.error->toString() : "(no error)";
+}
+
+Config defaults() {
+    Config config;
+    config.listen = defaultListeners();
+    return config;
+}
+
+net::SocketAddress address(std::string_view text) {
+    return *net::SocketAddress::parse(text);
+}
+
+TEST(ConfigError, FormatsWithAndWithoutPositionAndKey) {
+    EXPECT_EQ((ConfigError{"/etc/sockchatd/sockchatd.yaml", 7, 3, "limits.max_line_bytes",
+                           "\"4 KB\" is not a size (use e.g. 4KiB)"}
+                   .toString()),
+              "/etc/sockchatd/sockchatd.yaml:7:3: limits.max_line_bytes: \"4 KB\" is not a size "
+              "(use e.g. 4KiB)");
+    EXPECT_EQ(
+        (ConfigError{"f.yaml", 0, 0, "", "cannot read: No such file or directory"}.toString()),
+        "f.yaml: cannot read: No such file or directory");
+    EXPECT_EQ((ConfigError{"f.yaml", 2, 1, "", "bad"}.toString()), "f.yaml:2:1: bad");
+}
+
+TEST(ServiceName, NamesBothServices) {
+    EXPECT_STREQ(serviceName(Service::echo), "echo");
+    EXPECT_STREQ(serviceName(Service::chat), "chat");
+}
+
+TEST(DefaultListeners, AreLoopbackOnly) {
+    std::vector<Listener> listeners = defaultListeners();
+    ASSERT_EQ(listeners.size(), 3u);
+    EXPECT_EQ(listeners[0].service, Service::echo);
+    EXPECT_EQ(listeners[0].address.toString(), "127.0.0.1:8000");
+    EXPECT_EQ(listeners[1].service, Service::chat);
+    EXPECT_EQ(listeners[1].address.toString(), "127.0.0.1:8001");
+    EXPECT_EQ(listeners[2].service, Service::chat);
+    EXPECT_EQ(listeners[2].address.toString(), "[::1]:8001");
+}
+
+TEST(LoadConfig, EmptyOrCommentOnlyGivesDefaults) {
+    EXPECT_EQ(load(""), defaults());
+    EXPECT_EQ(load("# nothing here\n\n   # still nothing\n"), defaults());
+    EXPECT_EQ(load("---\n"), defaults());
+}
+
+TEST(LoadConfig, EmptySectionsGiveDefaults) {
+    EXPECT_EQ(load("echo:\nchat:\n  # history: 5\nlimits: {}\nlogging:\n"), defaults());
+}
+
+TEST(LoadConfig, ReadsEveryKey) {
+    Config c = load(R"(
+threads: 4
+listen:
+  - {service: chat, address: "0.0.0.0:7000"}
+  - service: echo
+    address: "[::]:7001"
+echo: {prefix: ""}
+chat:
+  default_room: Main.room-1_x
+  history: 0
+  motd: |
+    line one
+    line two
+  partial_line_timeout: 10ms
+limits:
+  max_connections: 100
+  max_connections_per_ip: 100
+  max_line_bytes: 64
+  output_buffer_bytes: 4KiB
+  idle_timeout: 10m
+  messages_per_second: 0.5
+  burst: 1
+shutdown_timeout: 0
+logging: {level: critical, format: json, sink: journald}
+admin: {socket: ""}
+metrics: {address: "127.0.0.1:9108"}
+)");
+    Config want;
+    want.threads = 4;
+    want.listen = {{Service::chat, address("0.0.0.0:7000")}, {Service::echo, address("[::]:7001")}};
+    want.echo.prefix = "";
+    want.chat = {"Main.room-1_x", 0, "line one\nline two\n", milliseconds(10)};
+    want.limits = {100, 100, 64, 4096, milliseconds(600'000), 0.5, 1};
+    want.shutdown_timeout = milliseconds(0);
+    want.logging = {"critical", LogFormat::json, LogSink::journald};
+    want.admin.socket = "";
+    want.metrics.address = "127.0.0.1:9108";
+    EXPECT_EQ(c, want);
+}
+
+TEST(LoadConfig, AcceptsRangeEdges) {
+    EXPECT_EQ(load("threads: 1024").threads, 1024u);
+    EXPECT_EQ(load("chat: {history: 10000}").chat.history, 10000u);
+    EXPECT_EQ(load("chat: {partial_line_timeout: 10s}").chat.partial_line_timeout,
+              milliseconds(10'000));
+    EXPECT_EQ(load("limits: {max_connections: 1000000}").limits.max_connections, 1'000'000u);
+    EXPECT_EQ(load("limits: {max_line_bytes: 1MiB}").limits.max_line_bytes, 1048576u);
+    EXPECT_EQ(load("limits: {output_buffer_bytes: 1GiB}").limits.output_buffer_bytes, 1073741824u);
+    EXPECT_EQ(load("limits: {messages_per_second: 10000}").limits.messages_per_second, 10000.0);
+    EXPECT_EQ(load("limits: {burst: 100000}").limits.burst, 100000u);
+    EXPECT_EQ(load("shutdown_timeout: 10m").shutdown_timeout, milliseconds(600'000));
+    EXPECT_EQ(load("echo: {prefix: \"" + std::string(256, 'x') + "\"}").echo.prefix.size(), 256u);
+    EXPECT_EQ(load("chat: {default_room: " + std::string(32, 'r') + "}").chat.default_room,
+              std::string(32, 'r'));
+    EXPECT_EQ(load("chat: {motd: \"" + std::string(4096, 'm') + "\"}").chat.motd.size(), 4096u);
+    EXPECT_EQ(load("threads: \"8\"").threads, 8u);  // quoting a number is harmless
+}
+
+TEST(LoadConfig, LoweringMaxConnectionsCapsTheImplicitPerIpLimit) {
+    Limits limits = load("limits: {max_connections: 10}").limits;
+    EXPECT_EQ(limits.max_connections, 10u);
+    EXPECT_EQ(limits.max_connections_per_ip, 10u);
+}
+
+TEST(LoadConfig, PortZeroListenersAreNotDuplicates) {
+    Config c = load(
+        "listen:\n  - {service: echo, address: \"127.0.0.1:0\"}\n"
+        "  - {service: chat, address: \"127.0.0.1:0\"}\n");
+    ASSERT_EQ(c.listen.size(), 2u);
+    EXPECT_EQ(c.listen[1].service, Service::chat);
+    EXPECT_EQ(c.listen[1].address.port(), 0);
+}
+
+TEST(LoadConfigErrors, InvalidYaml) {
+    EXPECT_EQ(error("threads: [1\n"), "t.yaml:2:1: end of sequence flow not found");
+    EXPECT_EQ(error("a: b: c\n"), "t.yaml:1:5: illegal map value");
+    EXPECT_EQ(error("echo: *nope\n"), "t.yaml:1:7: the referenced anchor is not defined");
+}
+
+TEST(LoadConfigErrors, DocumentMustBeASingleMap) {
+    EXPECT_EQ(error("- threads: 1\n"),
+              "t.yaml:1:1: expected a map of settings (e.g. \"threads: 0\"), got a sequence");
+    EXPECT_EQ(error("hello\n"),
+              "t.yaml:1:1: expected a map of settings (e.g. \"threads: 0\"), got \"hello\"");
+    EXPECT_EQ(error("threads: 1\n---\nthreads: 2\n"),
+              "t.yaml:3:1: expected one YAML document, found more (remove the \"---\")");
+}
+
+TEST(LoadConfigErrors, UnknownKeys) {
+    EXPECT_EQ(error("threads: 1\nthraeds: 2\n"),
+              "t.yaml:2:1: thraeds: unknown key (did you mean \"threads\"?)");
+    EXPECT_EQ(error("limits:\n  max_line_byte: 4KiB\n"),
+              "t.yaml:2:3: limits.max_line_byte: unknown key (did you mean \"max_line_bytes\"?)");
+    EXPECT_EQ(error("logging: {Level: info}\n"),
+              "t.yaml:1:11: logging.Level: unknown key (did you mean \"level\"?)");
+    EXPECT_EQ(error("colour: yes\n"), "t.yaml:1:1: colour: unknown key");
+    EXPECT_EQ(error("listen:\n  - {service: echo, adress: \"127.0.0.1:1\"}\n"),
+              "t.yaml:2:21: listen[0].adress: unknown key (did you mean \"address\"?)");
+    EXPECT_EQ(error("metrics: {address: \"\", port: 9108}\n"),
+              "t.yaml:1:24: metrics.port: unknown key");
+}
+
+TEST(LoadConfigErrors, DuplicateKeys) {
+    EXPECT_EQ(error("threads: 1\necho: {}\nthreads: 2\n"),
+              "t.yaml:3:1: threads: duplicate key (first at line 1)");
+}
+
+TEST(LoadConfigErrors, WrongTypes) {
+    EXPECT_EQ(error("threads: abc\n"), "t.yaml:1:10: threads: expected an integer, got \"abc\"");
+    EXPECT_EQ(error("threads: 1.5\n"), "t.yaml:1:10: threads: expected an integer, got \"1.5\"");
+    EXPECT_EQ(error("threads: {a: 1}\n"), "t.yaml:1:10: threads: expected an integer, got a map");
+    EXPECT_EQ(error("threads: [1]\n"), "t.yaml:1:10: threads: expected an integer, got a sequence");
+    EXPECT_EQ(error("threads:\necho: {}\n"),
+              "t.yaml:1:1: threads: expected an integer, got an empty value");
+    EXPECT_EQ(error("echo: hello\n"), "t.yaml:1:7: echo: expected a map, got \"hello\"");
+    EXPECT_EQ(error("echo: {prefix: [a]}\n"),
+              "t.yaml:1:16: echo.prefix: expected a string, got a sequence");
+    EXPECT_EQ(error("echo:\n  prefix:\n"),
+              "t.yaml:2:3: echo.prefix: expected a string, got an empty value (use \"\" for "
+              "none)");
+    EXPECT_EQ(error("limits: {messages_per_second: fast}\n"),
+              "t.yaml:1:31: limits.messages_per_second: expected a number, got \"fast\"");
+    EXPECT_EQ(error("limits: {messages_per_second: .inf}\n"),
+              "t.yaml:1:31: limits.messages_per_second: expected a number, got \".inf\"");
+    EXPECT_EQ(error("limits: {idle_timeout: {}}\n"),
+              "t.yaml:1:24: limits.idle_timeout: expected a duration, got a map");
+    EXPECT_EQ(error("limits: {max_line_bytes: [1]}\n"),
+              "t.yaml:1:26: limits.max_line_bytes: expected a size, got a sequence");
+    EXPECT_EQ(error("logging: {level: [info]}\n"),
+              "t.yaml:1:18: logging.level: expected one of trace, debug, info, warn, error or "
+              "critical, got a sequence");
+}
+
+TEST(LoadConfigErrors, IntegerRanges) {
+    EXPECT_EQ(error("threads: -1\n"), "t.yaml:1:10: threads: must be ≥ 0");
+    EXPECT_EQ(error("threads: 1025\n"), "t.yaml:1:10: threads: must be ≤ 1024");
+    EXPECT_EQ(error("threads: 99999999999999999999999\n"), "t.yaml:1:10: threads: must be ≤ 1024");
+    EXPECT_EQ(error("chat: {history: 10001}\n"), "t.yaml:1:17: chat.history: must be ≤ 10000");
+    EXPECT_EQ(error("limits: {max_connections: 0}\n"),
+              "t.yaml:1:27: limits.max_connections: must be ≥ 1");
+    EXPECT_EQ(error("limits: {max_connections: 1000001}\n"),
+              "t.yaml:1:27: limits.max_connections: must be ≤ 1000000");
+    EXPECT_EQ(error("limits: {max_connections_per_ip: 0}\n"),
+              "t.yaml:1:34: limits.max_connections_per_ip: must be ≥ 1");
+    EXPECT_EQ(error("limits: {burst: 0}\n"), "t.yaml:1:17: limits.burst: must be ≥ 1");
+    EXPECT_EQ(error("limits: {burst: 100001}\n"), "t.yaml:1:17: limits.burst: must be ≤ 100000");
+}
+
+TEST(LoadConfigErrors, PerIpLimitAboveTotal) {
+    EXPECT_EQ(error("limits:\n  max_connections: 10\n  max_connections_per_ip: 11\n"),
+              "t.yaml:3:27: limits.max_connections_per_ip: must be ≤ limits.max_connections "
+              "(10)");
+    EXPECT_EQ(error("limits: {max_connections_per_ip: 10001}\n"),
+              "t.yaml:1:34: limits.max_connections_per_ip: must be ≤ limits.max_connections "
+              "(10000)");
+}
+
+TEST(LoadConfigErrors, MessagesPerSecondRange) {
+    EXPECT_EQ(error("limits: {messages_per_second: 0}\n"),
+              "t.yaml:1:31: limits.messages_per_second: must be > 0");
+    EXPECT_EQ(error("limits: {messages_per_second: -2.5}\n"),
+              "t.yaml:1:31: limits.messages_per_second: must be > 0");
+    EXPECT_EQ(error("limits: {messages_per_second: 10000.5}\n"),
+              "t.yaml:1:31: limits.messages_per_second: must be ≤ 10000");
+}
+
+TEST(LoadConfigErrors, Sizes) {
+    EXPECT_EQ(error("limits:\n  max_line_bytes: 4 KB\n"),
+              "t.yaml:2:19: limits.max_line_bytes: \"4 KB\" is not a size (use e.g. 4KiB)");
+    EXPECT_EQ(error("limits: {max_line_bytes: 63}\n"),
+              "t.yaml:1:26: limits.max_line_bytes: must be ≥ 64");
+    EXPECT_EQ(error("limits: {max_line_bytes: 2MiB}\n"),
+              "t.yaml:1:26: limits.max_line_bytes: must be ≤ 1MiB");
+    EXPECT_EQ(error("limits: {output_buffer_bytes: 4095}\n"),
+              "t.yaml:1:31: limits.output_buffer_bytes: must be ≥ 4KiB");
+    EXPECT_EQ(error("limits: {output_buffer_bytes: 2GiB}\n"),
+              "t.yaml:1:31: limits.output_buffer_bytes: must be ≤ 1GiB");
+    EXPECT_EQ(error("limits: {max_line_bytes: 64KiB, output_buffer_bytes: 32KiB}\n"),
+              "t.yaml:1:54: limits.output_buffer_bytes: must be ≥ limits.max_line_bytes "
+              "(64KiB)");
+}
+
+TEST(LoadConfigErrors, Durations) {
+    EXPECT_EQ(error("shutdown_timeout: 5\n"),
+              "t.yaml:1:19: shutdown_timeout: \"5\" is not a duration (use e.g. 250ms, 5s, 10m)");
+    EXPECT_EQ(error("shutdown_timeout: 11m\n"), "t.yaml:1:19: shutdown_timeout: must be ≤ 10m");
+    EXPECT_EQ(error("chat: {partial_line_timeout: 9ms}\n"),
+              "t.yaml:1:30: chat.partial_line_timeout: must be ≥ 10ms");
+    EXPECT_EQ(error("chat: {partial_line_timeout: 10001ms}\n"),
+              "t.yaml:1:30: chat.partial_line_timeout: must be ≤ 10s");
+    EXPECT_EQ(error("limits: {idle_timeout: 99999999999999999999h}\n"),
+              "t.yaml:1:24: limits.idle_timeout: \"99999999999999999999h\" is too large");
+}
+
+TEST(LoadConfigErrors, Strings) {
+    EXPECT_EQ(error("echo: {prefix: \"" + std::string(257, 'x') + "\"}\n"),
+              "t.yaml:1:16: echo.prefix: must be ≤ 256 bytes (it is 257)");
+    EXPECT_EQ(error("chat: {motd: \"" + std::string(4097, 'm') + "\"}\n"),
+              "t.yaml:1:14: chat.motd: must be ≤ 4096 bytes (it is 4097)");
+    EXPECT_EQ(error("chat: {default_room: \"\"}\n"),
+              "t.yaml:1:22: chat.default_room: must not be empty");
+    EXPECT_EQ(error("chat: {default_room: " + std::string(33, 'r') + "}\n"),
+              "t.yaml:1:22: chat.default_room: must be ≤ 32 characters (it is 33)");
+    EXPECT_EQ(error("chat: {default_room: \"the lobby\"}\n"),
+              "t.yaml:1:22: chat.default_room: \"the lobby\" may only contain letters, digits, "
+              "\"_\", \".\" and \"-\"");
+    EXPECT_EQ(error("chat: {default_room: \"caf\xc3\xa9\"}\n"),
+              "t.yaml:1:22: chat.default_room: \"caf\xc3\xa9\" may only contain letters, digits, "
+              "\"_\", \".\" and \"-\"");
+}
+
+TEST(LoadConfigErrors, Choices) {
+    EXPECT_EQ(error("logging:\n  level: verbose\n"),
+              "t.yaml:2:10: logging.level: \"verbose\" is not a log level (use trace, debug, "
+              "info, warn, error or critical)");
+    EXPECT_EQ(error("logging: {level: INFO}\n"),
+              "t.yaml:1:18: logging.level: \"INFO\" is not a log level (use trace, debug, info, "
+              "warn, error or critical)");
+    EXPECT_EQ(error("logging: {format: xml}\n"),
+              "t.yaml:1:19: logging.format: \"xml\" is not a log format (use text or json)");
+    EXPECT_EQ(error("logging: {sink: syslog}\n"),
+              "t.yaml:1:17: logging.sink: \"syslog\" is not a log sink (use auto, console or "
+              "journald)");
+}
+
+TEST(LoadConfigErrors, ListenShape) {
+    EXPECT_EQ(error("listen: []\n"), "t.yaml:1:9: listen: must list at least one listener");
+    EXPECT_EQ(error("listen:\nthreads: 1\n"),
+              "t.yaml:1:1: listen: must list at least one listener");
+    EXPECT_EQ(error("listen: \"127.0.0.1:8000\"\n"),
+              "t.yaml:1:9: listen: expected a sequence of {service, address} maps, got "
+              "\"127.0.0.1:8000\"");
+    EXPECT_EQ(error("listen:\n  - \"127.0.0.1:8000\"\n"),
+              "t.yaml:2:5: listen[0]: expected a map like {service: echo, address: "
+              "\"127.0.0.1:8000\"}, got \"127.0.0.1:8000\"");
+}
+
+TEST(LoadConfigErrors, ListenEntries) {
+    const std::string first = "listen:\n  - {service: echo, address: \"127.0.0.1:8000\"}\n";
+    EXPECT_EQ(error(first + "  - {service: chat}\n"), "t.yaml:3:5: listen[1].address: missing");
+    EXPECT_EQ(error(first + "  - address: \"127.0.0.1:8001\"\n"),
+              "t.yaml:3:5: listen[1].service: missing");
+    EXPECT_EQ(error(first + "  - {service: http, address: \"127.0.0.1:8001\"}\n"),
+              "t.yaml:3:15: listen[1].service: \"http\" is not a service (use echo or chat)");
+    EXPECT_EQ(error(first + "  - {service: chat, address: \"example.com:8001\"}\n"),
+              "t.yaml:3:30: listen[1].address: \"example.com\" is not a numeric IP address (use "
+              "e.g. 127.0.0.1:8000 or [::1]:8000)");
+    EXPECT_EQ(error(first + "  - {service: chat, address: \"127.0.0.1\"}\n"),
+              "t.yaml:3:30: listen[1].address: missing port (use e.g. 127.0.0.1:8000)");
+    EXPECT_EQ(error(first + "  - {service: chat, address: \"127.0.0.1:99999\"}\n"),
+              "t.yaml:3:30: listen[1].address: port \"99999\" is out of range 0..65535");
+}
+
+TEST(LoadConfigErrors, DuplicateListener) {
+    EXPECT_EQ(error("listen:\n"
+                    "  - {service: echo, address: \"127.0.0.1:8000\"}\n"
+                    "  - {service: chat, address: \"[::1]:8000\"}\n"
+                    "  - {service: chat, address: \"127.0.0.1:8000\"}\n"),
+              "t.yaml:4:30: listen[2].address: duplicate listener 127.0.0.1:8000 (also listen[0])");
+}
+
+TEST(LoadConfigErrors, AdminSocket) {
+    EXPECT_EQ(error("admin: {socket: admin.sock}\n"),
+              "t.yaml:1:17: admin.socket: must be an absolute path, or \"\" to turn the admin "
+              "socket off");
+    EXPECT_EQ(error("admin: {socket: /" + std::string(107, 'a') + "}\n"),
+              "t.yaml:1:17: admin.socket: must be ≤ 107 bytes, the limit for a Unix socket path "
+              "(it is 108)");
+    EXPECT_EQ(load("admin: {socket: /" + std::string(106, 'a') + "}\n").admin.socket.size(), 107u);
+}
+
+TEST(LoadConfigErrors, MetricsAddress) {
+    EXPECT_EQ(error("metrics: {address: \"localhost:9108\"}\n"),
+              "t.yaml:1:20: metrics.address: \"localhost\" is not a numeric IP address (use e.g. "
+              "127.0.0.1:8000 or [::1]:8000)");
+    EXPECT_EQ(load("metrics: {address: \"[::1]:9108\"}\n").metrics.address, "[::1]:9108");
+}
+
+TEST(LoadConfigErrors, KeyPositionInsideNestedBlock) {
+    // The example from the design: a bad value points at the value, 1-based.
+    EXPECT_EQ(error("threads: 0\n"
+                    "echo:\n"
+                    "  prefix: \"hi \"\n"
+                    "limits:\n"
+                    "  max_connections: 10\n"
+                    "  # a comment\n"
+                    "  max_line_bytes: \"4 KB\"\n"),
+              "t.yaml:7:19: limits.max_line_bytes: \"4 KB\" is not a size (use e.g. 4KiB)");
+}
+
+class ConfigFileTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        char tmpl[] = "/tmp/sockchat_config_testXXXXXX";
+        ASSERT_NE(::mkdtemp(tmpl), nullptr);
+        dir_ = tmpl;
+    }
+    void TearDown() override {
+        std::remove((dir_ + "/c.yaml").c_str());
+        ::rmdir(dir_.c_str());
+    }
+    std::string write(const std::string& text) {
+        std::string path = dir_ + "/c.yaml";
+        std::ofstream(path) << text;
+        return path;
+    }
+    std::string dir_;
+};
+
+TEST_F(ConfigFileTest, LoadsAFile) {
+    std::string path = write("threads: 3\n");
+    LoadResult result = loadConfigFile(path);
+    ASSERT_TRUE(result.config);
+    EXPECT_EQ(result.config->threads, 3u);
+    EXPECT_EQ(result.config->listen, defaultListeners());
+}
+
+TEST_F(ConfigFileTest, ErrorsNameTheFile) {
+    std::string path = write("threads: 3\nlimits:\n  burst: 0\n");
+    LoadResult result = loadConfigFile(path);
+    ASSERT_TRUE(result.error);
+    EXPECT_FALSE(result.config);
+    EXPECT_EQ(result.error->toString(), path + ":3:10: limits.burst: must be ≥ 1");
+    EXPECT_EQ(*result.error, (ConfigError{path, 3, 10, "limits.burst", "must be ≥ 1"}));
+}
+
+TEST_F(ConfigFileTest, MissingFile) {
+    LoadResult result = loadConfigFile(dir_ + "/absent.yaml");
+    ASSERT_TRUE(result.error);
+    EXPECT_FALSE(result.config);
+    EXPECT_EQ(result.error->toString(),
+              dir_ + "/absent.yaml: cannot read: No such file or directory");
+}
+
+TEST_F(ConfigFileTest, DirectoryIsUnreadable) {
+    LoadResult result = loadConfigFile(dir_);
+    ASSERT_TRUE(result.error);
+    EXPECT_EQ(result.error->toString(), dir_ + ": cannot read: Is a directory");
+}
+
+}  // namespace
+}  // namespace sockchat::config
