@@ -109,7 +109,9 @@ ProcessResult runProgram(const std::vector<std::string>& argvIn,
 
 DaemonProcess::DaemonProcess(const std::string& configYaml) {
     config_.emplace(configYaml);
-    start(Options{{"-c", config_->path()}, std::nullopt, true});
+    Options options;
+    options.args = {"-c", config_->path()};
+    start(std::move(options));
 }
 
 DaemonProcess::DaemonProcess(Options options) {
@@ -148,6 +150,23 @@ void DaemonProcess::start(Options options) {
         }
         ::putenv(notifyEnv.data());
         ::unsetenv("JOURNAL_STREAM");
+        for (auto& e : options.env) ::putenv(e.data());
+        if (!options.passedListeners.empty()) {
+            // The sd_listen_fds protocol: fds from 3 on, LISTEN_PID = the daemon's own pid.
+            // Move the sources out of the way first: one of them may already sit at fd 3..
+            // (and dup2 onto itself would keep its close-on-exec flag).
+            std::string names;
+            std::vector<int> moved;
+            for (auto& [fd, name] : options.passedListeners)
+                moved.push_back(::fcntl(fd, F_DUPFD, 100));
+            for (std::size_t i = 0; i < moved.size(); ++i) {
+                ::dup2(moved[i], 3 + static_cast<int>(i));
+                names += (i ? ":" : "") + options.passedListeners[i].second;
+            }
+            ::setenv("LISTEN_FDS", std::to_string(options.passedListeners.size()).c_str(), 1);
+            ::setenv("LISTEN_PID", std::to_string(::getpid()).c_str(), 1);
+            ::setenv("LISTEN_FDNAMES", names.c_str(), 1);
+        }
         ::execv(args[0], args.data());
         ::_exit(127);
     }
@@ -171,6 +190,8 @@ void DaemonProcess::start(Options options) {
             break;
         }
     }
+    notify_ = std::move(notify);
+    if (!options.expectReady) return;
     if (!ready) {
         if (!exited_) ::kill(pid_, SIGKILL);
         waitExit(5s);
@@ -244,6 +265,18 @@ int DaemonProcess::waitExit(std::chrono::milliseconds timeout) {
     if (WIFEXITED(status_)) return WEXITSTATUS(status_);
     if (WIFSIGNALED(status_)) return 128 + WTERMSIG(status_);
     return -1;
+}
+
+bool DaemonProcess::waitForNotify(const std::string& text, std::chrono::milliseconds timeout) {
+    auto deadline = Clock::now() + timeout;
+    for (;;) {
+        pollfd p{notify_.get(), POLLIN, 0};
+        if (::poll(&p, 1, remainingMs(deadline)) <= 0) return false;
+        char buf[512];
+        ssize_t n = ::recv(notify_.get(), buf, sizeof buf, 0);
+        if (n > 0 && std::string(buf, static_cast<std::size_t>(n)).find(text) != std::string::npos)
+            return true;
+    }
 }
 
 std::vector<nlohmann::json> DaemonProcess::events() const {

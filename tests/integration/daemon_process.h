@@ -55,6 +55,10 @@ class DaemonProcess {
         std::vector<std::string> args;        // e.g. {"-c", path}
         std::optional<std::uint64_t> maxFds;  // RLIMIT_NOFILE for the daemon
         bool jsonLogs = true;                 // parse stderr as JSON lines
+        std::vector<std::string> env;         // extra NAME=VALUE entries
+        // Listening sockets handed over as systemd would (fds 3.., LISTEN_FDNAMES).
+        std::vector<std::pair<int, std::string>> passedListeners;
+        bool expectReady = true;  // false: the test expects the daemon to fail at start
     };
 
     // Starts sockchatd with `-c config` and waits for READY=1 (and, with JSON logs, the `start`
@@ -64,6 +68,8 @@ class DaemonProcess {
     ~DaemonProcess();  // SIGKILL if still running
 
     pid_t pid() const { return pid_; }
+    // The config file written for the daemon (only with the configYaml constructor).
+    std::string configPath() const { return config_ ? config_->path() : std::string(); }
     // Port of the n-th `listen` event (config order).
     std::uint16_t port(std::size_t listenerIndex = 0) const;
 
@@ -74,6 +80,9 @@ class DaemonProcess {
         signal(SIGTERM);
         return waitExit();
     }
+
+    // Waits (bounded) for a datagram on our NOTIFY_SOCKET containing `text` (e.g. WATCHDOG=1).
+    bool waitForNotify(const std::string& text, std::chrono::milliseconds timeout = 10s);
 
     // Log events seen so far / waits (bounded) for one matching pred and returns it.
     std::vector<nlohmann::json> events() const;
@@ -93,6 +102,7 @@ class DaemonProcess {
     void readStderr();
 
     std::optional<TempFile> config_;
+    sockchat::net::Fd notify_;
     pid_t pid_ = -1;
     int status_ = 0;
     bool exited_ = false;

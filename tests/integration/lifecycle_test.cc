@@ -1,0 +1,103 @@
+// The daemon's lifecycle hooks, driven the way systemd drives them: sockets passed in by
+// LISTEN_FDS, the sd_notify protocol (READY, RELOADING, WATCHDOG), SIGHUP reload.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "daemon_process.h"
+#include "sockchat/net/address.h"
+#include "sockchat/net/socket.h"
+#include "test_client.h"
+
+using namespace sockchat::testing;
+using nlohmann::json;
+
+namespace {
+auto eventIs(const std::string& name) {
+    return [name](const json& e) { return e.value("event", "") == name; };
+}
+
+sockchat::net::Fd ephemeralListener() {
+    int error = 0;
+    return sockchat::net::listenTcp(*sockchat::net::SocketAddress::parse("127.0.0.1:0"), 16,
+                                    &error);
+}
+}  // namespace
+
+TEST(Lifecycle, PassedSocketReplacesConfiguredListenerOfItsService) {
+    auto passed = ephemeralListener();
+    auto passedPort = sockchat::net::localAddress(passed.get()).port();
+    TempFile cfg(testConfig());  // also asks for an echo listener on 127.0.0.1:0
+    DaemonProcess::Options opts;
+    opts.args = {"-c", cfg.path()};
+    opts.passedListeners = {{passed.get(), "echo"}};
+    DaemonProcess daemon(opts);
+    EXPECT_EQ(daemon.port(0), passedPort);
+    EXPECT_EQ(daemon.countEvents(eventIs("listen")), 1u);
+    TestClient c(passedPort);
+    c.send("Wilson");
+    EXPECT_EQ(c.recvExactly(12), "hello Wilson");
+}
+
+TEST(Lifecycle, PassedSocketWithUnknownNameIsAClearStartupError) {
+    auto passed = ephemeralListener();
+    TempFile cfg(testConfig());
+    DaemonProcess::Options opts;
+    opts.args = {"-c", cfg.path()};
+    opts.passedListeners = {{passed.get(), "web"}};
+    opts.expectReady = false;
+    DaemonProcess daemon(opts);
+    EXPECT_EQ(daemon.waitExit(), 78);
+    EXPECT_NE(daemon.stderrText().find("FileDescriptorName \"web\""), std::string::npos)
+        << daemon.stderrText();
+}
+
+TEST(Lifecycle, WatchdogIsPingedOnlyThroughAllWorkers) {
+    TempFile cfg(testConfig("  - {service: echo, address: \"127.0.0.1:0\"}\n", "threads: 3\n"));
+    DaemonProcess::Options opts;
+    opts.args = {"-c", cfg.path()};
+    opts.env = {"WATCHDOG_USEC=200000"};
+    DaemonProcess daemon(opts);
+    ASSERT_TRUE(daemon.waitForEvent(eventIs("watchdog")));
+    EXPECT_TRUE(daemon.waitForNotify("WATCHDOG=1", std::chrono::seconds(5)));
+    EXPECT_TRUE(daemon.waitForNotify("WATCHDOG=1", std::chrono::seconds(5)));
+}
+
+TEST(Lifecycle, ReloadAppliesANewConfigAndKeepsTheOldOneOnError) {
+    DaemonProcess daemon(testConfig());
+    TestClient before(daemon.port());
+    before.send("a");
+    ASSERT_EQ(before.recvExactly(7), "hello a");
+
+    std::ofstream(daemon.configPath()) << testConfig(
+        "  - {service: echo, address: \"127.0.0.1:0\"}\n", "echo: {prefix: \"hi \"}\n");
+    daemon.signal(SIGHUP);
+    EXPECT_TRUE(daemon.waitForNotify("RELOADING=1"));
+    EXPECT_TRUE(daemon.waitForNotify("READY=1"));
+    ASSERT_TRUE(daemon.waitForEvent([](const json& e) {
+        return e.value("event", "") == "reload" && e.value("msg", "") == "configuration reloaded";
+    }));
+    before.send("b");  // an existing connection sees the new prefix too
+    EXPECT_EQ(before.recvExactly(4), "hi b");
+
+    std::ofstream(daemon.configPath()) << "echo: {prefix: [not, a, string]}\n";
+    daemon.signal(SIGHUP);
+    auto rejected = daemon.waitForEvent([](const json& e) {
+        return e.value("event", "") == "reload" && e.value("level", "") == "error";
+    });
+    ASSERT_TRUE(rejected);
+    EXPECT_NE((*rejected)["reason"].get<std::string>().find("echo.prefix"), std::string::npos)
+        << *rejected;
+    EXPECT_TRUE(daemon.waitForNotify("READY=1"));
+    TestClient after(daemon.port());
+    after.send("c");
+    EXPECT_EQ(after.recvExactly(4), "hi c");
+    EXPECT_EQ(daemon.stop(), 0);
+}
+
+TEST(Lifecycle, StoppingIsAnnouncedToTheServiceManager) {
+    DaemonProcess daemon(testConfig());
+    daemon.signal(SIGTERM);
+    EXPECT_TRUE(daemon.waitForNotify("STOPPING=1"));
+    EXPECT_EQ(daemon.waitExit(), 0);
+}
