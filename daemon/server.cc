@@ -232,9 +232,19 @@ void Server::reload() {
     if (auto level = sockchat::log::parseLevel(next.logging.level)) logger_.setLevel(*level);
     limiter_.setLimits(next.limits.max_connections, next.limits.max_connections_per_ip);
     config_ = std::move(next);
-    for (auto& worker : workers_) worker->applySettings(workerSettings());
-    logger_.info("reload", "configuration reloaded", {{"config", configPath_}});
-    notifier_.ready();
+    // READY=1 only once every worker has applied the new settings: the service manager (and
+    // whoever ran `systemctl reload`) may rely on the reload being complete.
+    auto pending = std::make_shared<std::size_t>(workers_.size());
+    for (auto& worker : workers_) {
+        worker->applySettings(workerSettings());
+        worker->post([this, pending] {
+            control_.post([this, pending] {
+                if (--*pending > 0) return;
+                logger_.info("reload", "configuration reloaded", {{"config", configPath_}});
+                notifier_.ready();
+            });
+        });
+    }
 }
 
 void Server::startWatchdog() {
