@@ -62,14 +62,13 @@ WorkerSettings Server::workerSettings() const {
         config_.echo.prefix};
 }
 
-bool Server::adoptListener(sockchat::net::Fd fd, sockchat::config::Service service) {
+void Server::adoptListener(sockchat::net::Fd fd, sockchat::config::Service service) {
     auto listener = std::make_unique<ListenSocket>();
     listener->address = sockchat::net::localAddress(fd.get());
     listener->name = listener->address.toString();
     listener->service = service;
     listener->fd = std::move(fd);
     listeners_.push_back(std::move(listener));
-    return true;
 }
 
 int Server::bindListeners() {
@@ -121,7 +120,7 @@ int Server::run() {
     startWorkers();
 
     for (const auto& l : listeners_)
-        logger_.info("listen", "listening",
+        logger_.info("listen", "",
                      {{"listener", l->name},
                       {"service", sockchat::config::serviceName(l->service)},
                       {"port", static_cast<unsigned>(l->address.port())}});

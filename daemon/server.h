@@ -35,7 +35,7 @@ class Server {
 
   private:
     int bindListeners();  // kExitOk or the exit code to stop with
-    bool adoptListener(sockchat::net::Fd fd, sockchat::config::Service service);
+    void adoptListener(sockchat::net::Fd fd, sockchat::config::Service service);
     void startWorkers();
     void onSignal();
     void beginShutdown(const char* why);

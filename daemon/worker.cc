@@ -35,7 +35,7 @@ Worker::~Worker() {
 
 void Worker::start(std::vector<ListenSocket*> listeners, std::latch& ready) {
     listeners_ = std::move(listeners);
-    thread_ = std::thread([this, &ready] {
+    thread_ = std::thread([this] {
         loop_.run();  // first iteration runs the task below
         // Connections must die on this thread: they unwatch themselves from this loop.
         connections_.clear();
