@@ -117,6 +117,7 @@ int Server::run() {
         return EXIT_FAILURE;
     }
     if (int rc = bindListeners(); rc != kExitOk) return rc;
+    if (int rc = startMetrics(); rc != kExitOk) return rc;
     startWorkers();
 
     for (const auto& l : listeners_)
@@ -226,8 +227,12 @@ void Server::reload() {
         logger_.warn("reload", "threads changed: restart needed to apply it", {});
     if (next.listen != config_.listen)
         logger_.warn("reload", "listeners changed: restart needed to apply them", {});
+    if (next.metrics != config_.metrics || next.admin != config_.admin)
+        logger_.warn("reload", "metrics or admin address changed: restart needed to apply it", {});
     next.threads = config_.threads;
     next.listen = config_.listen;
+    next.metrics = config_.metrics;
+    next.admin = config_.admin;
     if (auto level = sockchat::log::parseLevel(next.logging.level)) logger_.setLevel(*level);
     limiter_.setLimits(next.limits.max_connections, next.limits.max_connections_per_ip);
     config_ = std::move(next);
@@ -244,6 +249,45 @@ void Server::reload() {
             });
         });
     }
+}
+
+int Server::startMetrics() {
+    if (config_.metrics.address.empty()) return kExitOk;
+    auto address = sockchat::net::SocketAddress::parse(config_.metrics.address);
+    metrics_ = std::make_unique<MetricsServer>(control_, [this] { return renderMetrics(); });
+    int error = 0;
+    if (!address || !metrics_->listen(*address, &error)) {
+        std::fprintf(stderr, "sockchatd: cannot listen on %s (metrics): %s\n",
+                     config_.metrics.address.c_str(), std::strerror(error));
+        return kExitCantCreate;
+    }
+    logger_.info("listen", "",
+                 {{"listener", metrics_->address().toString()},
+                  {"service", "metrics"},
+                  {"port", static_cast<unsigned>(metrics_->address().port())}});
+    return kExitOk;
+}
+
+std::string Server::renderMetrics() const {
+    std::size_t open = 0;
+    for (const auto& worker : workers_) open += worker->connectionCount();
+    auto uptime =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    std::string out;
+    auto metric = [&out](const char* name, const char* type, const char* help,
+                         const std::string& value) {
+        out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+               name + " " + value + "\n";
+    };
+    metric("sockchatd_connections", "gauge", "Open client connections.", std::to_string(open));
+    metric("sockchatd_connections_accepted_total", "counter", "Client connections accepted.",
+           std::to_string(shared_.acceptedTotal.load()));
+    metric("sockchatd_connections_refused_total", "counter",
+           "Client connections refused by a connection limit.",
+           std::to_string(shared_.refusedTotal.load()));
+    metric("sockchatd_workers", "gauge", "Worker threads.", std::to_string(workers_.size()));
+    metric("sockchatd_uptime_seconds", "gauge", "Seconds since start.", std::to_string(uptime));
+    return out;
 }
 
 void Server::startWatchdog() {

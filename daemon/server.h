@@ -11,6 +11,7 @@
 
 #include "connection_limiter.h"
 #include "listen_socket.h"
+#include "metrics_server.h"
 #include "sockchat/config/config.h"
 #include "sockchat/log/logger.h"
 #include "sockchat/net/event_loop.h"
@@ -45,6 +46,8 @@ class Server {
     WorkerSettings workerSettings() const;
     void reportStatus();
     void startWatchdog();
+    int startMetrics();  // kExitOk or the exit code to stop with
+    std::string renderMetrics() const;
     void onHeartbeatAnswer(std::uint64_t round);
 
     sockchat::config::Config config_;
@@ -58,6 +61,8 @@ class Server {
     ConnectionLimiter limiter_;
     WorkerShared shared_;
     std::vector<std::unique_ptr<Worker>> workers_;
+    std::unique_ptr<MetricsServer> metrics_;
+    std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 
     bool shuttingDown_ = false;
     unsigned workersReleased_ = 0;

@@ -230,7 +230,8 @@ void DaemonProcess::readStderr() {
             if (!json_) continue;
             auto event = nlohmann::json::parse(line, nullptr, false);
             if (event.is_discarded()) continue;  // e.g. a sanitizer report; kept in stderrText_
-            if (event.value("event", "") == "listen")
+            // Client-facing listeners only (echo, chat), in config order; metrics has its own.
+            if (event.value("event", "") == "listen" && event.value("service", "") != "metrics")
                 ports_.push_back(event["port"].get<std::uint16_t>());
             events_.push_back(std::move(event));
         }

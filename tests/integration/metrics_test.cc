@@ -1,0 +1,63 @@
+// The Prometheus endpoint (metrics.address), scraped over a real socket.
+#include <gtest/gtest.h>
+
+#include "daemon_process.h"
+#include "test_client.h"
+
+using namespace sockchat::testing;
+using nlohmann::json;
+
+namespace {
+
+std::uint16_t metricsPort(const DaemonProcess& daemon) {
+    auto ev = daemon.waitForEvent([](const json& e) {
+        return e.value("event", "") == "listen" && e.value("service", "") == "metrics";
+    });
+    return ev ? (*ev)["port"].get<std::uint16_t>() : 0;
+}
+
+std::string httpGet(std::uint16_t port, const std::string& path) {
+    TestClient c(port);
+    c.send("GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    std::string response;
+    c.waitClosed(std::chrono::seconds(10), &response);
+    return response;
+}
+
+}  // namespace
+
+TEST(Metrics, ScrapeShowsLiveConnectionCounts) {
+    DaemonProcess daemon(testConfig("  - {service: echo, address: \"127.0.0.1:0\"}\n",
+                                    "metrics: {address: \"127.0.0.1:0\"}\n"));
+    auto port = metricsPort(daemon);
+    ASSERT_NE(port, 0);
+    TestClient a(daemon.port(0)), b(daemon.port(0));
+    a.send("x");
+    ASSERT_EQ(a.recvExactly(7), "hello x");
+    b.send("y");
+    ASSERT_EQ(b.recvExactly(7), "hello y");
+
+    std::string r = httpGet(port, "/metrics");
+    EXPECT_EQ(r.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << r;
+    EXPECT_NE(r.find("Content-Type: text/plain; version=0.0.4"), std::string::npos) << r;
+    EXPECT_NE(r.find("\nsockchatd_connections 2\n"), std::string::npos) << r;
+    EXPECT_NE(r.find("\nsockchatd_connections_accepted_total 2\n"), std::string::npos) << r;
+    EXPECT_NE(r.find("# TYPE sockchatd_connections_refused_total counter\n"), std::string::npos)
+        << r;
+    // Content-Length must match the body exactly, or scrapers truncate or hang.
+    auto headerEnd = r.find("\r\n\r\n");
+    auto lengthAt = r.find("Content-Length: ");
+    ASSERT_NE(headerEnd, std::string::npos);
+    ASSERT_NE(lengthAt, std::string::npos);
+    EXPECT_EQ(std::stoul(r.substr(lengthAt + 16)), r.size() - headerEnd - 4);
+}
+
+TEST(Metrics, OtherPathsAre404AndASilentClientBlocksNobody) {
+    DaemonProcess daemon(testConfig("  - {service: echo, address: \"127.0.0.1:0\"}\n",
+                                    "metrics: {address: \"127.0.0.1:0\"}\n"));
+    auto port = metricsPort(daemon);
+    ASSERT_NE(port, 0);
+    TestClient silent(port);  // connects and says nothing
+    EXPECT_EQ(httpGet(port, "/").rfind("HTTP/1.1 404 Not Found\r\n", 0), 0u);
+    EXPECT_EQ(httpGet(port, "/metrics").rfind("HTTP/1.1 200 OK\r\n", 0), 0u);
+}
