@@ -24,7 +24,10 @@ UTF8_PAGE = (
 
 
 def response(status, headers, body=b""):
+    # Connection: close on every response: this server answers one request per connection,
+    # and a client must not be tempted to reuse it (curl would, then fail with 55).
     head = "HTTP/1.1 %s\r\n" % status
+    headers = list(headers) + [("Connection", "close")]
     for name, value in headers:
         head += "%s: %s\r\n" % (name, value)
     return head.encode("latin-1") + b"\r\n" + body
@@ -79,6 +82,8 @@ class Handler(socketserver.BaseRequestHandler):
             send(b"0\r\nX-Checksum: abc123\r\n\r\n")
         elif path == "/chunked-truncated":
             send(response("200 OK", [("Transfer-Encoding", "chunked")]) + b"10\r\nonly some")
+        elif path == "/partial-head":
+            send(b"HTTP/1.1 200 OK\r\nContent-")
         elif path == "/close":
             # No Content-Length, no chunking: the body ends when the connection does.
             send(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n")

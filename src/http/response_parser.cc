@@ -1,0 +1,232 @@
+#include "sockchat/http/response_parser.h"
+
+#include <climits>
+#include <string>
+#include <utility>
+
+#include "sockchat/http/fetch_error.h"
+
+// How this drives http-parser: the parser pauses itself (http_parser_pause) at each boundary
+// we need a byte position for: end of a head, the last chunk, end of a message. On a pause
+// http_parser_execute returns how far it got, which is what lets heads and trailers be
+// handed out byte for byte as received, including line endings and spacing that callbacks
+// alone do not reproduce.
+
+namespace sockchat::http {
+namespace {
+
+ResponseParser& self(http_parser* parser) {
+    return *static_cast<ResponseParser*>(parser->data);
+}
+
+bool isInterim(int status) {
+    return status >= 100 && status < 200 && status != 101;
+}
+
+// Strips the blank line that ends a trailer block ("X: 1\r\n\r\n" → "X: 1\r\n").
+std::string_view withoutFinalBlankLine(std::string_view raw) {
+    if (raw.ends_with("\r\n")) {
+        raw.remove_suffix(2);
+    } else if (raw.ends_with("\n")) {
+        raw.remove_suffix(1);
+    }
+    return raw;
+}
+
+}  // namespace
+
+template <typename F>
+int ResponseParser::guarded(http_parser* parser, F&& body) {
+    auto& p = self(parser);
+    try {
+        body(p);
+        return 0;
+    } catch (...) {
+        p.callbackError_ = std::current_exception();
+        return -1;  // http-parser stops with an HPE_CB_* error; execute() rethrows ours
+    }
+}
+
+const std::string* ResponseHead::find(std::string_view name) const {
+    for (const auto& h : headers)
+        if (equalsIgnoreCase(h.name, name)) return &h.value;
+    return nullptr;
+}
+
+const http_parser_settings& ResponseParser::settings() {
+    static const http_parser_settings kSettings = [] {
+        http_parser_settings s{};
+        s.on_message_begin = &ResponseParser::onMessageBegin;
+        s.on_header_field = &ResponseParser::onHeaderField;
+        s.on_header_value = &ResponseParser::onHeaderValue;
+        s.on_headers_complete = &ResponseParser::onHeadersComplete;
+        s.on_body = &ResponseParser::onBodyData;
+        s.on_chunk_header = &ResponseParser::onChunkHeader;
+        s.on_message_complete = &ResponseParser::onMessageComplete;
+        return s;
+    }();
+    return kSettings;
+}
+
+ResponseParser::ResponseParser(bool headRequest, ResponseHandler& handler)
+    : handler_(handler), headRequest_(headRequest) {
+    http_parser_init(&parser_, HTTP_RESPONSE);
+    parser_.data = this;
+}
+
+int ResponseParser::onMessageBegin(http_parser* parser) {
+    return guarded(parser, [](ResponseParser& p) {
+        p.head_ = ResponseHead{};
+        p.lastCallbackWasValue_ = false;
+    });
+}
+
+int ResponseParser::onHeaderField(http_parser* parser, const char* at, std::size_t length) {
+    return guarded(parser, [&](ResponseParser& p) {
+        if (p.phase_ != Phase::head) return;  // trailer fields: passed on raw only
+        // A name can arrive in pieces (split across reads); a new one starts after a value.
+        if (p.lastCallbackWasValue_ || p.head_.headers.empty()) p.head_.headers.push_back({});
+        p.head_.headers.back().name.append(at, length);
+        p.lastCallbackWasValue_ = false;
+    });
+}
+
+int ResponseParser::onHeaderValue(http_parser* parser, const char* at, std::size_t length) {
+    return guarded(parser, [&](ResponseParser& p) {
+        if (p.phase_ != Phase::head || p.head_.headers.empty()) return;
+        p.head_.headers.back().value.append(at, length);
+        p.lastCallbackWasValue_ = true;
+    });
+}
+
+int ResponseParser::onHeadersComplete(http_parser* parser) {
+    auto& p = self(parser);
+    p.head_.status = parser->status_code;
+    p.head_.versionMajor = parser->http_major;
+    p.head_.versionMinor = parser->http_minor;
+    p.pause_ = Pause::headComplete;
+    http_parser_pause(parser, 1);
+    const int status = parser->status_code;
+    // 1 = "this message has no body": for HEAD, 1xx, 204 and 304 whatever the headers say
+    // (RFC 9112 section 6.3), so a stray Content-Length there cannot make us wait for bytes.
+    const bool noBody = p.headRequest_ || isInterim(status) || status == 204 || status == 304;
+    if (!noBody && !(parser->flags & F_CHUNKED) && parser->content_length != ULLONG_MAX &&
+        !isInterim(status))
+        p.expectedBody_ = parser->content_length;
+    return noBody ? 1 : 0;
+}
+
+int ResponseParser::onBodyData(http_parser* parser, const char* at, std::size_t length) {
+    return guarded(parser, [&](ResponseParser& p) {
+        if (p.phase_ != Phase::body) return;
+        p.bodyBytes_ += length;
+        p.handler_.onBody(std::string_view(at, length));
+    });
+}
+
+int ResponseParser::onChunkHeader(http_parser* parser) {
+    // The zero-size chunk: what follows up to the end of the message is the trailer block.
+    if (parser->content_length == 0) {
+        self(parser).pause_ = Pause::lastChunk;
+        http_parser_pause(parser, 1);
+    }
+    return 0;
+}
+
+int ResponseParser::onMessageComplete(http_parser* parser) {
+    self(parser).pause_ = Pause::messageComplete;
+    http_parser_pause(parser, 1);
+    return 0;
+}
+
+void ResponseParser::throwParseError() const {
+    const auto error = HTTP_PARSER_ERRNO(&parser_);
+    throw FetchError(FetchCode::weirdServerReply,
+                     std::string("Weird server reply: ") + http_errno_description(error));
+}
+
+std::size_t ResponseParser::execute(std::string_view data) {
+    const Phase phaseBefore = phase_;
+    pause_ = Pause::none;
+    const std::size_t consumed =
+        http_parser_execute(&parser_, &settings(), data.data(), data.size());
+    // At most one boundary is crossed per call (the parser pauses there), so everything
+    // consumed belongs to the phase we started in.
+    if (phaseBefore == Phase::head || phaseBefore == Phase::trailers)
+        raw_.append(data.substr(0, consumed));
+    if (callbackError_) std::rethrow_exception(std::exchange(callbackError_, nullptr));
+    const auto error = HTTP_PARSER_ERRNO(&parser_);
+    if (error == HPE_PAUSED) {
+        http_parser_pause(&parser_, 0);
+        afterPause(data.substr(consumed), phaseBefore);
+    } else if (error != HPE_OK) {
+        throwParseError();
+    }
+    return consumed;
+}
+
+void ResponseParser::afterPause(std::string_view rest, Phase phaseBefore) {
+    switch (pause_) {
+        case Pause::headComplete: {
+            // The parser stops on the head's final LF without consuming it; it is part of the
+            // head we hand out and is consumed by the next execute (in the body phase).
+            if (!rest.empty() && rest.front() == '\n') raw_ += '\n';
+            head_.raw = std::move(raw_);
+            raw_.clear();
+            phase_ = Phase::body;
+            if (!handler_.onHead(head_)) phase_ = Phase::done;
+            break;
+        }
+        case Pause::lastChunk:
+            raw_.clear();
+            phase_ = Phase::trailers;
+            break;
+        case Pause::messageComplete:
+            if (phaseBefore == Phase::trailers) {
+                const auto trailers = withoutFinalBlankLine(raw_);
+                if (!trailers.empty()) handler_.onTrailers(trailers);
+            }
+            raw_.clear();
+            if (isInterim(head_.status)) {
+                phase_ = Phase::head;  // the real response follows
+                expectedBody_.reset();
+            } else {
+                phase_ = Phase::done;
+            }
+            break;
+        case Pause::none:
+            break;
+    }
+}
+
+void ResponseParser::feed(std::string_view data) {
+    if (!data.empty()) anyBytes_ = true;
+    while (!data.empty() && phase_ != Phase::done) data.remove_prefix(execute(data));
+}
+
+void ResponseParser::finish() {
+    if (phase_ == Phase::done) return;
+    if (!anyBytes_) throw FetchError(FetchCode::gotNothing, "Empty reply from server");
+    if (phase_ == Phase::head) {
+        throw FetchError(FetchCode::weirdServerReply,
+                         "Connection closed before the response head was complete");
+    }
+    // A zero-length execute tells http-parser about EOF: it completes a close-delimited body
+    // and reports an error for anything else left unfinished.
+    pause_ = Pause::none;
+    http_parser_execute(&parser_, &settings(), nullptr, 0);
+    if (HTTP_PARSER_ERRNO(&parser_) == HPE_PAUSED) {
+        http_parser_pause(&parser_, 0);
+        afterPause({}, phase_);
+    }
+    if (phase_ == Phase::done) return;
+    if (expectedBody_ && phase_ == Phase::body) {
+        throw FetchError(FetchCode::partialFile, "transfer closed with " +
+                                                     std::to_string(*expectedBody_ - bodyBytes_) +
+                                                     " bytes remaining to read");
+    }
+    throw FetchError(FetchCode::partialFile,
+                     "transfer closed with outstanding read data remaining");
+}
+
+}  // namespace sockchat::http
