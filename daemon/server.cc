@@ -50,16 +50,25 @@ Server::Server(sockchat::config::Config config, std::string configPath,
       configPath_(std::move(configPath)),
       logger_(logger),
       limiter_(config_.limits.max_connections, config_.limits.max_connections_per_ip),
-      shared_{logger_, limiter_} {}
+      chatHub_(config_.chat.history, config_.chat.default_room),
+      shared_{logger_, limiter_, chatHub_} {}
 
 Server::~Server() {
     for (auto& worker : workers_) worker->stop();
 }
 
 WorkerSettings Server::workerSettings() const {
+    ChatSettings chat;
+    chat.defaultRoom = config_.chat.default_room;
+    chat.history = config_.chat.history;
+    chat.motd = config_.chat.motd;
+    chat.partialLineTimeout = config_.chat.partial_line_timeout;
+    chat.maxLineBytes = config_.limits.max_line_bytes;
+    chat.messagesPerSecond = config_.limits.messages_per_second;
+    chat.burst = config_.limits.burst;
     return WorkerSettings{
         ConnectionLimits{config_.limits.output_buffer_bytes, config_.limits.idle_timeout},
-        config_.echo.prefix};
+        config_.echo.prefix, std::move(chat)};
 }
 
 void Server::adoptListener(sockchat::net::Fd fd, sockchat::config::Service service) {
@@ -235,6 +244,10 @@ void Server::reload() {
     next.admin = config_.admin;
     if (auto level = sockchat::log::parseLevel(next.logging.level)) logger_.setLevel(*level);
     limiter_.setLimits(next.limits.max_connections, next.limits.max_connections_per_ip);
+    chatHub_.setHistory(next.chat.history);
+    if (next.chat.default_room != config_.chat.default_room)
+        logger_.warn("reload", "chat.default_room changed: restart needed to apply it", {});
+    next.chat.default_room = config_.chat.default_room;
     config_ = std::move(next);
     // READY=1 only once every worker has applied the new settings: the service manager (and
     // whoever ran `systemctl reload`) may rely on the reload being complete.
@@ -319,7 +332,9 @@ void Server::onHeartbeatAnswer(std::uint64_t round) {
 void Server::reportStatus() {
     std::size_t clients = 0;
     for (auto& worker : workers_) clients += worker->connectionCount();
-    notifier_.status(std::to_string(clients) + (clients == 1 ? " client" : " clients"));
+    std::size_t rooms = chatHub_.roomCount();
+    notifier_.status(std::to_string(clients) + (clients == 1 ? " client, " : " clients, ") +
+                     std::to_string(rooms) + (rooms == 1 ? " room" : " rooms"));
 }
 
 }  // namespace sockchatd

@@ -27,7 +27,11 @@ std::int64_t nowMs() {
 }  // namespace
 
 Worker::Worker(unsigned index, WorkerShared& shared, WorkerSettings settings)
-    : index_(index), shared_(shared), settings_(std::move(settings)), echo_(settings_.echoPrefix) {}
+    : index_(index),
+      shared_(shared),
+      settings_(std::move(settings)),
+      echo_(settings_.echoPrefix),
+      chat_(loop_, shared.chatHub, settings_.chat, shared.logger) {}
 
 Worker::~Worker() {
     stop();
@@ -153,12 +157,8 @@ void Worker::pauseAccepting() {
 }
 
 Service& Worker::serviceFor(sockchat::config::Service service) {
-    switch (service) {
-        case sockchat::config::Service::echo:
-        case sockchat::config::Service::chat:
-            break;
-    }
-    return echo_;
+    return service == sockchat::config::Service::chat ? static_cast<Service&>(chat_)
+                                                      : static_cast<Service&>(echo_);
 }
 
 void Worker::startShutdown(std::function<void()> onListenersReleased,
@@ -196,6 +196,7 @@ void Worker::applySettings(WorkerSettings settings) {
     loop_.post([this, settings = std::move(settings)] {
         settings_ = settings;
         echo_.setPrefix(settings_.echoPrefix);
+        chat_.applySettings(settings_.chat);
         for (auto& [ptr, _] : connections_) ptr->setLimits(settings_.limits);
     });
 }

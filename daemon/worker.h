@@ -12,6 +12,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "chat/chat_hub.h"
+#include "chat/chat_service.h"
 #include "connection.h"
 #include "connection_limiter.h"
 #include "echo_service.h"
@@ -25,6 +27,7 @@ namespace sockchatd {
 struct WorkerShared {
     sockchat::log::Logger& logger;
     ConnectionLimiter& limiter;
+    ChatHub& chatHub;
     std::atomic<std::uint64_t> nextConnectionId{0};
     std::atomic<std::uint64_t> acceptedTotal{0};
     std::atomic<std::uint64_t> refusedTotal{0};
@@ -36,6 +39,7 @@ struct WorkerShared {
 struct WorkerSettings {
     ConnectionLimits limits;
     std::string echoPrefix;
+    ChatSettings chat;
 };
 
 class Worker {
@@ -88,6 +92,7 @@ class Worker {
     sockchat::net::EventLoop::TimerId resumeAcceptTimer_ = 0;
 
     EchoService echo_;
+    ChatService chat_;
     std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
     std::atomic<std::size_t> connectionCount_{0};
 

@@ -20,16 +20,6 @@ spdlog::level::level_enum toSpdlog(Level level) {
     return static_cast<spdlog::level::level_enum>(static_cast<int>(level));
 }
 
-std::string rfc3339(std::chrono::system_clock::time_point time) {
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch());
-    std::time_t secs = static_cast<std::time_t>(ms.count() / 1000);
-    std::tm tm{};
-    ::gmtime_r(&secs, &tm);
-    char buf[40];
-    std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(ms.count() % 1000));
-    return buf;
-}
 
 bool needsQuotes(std::string_view s) {
     if (s.empty()) return true;
@@ -59,6 +49,17 @@ class SpdlogConsoleSink : public Sink {
 };
 
 }  // namespace
+
+std::string rfc3339(std::chrono::system_clock::time_point time) {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch());
+    std::time_t secs = static_cast<std::time_t>(ms.count() / 1000);
+    std::tm tm{};
+    ::gmtime_r(&secs, &tm);
+    char buf[40];
+    std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(ms.count() % 1000));
+    return buf;
+}
 
 const char* levelName(Level level) {
     return kLevelNames[static_cast<int>(level)];

@@ -19,6 +19,8 @@ namespace sockchat::log {
 enum class Level { trace, debug, info, warn, error, critical };
 
 const char* levelName(Level level);
+// "2026-11-25T10:00:01.042Z": RFC 3339, UTC, milliseconds (logs and chat timestamps).
+std::string rfc3339(std::chrono::system_clock::time_point time);
 std::optional<Level> parseLevel(std::string_view name);
 
 struct Field {

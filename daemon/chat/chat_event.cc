@@ -1,0 +1,130 @@
+#include "chat_event.h"
+
+#include <nlohmann/json.hpp>
+
+#include "sockchat/log/logger.h"
+
+namespace sockchatd {
+
+std::string renderText(const ChatEvent& e) {
+    using T = ChatEvent::Type;
+    std::string line;
+    switch (e.type) {
+        case T::welcome:
+        case T::notice:
+            line = "* " + e.text;
+            break;
+        case T::history:
+            line = e.action ? "[history] * " + e.from + " " + e.text
+                            : "[history] <" + e.from + "> " + e.text;
+            break;
+        case T::message:
+            line = "<" + e.from + "> " + e.text;
+            break;
+        case T::action:
+            line = "* " + e.from + " " + e.text;
+            break;
+        case T::privateMessage:
+            // Rendered per recipient: `nick` holds whose copy this is.
+            line = e.nick == e.to ? "[msg from " + e.from + "] " + e.text
+                                  : "[msg to " + e.to + "] " + e.text;
+            break;
+        case T::join:
+            line = "* " + e.nick + " joined #" + e.room;
+            break;
+        case T::leave:
+            line = "* " + e.nick + " left #" + e.room + (e.text.empty() ? "" : " (" + e.text + ")");
+            break;
+        case T::nick:
+            line = "* " + e.from + " is now known as " + e.nick;
+            break;
+        case T::error:
+            line = "! " + e.text;
+            break;
+        case T::who: {
+            line = "* #" + e.room + ":";
+            for (std::size_t i = 0; i < e.names.size(); ++i) line += (i ? ", " : " ") + e.names[i];
+            break;
+        }
+        case T::rooms: {
+            line = "* rooms:";
+            for (std::size_t i = 0; i < e.rooms.size(); ++i)
+                line += (i ? ", #" : " #") + e.rooms[i].first + " (" +
+                        std::to_string(e.rooms[i].second) + ")";
+            break;
+        }
+    }
+    return line + "\n";
+}
+
+std::string renderJson(const ChatEvent& e) {
+    using T = ChatEvent::Type;
+    static constexpr const char* kTypes[] = {"welcome", "notice",  "history", "message",
+                                             "action",  "private", "join",    "leave",
+                                             "nick",    "error",   "who",     "rooms"};
+    nlohmann::ordered_json j;
+    j["type"] = kTypes[static_cast<int>(e.type)];
+    switch (e.type) {
+        case T::welcome:
+            j["nick"] = e.nick;
+            j["room"] = e.room;
+            j["text"] = e.text;
+            break;
+        case T::notice:
+        case T::error:
+            j["text"] = e.text;
+            break;
+        case T::history:
+            j["room"] = e.room;
+            j["from"] = e.from;
+            j["text"] = e.text;
+            j["seq"] = e.seq;
+            j["kind"] = e.action ? "action" : "message";
+            break;
+        case T::message:
+        case T::action:
+            j["room"] = e.room;
+            j["from"] = e.from;
+            j["text"] = e.text;
+            j["seq"] = e.seq;
+            break;
+        case T::privateMessage:
+            j["from"] = e.from;
+            j["to"] = e.to;
+            j["text"] = e.text;
+            break;
+        case T::join:
+            j["room"] = e.room;
+            j["nick"] = e.nick;
+            j["seq"] = e.seq;
+            break;
+        case T::leave:
+            j["room"] = e.room;
+            j["nick"] = e.nick;
+            j["reason"] = e.text;
+            j["seq"] = e.seq;
+            break;
+        case T::nick:
+            j["from"] = e.from;
+            j["nick"] = e.nick;
+            j["room"] = e.room;
+            j["seq"] = e.seq;
+            break;
+        case T::who:
+            j["room"] = e.room;
+            j["nicks"] = e.names;
+            break;
+        case T::rooms: {
+            auto list = nlohmann::ordered_json::array();
+            for (const auto& [name, members] : e.rooms)
+                list.push_back({{"name", name}, {"members", members}});
+            j["rooms"] = std::move(list);
+            break;
+        }
+    }
+    j["ts"] = sockchat::log::rfc3339(e.time);
+    // Text is sanitised before it gets here; replace rather than throw if anything slipped by.
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace sockchatd
