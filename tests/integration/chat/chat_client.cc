@@ -1,0 +1,53 @@
+#include "chat_client.h"
+
+namespace sockchat::testing {
+
+std::string ChatClient::nextLine(std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        auto nl = buffer_.find('\n');
+        if (nl != std::string::npos) {
+            std::string line = buffer_.substr(0, nl);
+            buffer_.erase(0, nl + 1);
+            return line;
+        }
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0 || closed_) return "";
+        std::string more = client_.recvSome(left);
+        if (more.empty()) {
+            // recvSome returns "" on timeout and on EOF: tell them apart with a zero-wait peek.
+            if (std::chrono::steady_clock::now() < deadline) closed_ = true;
+            return "";
+        }
+        buffer_ += more;
+    }
+}
+
+std::string ChatClient::waitFor(const std::function<bool(const std::string&)>& pred,
+                                std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return "";
+        std::string line = nextLine(left);
+        if (line.empty() && (closed_ || std::chrono::steady_clock::now() >= deadline)) return "";
+        if (pred(line)) return line;
+        skipped_.push_back(line);
+    }
+}
+
+std::string ChatClient::readGreeting() {
+    std::string welcome = waitForPrefix("* Welcome to sockchatd! You are ");
+    std::string nick = welcome.substr(32, welcome.find(' ', 32) - 32);
+    waitFor([&](const std::string& l) { return l.rfind("* " + nick + " joined #", 0) == 0; });
+    return nick;
+}
+
+void ChatClient::nick(const std::string& name) {
+    send("/nick " + name);
+    waitFor([&](const std::string& l) { return l.ends_with(" is now known as " + name); });
+}
+
+}  // namespace sockchat::testing
