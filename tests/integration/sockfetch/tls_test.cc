@@ -122,7 +122,7 @@ TEST_F(SockfetchTls, VerboseShowsHandshakeAndHeads) {
     ASSERT_EQ(r.exitCode, 0) << r.err;
     EXPECT_EQ(r.out, "<h1>nginx on loopback</h1>\n");
     for (const char* expected :
-         {"* Connected to localhost (127.0.0.1) port ", "* SSL connection using TLSv1.3",
+         {"* Connected to localhost (", "* SSL connection using TLSv1.3",
           "*  SSL certificate verify ok.", "> GET /index.html HTTP/1.1\n",
           "> Host: localhost:", "< HTTP/1.1 200 OK\n", "< Content-Length: 27\n"})
         EXPECT_NE(r.err.find(expected), std::string::npos) << expected << " in\n" << r.err;
