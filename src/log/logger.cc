@@ -20,7 +20,6 @@ spdlog::level::level_enum toSpdlog(Level level) {
     return static_cast<spdlog::level::level_enum>(static_cast<int>(level));
 }
 
-
 bool needsQuotes(std::string_view s) {
     if (s.empty()) return true;
     for (char c : s)

@@ -1,0 +1,367 @@
+// Black-box tests of sockctl (chat and echo) against the real daemon: pipe mode between
+// sockctl processes, reconnects across a daemon restart, connect errors, and the interactive
+// client in a real terminal (tmux).
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <memory>
+
+#include "daemon_process.h"
+#include "sockctl_process.h"
+#include "tmux_session.h"
+
+using namespace sockchat::testing;
+using namespace sockctl_test;
+using nlohmann::json;
+
+namespace {
+
+std::string echoListener(const std::string& address = "127.0.0.1:0") {
+    return "  - {service: echo, address: \"" + address + "\"}\n";
+}
+
+std::string chatListener(const std::string& address = "127.0.0.1:0") {
+    return "  - {service: chat, address: \"" + address + "\"}\n";
+}
+
+std::string at(std::uint16_t port) {
+    return "127.0.0.1:" + std::to_string(port);
+}
+
+std::string refusedMessage(std::uint16_t port) {
+    return "sockctl: cannot connect to 127.0.0.1:" + std::to_string(port) +
+           ": Connection refused \xE2\x80\x94 is sockchatd running? (systemctl status sockchatd)\n";
+}
+
+ProcessResult sockctl(const std::vector<std::string>& args) {
+    std::vector<std::string> argv{SOCKCTL_BIN};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto r = runProgram(argv, std::chrono::seconds(20));
+    expectNoSanitizerReport(r.stderrText, "sockctl");
+    return r;
+}
+
+// Every line of --json output, parsed (a line that is not JSON fails the test).
+std::vector<json> jsonLines(const std::string& out) {
+    std::vector<json> lines;
+    for (std::size_t pos = 0, nl; (nl = out.find('\n', pos)) != std::string::npos; pos = nl + 1) {
+        auto line = json::parse(out.substr(pos, nl - pos), nullptr, false);
+        EXPECT_FALSE(line.is_discarded()) << "not JSON: " << out.substr(pos, nl - pos);
+        if (!line.is_discarded()) lines.push_back(std::move(line));
+    }
+    return lines;
+}
+
+// A pipe-mode sockctl that is ready to send: its greeting, --nick and --room have come through
+// (ready(stdout) says when).
+std::unique_ptr<SockctlProcess> chatter(std::uint16_t port, const std::string& nick,
+                                        const std::vector<std::string>& extra = {},
+                                        std::function<bool(const std::string&)> ready = nullptr) {
+    std::vector<std::string> args{"chat", at(port), "--nick", nick};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto p = std::make_unique<SockctlProcess>(args);
+    if (!ready) {
+        // With --room, the join to that room is the last step; otherwise the nick change.
+        std::string marker = "is now known as " + nick;
+        for (std::size_t i = 0; i + 1 < extra.size(); ++i)
+            if (extra[i] == "--room") marker = nick + " joined #" + extra[i + 1];
+        ready = [marker](const std::string& out) { return out.find(marker) != std::string::npos; };
+    }
+    EXPECT_TRUE(p->waitForStdout(ready)) << p->stdoutText() << p->stderrText();
+    return p;
+}
+
+}  // namespace
+
+// --- echo ---------------------------------------------------------------------------------
+
+TEST(SockctlEcho, PrintsTheReplyAndExitsZero) {
+    DaemonProcess daemon(testConfig(echoListener()));
+    auto r = sockctl({"echo", at(daemon.port()), "Wilson"});
+    EXPECT_EQ(r.exitCode, 0) << r.stderrText;
+    EXPECT_EQ(r.stdoutText, "hello Wilson\n");
+    EXPECT_EQ(r.stderrText, "");
+}
+
+TEST(SockctlEcho, FindsTheListenerInTheConfigFile) {
+    DaemonProcess daemon(testConfig(echoListener()));
+    // The daemon's own config says port 0; a config naming the bound port stands in for the
+    // installed /etc/sockchatd/sockchatd.yaml.
+    TempFile config(testConfig(echoListener(at(daemon.port()))));
+    auto before = sockctl({"-c", config.path(), "echo", "Wilson"});
+    EXPECT_EQ(before.exitCode, 0) << before.stderrText;
+    EXPECT_EQ(before.stdoutText, "hello Wilson\n");
+    auto after = sockctl({"echo", "-c", config.path(), "Wilson"});
+    EXPECT_EQ(after.exitCode, 0) << after.stderrText;
+    EXPECT_EQ(after.stdoutText, "hello Wilson\n");
+}
+
+TEST(SockctlEcho, ReplyInSeveralPiecesIsPrintedComplete) {
+    DaemonProcess daemon(testConfig(echoListener(), "echo: {prefix: \"<>\"}\n"));
+    // Larger than one read of the daemon: the reply comes as "<>" + piece, "<>" + piece, ...
+    std::string text(100000, 'x');
+    for (std::size_t i = 0; i < text.size(); i += 7) text[i] = static_cast<char>('a' + i % 26);
+    auto r = sockctl({"echo", at(daemon.port()), text});
+    EXPECT_EQ(r.exitCode, 0) << r.stderrText;
+    ASSERT_FALSE(r.stdoutText.empty());
+    std::string reply = r.stdoutText.substr(0, r.stdoutText.size() - 1);  // the added newline
+    ASSERT_EQ(reply.rfind("<>", 0), 0u);
+    std::string joined;
+    for (std::size_t pos = 0; pos < reply.size();) {
+        std::size_t next = reply.find("<>", pos + 2);
+        if (next == std::string::npos) next = reply.size();
+        joined += reply.substr(pos + 2, next - pos - 2);
+        pos = next;
+    }
+    EXPECT_TRUE(joined == text) << "reply of " << reply.size() << " bytes";
+}
+
+TEST(SockctlEcho, Ipv6AddressesAndHostNames) {
+    DaemonProcess v6(testConfig(echoListener("[::1]:0")));
+    auto bracketed = sockctl({"echo", "[::1]:" + std::to_string(v6.port()), "six"});
+    EXPECT_EQ(bracketed.exitCode, 0) << bracketed.stderrText;
+    EXPECT_EQ(bracketed.stdoutText, "hello six\n");
+    // "localhost" may resolve to ::1 before 127.0.0.1: every address is tried in turn.
+    DaemonProcess v4(testConfig(echoListener()));
+    auto named = sockctl({"echo", "localhost:" + std::to_string(v4.port()), "name"});
+    EXPECT_EQ(named.exitCode, 0) << named.stderrText;
+    EXPECT_EQ(named.stdoutText, "hello name\n");
+}
+
+TEST(SockctlEcho, CannotConnectSaysWhereAndExits69) {
+    std::uint16_t port = unusedPort();
+    auto r = sockctl({"echo", at(port), "hi"});
+    EXPECT_EQ(r.exitCode, 69);
+    EXPECT_EQ(r.stderrText, refusedMessage(port));
+    EXPECT_EQ(r.stdoutText, "");
+}
+
+// --- command line ---------------------------------------------------------------------------
+
+TEST(SockctlCli, HelpVersionAndUsageErrors) {
+    for (auto args : std::vector<std::vector<std::string>>{
+             {"--help"}, {"chat", "--help"}, {"echo", "--help"}}) {
+        auto r = sockctl(args);
+        EXPECT_EQ(r.exitCode, 0) << args.front();
+        EXPECT_NE(r.stdoutText.find("Usage:"), std::string::npos) << r.stdoutText;
+    }
+    auto version = sockctl({"--version"});
+    EXPECT_EQ(version.exitCode, 0);
+    EXPECT_EQ(version.stdoutText, "sockctl " SOCKCHAT_VERSION "\n");
+    EXPECT_EQ(sockctl({}).exitCode, 64);                   // no subcommand
+    EXPECT_EQ(sockctl({"echo"}).exitCode, 64);             // no text
+    EXPECT_EQ(sockctl({"chat", "--bogus"}).exitCode, 64);  // unknown option
+    auto bad = sockctl({"chat", "[::1"});
+    EXPECT_EQ(bad.exitCode, 64);
+    EXPECT_NE(bad.stderrText.find("missing \"]\""), std::string::npos) << bad.stderrText;
+    TempFile broken("limits: {max_line_bytes: nonsense}\n");
+    auto config = sockctl({"-c", broken.path(), "chat"});
+    EXPECT_EQ(config.exitCode, 78);
+    EXPECT_NE(config.stderrText.find(broken.path()), std::string::npos) << config.stderrText;
+}
+
+// --- chat -----------------------------------------------------------------------------------
+
+TEST(SockctlChat, CannotConnectSaysWhereAndExits69) {
+    std::uint16_t port = unusedPort();
+    auto r = sockctl({"chat", at(port)});
+    EXPECT_EQ(r.exitCode, 69);
+    EXPECT_EQ(r.stderrText, refusedMessage(port));
+    // The same with the address from a config file.
+    TempFile config(testConfig(chatListener(at(port))));
+    auto viaConfig = sockctl({"-c", config.path(), "chat"});
+    EXPECT_EQ(viaConfig.exitCode, 69);
+    EXPECT_EQ(viaConfig.stderrText, refusedMessage(port));
+}
+
+TEST(SockctlChat, TwoPipeModeClientsExchangeMessages) {
+    DaemonProcess daemon(testConfig(chatListener(), "threads: 2\n"));
+    auto alice = chatter(daemon.port(), "alice");
+    auto bob = chatter(daemon.port(), "bob");
+    bob->write("hello from bob\n");
+    EXPECT_TRUE(alice->waitForStdout("<bob> hello from bob")) << alice->stdoutText();
+    alice->write("hi bob\n/me waves\n");
+    EXPECT_TRUE(bob->waitForStdout("<alice> hi bob")) << bob->stdoutText();
+    EXPECT_TRUE(bob->waitForStdout("* alice waves")) << bob->stdoutText();
+    // End of input: each leaves once its own last line has come back, exit 0.
+    alice->write("bye now\n");
+    alice->closeStdin();
+    EXPECT_EQ(alice->waitExit(), 0) << alice->stderrText();
+    EXPECT_NE(alice->stdoutText().find("<alice> bye now"), std::string::npos)
+        << alice->stdoutText();
+    EXPECT_TRUE(bob->waitForStdout("<alice> bye now")) << bob->stdoutText();
+    bob->closeStdin();
+    EXPECT_EQ(bob->waitExit(), 0) << bob->stderrText();
+    // Plain lines: no escape sequences when stdout is not a terminal.
+    EXPECT_EQ(bob->stdoutText().find('\x1b'), std::string::npos) << bob->stdoutText();
+}
+
+TEST(SockctlChat, EndOfInputRightAfterTheLastLineStillDeliversIt) {
+    DaemonProcess daemon(testConfig(chatListener()));
+    auto watcher = chatter(daemon.port(), "watcher");
+    SockctlProcess script({"chat", at(daemon.port()), "--nick", "script"});
+    script.write("one\ntwo\nthree\n");
+    script.closeStdin();
+    EXPECT_EQ(script.waitExit(), 0) << script.stderrText();
+    EXPECT_NE(script.stdoutText().find("<script> three"), std::string::npos) << script.stdoutText();
+    EXPECT_TRUE(watcher->waitForStdout("<script> three")) << watcher->stdoutText();
+}
+
+TEST(SockctlChat, NickAndRoomOptionsAreHonoured) {
+    DaemonProcess daemon(testConfig(chatListener()));
+    auto inDev = chatter(daemon.port(), "devwatcher", {"--room", "dev", "--json"},
+                         [](const std::string& out) {
+                             for (const auto& e : jsonLines(out))
+                                 if (e.value("type", "") == "join" && e.value("room", "") == "dev")
+                                     return true;
+                             return false;
+                         });
+    auto inLobby = chatter(daemon.port(), "lobbywatcher");
+    SockctlProcess alice({"chat", at(daemon.port()), "--nick", "alice", "--room", "dev"});
+    alice.write("in dev\n");
+    alice.closeStdin();
+    EXPECT_EQ(alice.waitExit(), 0) << alice.stderrText();
+    ASSERT_TRUE(inDev->waitForStdout("\"text\":\"in dev\"")) << inDev->stdoutText();
+    // --json: every stdout line is a JSON object; the message is alice's, in room dev.
+    bool found = false;
+    std::string out = inDev->stdoutText();
+    for (const auto& line : jsonLines(out)) {
+        if (line.value("type", "") == "message" && line.value("text", "") == "in dev") {
+            EXPECT_EQ(line.value("from", ""), "alice");
+            EXPECT_EQ(line.value("room", ""), "dev");
+            found = true;
+        }
+    }
+    EXPECT_TRUE(found) << out;
+    // The lobby saw alice leave for dev, never her message.
+    EXPECT_TRUE(inLobby->waitForStdout("alice left #lobby")) << inLobby->stdoutText();
+    EXPECT_EQ(inLobby->stdoutText().find("in dev"), std::string::npos) << inLobby->stdoutText();
+}
+
+TEST(SockctlChat, ReconnectsAfterDaemonRestartWithNickAndRoom) {
+    auto first = std::make_unique<DaemonProcess>(testConfig(chatListener()));
+    std::uint16_t port = first->port();
+    SockctlProcess alice({"chat", at(port), "--nick", "alice", "--room", "dev"});
+    ASSERT_TRUE(alice.waitForStdout("alice joined #dev")) << alice.stdoutText();
+    EXPECT_EQ(first->stop(), 0);
+    ASSERT_TRUE(alice.waitForStderr("connection to " + at(port) + " lost")) << alice.stderrText();
+    // Same port, new process: the backoff (1 s, then 2 s) finds it.
+    DaemonProcess second(testConfig(chatListener(at(port))));
+    // Generous: a sanitizer build on a busy machine may need a few backoff rounds.
+    ASSERT_TRUE(alice.waitForStderr("back: connected to " + at(port) + " as alice in #dev", 30s))
+        << alice.stderrText() << alice.stdoutText() << second.stderrText();
+    auto watcher = chatter(port, "watcher", {"--room", "dev"});
+    alice.write("after the restart\n");
+    EXPECT_TRUE(watcher->waitForStdout("<alice> after the restart")) << watcher->stdoutText();
+    alice.closeStdin();
+    EXPECT_EQ(alice.waitExit(), 0) << alice.stderrText();
+}
+
+TEST(SockctlChat, NoReconnectExitsOneWhenTheConnectionIsLost) {
+    DaemonProcess daemon(testConfig(chatListener()));
+    SockctlProcess alice({"chat", at(daemon.port()), "--nick", "alice", "--no-reconnect"});
+    ASSERT_TRUE(alice.waitForStdout("is now known as alice")) << alice.stdoutText();
+    EXPECT_EQ(daemon.stop(), 0);
+    EXPECT_EQ(alice.waitExit(), 1) << alice.stderrText();
+    EXPECT_NE(alice.stderrText().find("lost"), std::string::npos) << alice.stderrText();
+}
+
+// --- the interactive client in a real terminal ----------------------------------------------
+
+class SockctlInteractive : public ::testing::Test {
+  protected:
+    // sockctl in a tmux pane; its stderr goes to a file (checked for sanitizer reports), and
+    // its exit code is printed on the screen when it ends.
+    std::unique_ptr<TmuxSession> start(std::uint16_t port, const std::string& nick) {
+        stderrFile_ = std::make_unique<TempFile>("", "stderr");
+        std::string command = std::string(SOCKCTL_BIN) + " chat " + at(port) + " --nick " + nick +
+                              " 2>" + stderrFile_->path() +
+                              "; echo SOCKCTL-EXIT=$?; exec sleep 600";
+        return std::make_unique<TmuxSession>(command, 80, 24);
+    }
+
+    void TearDown() override {
+        if (!stderrFile_) return;
+        std::ifstream in(stderrFile_->path());
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        expectNoSanitizerReport(text, "interactive sockctl");
+    }
+
+    std::unique_ptr<TempFile> stderrFile_;
+};
+
+TEST_F(SockctlInteractive, IncomingMessageKeepsTheHalfTypedLineIntact) {
+    DaemonProcess daemon(testConfig(chatListener()));
+    auto term = start(daemon.port(), "alice");
+    bool ok = false;
+    std::string screen = term->waitForScreen(
+        [](const std::string& s) { return lastLine(s) == "[#lobby] alice>"; }, 10s, &ok);
+    ASSERT_TRUE(ok) << screen;
+
+    term->type("half typed");
+    screen = term->waitForScreen(
+        [](const std::string& s) { return lastLine(s) == "[#lobby] alice> half typed"; }, 10s, &ok);
+    ASSERT_TRUE(ok) << screen;
+
+    // Someone else talks while alice is in the middle of her line.
+    SockctlProcess bob({"chat", at(daemon.port()), "--nick", "bob"});
+    bob.write("hello from bob\n");
+    bob.closeStdin();
+    EXPECT_EQ(bob.waitExit(), 0) << bob.stderrText();
+    screen = term->waitForScreen(
+        [](const std::string& s) {
+            return s.find("<bob> hello from bob") != std::string::npos &&
+                   s.find("bob left #lobby") != std::string::npos;
+        },
+        10s, &ok);
+    ASSERT_TRUE(ok) << screen;
+    // The message is above the prompt and the half-typed line is still there, once.
+    EXPECT_EQ(lastLine(screen), "[#lobby] alice> half typed") << screen;
+    EXPECT_LT(screen.find("<bob> hello from bob"), screen.find("alice> half typed")) << screen;
+    EXPECT_EQ(screen.find("half typed"), screen.rfind("half typed")) << screen;
+
+    // Typing goes on where it was; Enter sends the whole line, which comes back from the server.
+    term->type(" and finished");
+    term->key("Enter");
+    screen = term->waitForScreen(
+        [](const std::string& s) {
+            return s.find("<alice> half typed and finished") != std::string::npos &&
+                   lastLine(s) == "[#lobby] alice>";
+        },
+        10s, &ok);
+    ASSERT_TRUE(ok) << screen;
+
+    term->key("C-d");
+    screen = term->waitForScreen(
+        [](const std::string& s) { return s.find("SOCKCTL-EXIT=") != std::string::npos; }, 10s,
+        &ok);
+    ASSERT_TRUE(ok) << screen;
+    EXPECT_NE(screen.find("SOCKCTL-EXIT=0"), std::string::npos) << screen;
+}
+
+TEST_F(SockctlInteractive, CtrlCClearsTheLineAndASecondCtrlCLeaves) {
+    DaemonProcess daemon(testConfig(chatListener()));
+    auto term = start(daemon.port(), "carol");
+    bool ok = false;
+    std::string screen = term->waitForScreen(
+        [](const std::string& s) { return lastLine(s) == "[#lobby] carol>"; }, 10s, &ok);
+    ASSERT_TRUE(ok) << screen;
+    term->type("never sent");
+    screen = term->waitForScreen(
+        [](const std::string& s) { return lastLine(s) == "[#lobby] carol> never sent"; }, 10s, &ok);
+    ASSERT_TRUE(ok) << screen;
+    term->key("C-c");
+    screen = term->waitForScreen(
+        [](const std::string& s) { return lastLine(s) == "[#lobby] carol>"; }, 10s, &ok);
+    ASSERT_TRUE(ok) << screen;
+    EXPECT_EQ(screen.find("never sent"), std::string::npos) << screen;
+    term->key("C-c");
+    screen = term->waitForScreen(
+        [](const std::string& s) { return s.find("SOCKCTL-EXIT=") != std::string::npos; }, 10s,
+        &ok);
+    ASSERT_TRUE(ok) << screen;
+    EXPECT_NE(screen.find("SOCKCTL-EXIT=0"), std::string::npos) << screen;
+    EXPECT_EQ(screen.find("<carol> never sent"), std::string::npos) << screen;
+}

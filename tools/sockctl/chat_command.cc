@@ -1,0 +1,69 @@
+#include "chat_command.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
+#include "chat_session.h"
+#include "exit_codes.h"
+#include "interactive_frontend.h"
+#include "pipe_frontend.h"
+#include "service_connect.h"
+
+namespace sockctl {
+namespace {
+
+// Colour only for a person at a terminal who did not opt out (https://no-color.org: NO_COLOR
+// set to anything non-empty).
+bool wantColour(bool noColourFlag) {
+    const char* noColor = std::getenv("NO_COLOR");
+    return !noColourFlag && !(noColor && *noColor) && ::isatty(STDOUT_FILENO);
+}
+
+int runChat(const GlobalOptions& globals, const ChatOptions& options) {
+    int exitCode = kExitOk;
+    auto service = connectToService(sockchat::config::Service::chat, options.address,
+                                    globals.configPath, &exitCode);
+    if (!service) return exitCode;
+    bool colour = wantColour(options.noColour);
+    // Line editing needs a terminal on both sides; anything else is a script (pipe mode).
+    std::unique_ptr<ChatFrontend> frontend;
+    if (::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO))
+        frontend = std::make_unique<InteractiveFrontend>(colour);
+    else
+        frontend = std::make_unique<PipeFrontend>();
+    ChatSession session(service->endpoint, options, *frontend, colour);
+    return session.run(std::move(service->fd));
+}
+
+}  // namespace
+
+Command addChatCommand(CLI::App& app, const GlobalOptions& globals) {
+    auto options = std::make_shared<ChatOptions>();
+    CLI::App* sub = app.add_subcommand("chat", "Chat through sockchatd's chat service");
+    sub->add_option("address", options->address,
+                    "HOST[:PORT] of the chat service (default: from the config, else "
+                    "127.0.0.1:8001)")
+        ->type_name("HOST[:PORT]");
+    sub->add_option("--nick", options->nick, "nick to take after connecting")->type_name("NICK");
+    sub->add_option("--room", options->room, "room to join after connecting")->type_name("ROOM");
+    sub->add_flag("--no-color", options->noColour,
+                  "no colours (also when NO_COLOR is set or stdout is not a terminal)");
+    sub->add_flag("--json", options->json, "print the server's JSON event lines as they are");
+    sub->add_flag("--no-reconnect", options->noReconnect,
+                  "exit 1 when the connection is lost instead of reconnecting");
+    sub->footer(
+        "At a terminal: type to chat, /help lists the server's commands; Ctrl-D or /quit "
+        "leaves, Ctrl-C clears the line (twice: leaves).\n"
+        "With stdin not a terminal: each input line is sent, events are printed as plain lines; "
+        "at end of input sockctl waits (up to 5 s) for its last line to come back, then exits "
+        "0.\n"
+        "A lost connection is retried after 1 s, 2 s, 4 s ... 30 s, restoring nick and room.\n"
+        "Exit status: 0 left normally, 1 connection lost (--no-reconnect), 64 bad arguments, "
+        "69 cannot connect, 78 bad config file.");
+    return {sub, [&globals, options] { return runChat(globals, *options); }};
+}
+
+}  // namespace sockctl

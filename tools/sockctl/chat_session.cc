@@ -1,0 +1,428 @@
+#include "chat_session.h"
+
+#include <poll.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include "exit_codes.h"
+
+namespace sockctl {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr auto kMaxBackoff = 30s;
+// A server that never answers "/mode json" (not sockchatd?) still gets the script's lines.
+// Only the welcome is waited for this long; the answers to /nick and /join that follow it are
+// waited for without a limit (the server answers every line, or the connection drops).
+constexpr auto kWelcomeTimeout = 10s;
+// How long a script's last line may take to come back before sockctl leaves anyway.
+constexpr auto kEndOfInputWait = 5s;
+// How long leaving may take: "/quit" sent, the server's last lines read, its close seen.
+constexpr auto kGoodbyeTimeout = 2s;
+
+char lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// Nicks and room names are unique ignoring (ASCII) case on the server.
+bool sameName(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                              [](char x, char y) { return lower(x) == lower(y); });
+}
+
+bool startsWithWord(std::string_view line, std::string_view word) {
+    if (line.size() < word.size() || !sameName(line.substr(0, word.size()), word)) return false;
+    return line.size() == word.size() || line[word.size()] == ' ';
+}
+
+// Guest nicks are handed out by the server and reserved: never ask for one back.
+bool isGuest(std::string_view nick) {
+    return nick.size() >= 6 && sameName(nick.substr(0, 6), "guest-");
+}
+
+bool isQuit(std::string_view line) {
+    return startsWithWord(line, "/quit");
+}
+
+// The argument after "/cmd " (and after a second word for /msg).
+std::string argument(std::string_view line, int skipWords) {
+    std::size_t pos = 0;
+    for (int i = 0; i < skipWords; ++i) {
+        pos = line.find(' ', pos);
+        if (pos == std::string_view::npos) return {};
+        while (pos < line.size() && line[pos] == ' ') ++pos;
+    }
+    return std::string(line.substr(pos));
+}
+
+int msUntil(ChatSession::Clock::time_point t) {
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(t - ChatSession::Clock::now());
+    return left.count() > 0 ? static_cast<int>(left.count()) + 1 : 0;
+}
+
+}  // namespace
+
+ChatSession::ChatSession(Endpoint endpoint, ChatOptions options, ChatFrontend& frontend,
+                         bool colour)
+    : endpoint_(std::move(endpoint)),
+      options_(std::move(options)),
+      frontend_(frontend),
+      renderer_(colour),
+      connector_(endpoint_),
+      wantNick_(options_.nick),
+      wantRoom_(options_.room) {}
+
+int ChatSession::run(sockchat::net::Fd fd) {
+    connected(std::move(fd));
+    std::vector<pollfd> fds;
+    while (!finished_) {
+        fds.clear();
+        int socketIndex = -1, connectIndex = -1;
+        if (channel_) {
+            socketIndex = static_cast<int>(fds.size());
+            short events = POLLIN;
+            if (channel_->wantsWrite()) events |= POLLOUT;
+            fds.push_back({channel_->fd(), events, 0});
+        } else if (connector_.status() == Connector::Status::inProgress) {
+            connectIndex = static_cast<int>(fds.size());
+            fds.push_back({connector_.fd(), POLLOUT, 0});
+        }
+        std::size_t frontFirst = fds.size();
+        frontend_.addPollFds(fds, acceptInput());
+
+        int n = ::poll(fds.data(), fds.size(), pollTimeoutMs());
+        if (n < 0 && errno != EINTR)
+            throw std::runtime_error(std::string("poll: ") + std::strerror(errno));
+        if (n > 0) {
+            if (socketIndex >= 0 && channel_) {
+                short revents = fds[static_cast<std::size_t>(socketIndex)].revents;
+                std::string why;
+                if ((revents & POLLOUT) && !channel_->flush(&why)) disconnected(why);
+                if (channel_ && (revents & (POLLIN | POLLHUP | POLLERR))) readServer();
+            }
+            if (connectIndex >= 0 && fds[static_cast<std::size_t>(connectIndex)].revents)
+                connectStep();
+            if (!finished_)
+                for (const auto& input :
+                     frontend_.handle(fds.data() + frontFirst, fds.size() - frontFirst)) {
+                    handleInput(input);
+                    if (finished_) break;
+                }
+        }
+        if (!finished_) checkTimers();
+    }
+    return exitCode_;
+}
+
+// --- connection ---------------------------------------------------------------------------
+
+void ChatSession::connected(sockchat::net::Fd fd) {
+    reconnected_ = everConnected_;
+    everConnected_ = true;
+    channel_ = std::make_unique<LineChannel>(std::move(fd));
+    welcomeSeen_ = restoreSent_ = syncPending_ = ready_ = false;
+    welcomeDeadline_ = Clock::now() + kWelcomeTimeout;
+    backoff_ = std::chrono::seconds(1);
+    reconnectAt_.reset();
+    // JSON first: everything after it is one object per line, which sockctl renders itself.
+    channel_->sendLine("/mode json");
+    updateFrontend();
+}
+
+void ChatSession::disconnected(const std::string& why) {
+    channel_.reset();
+    welcomeSeen_ = restoreSent_ = syncPending_ = ready_ = false;
+    if (finished_) return;
+    std::string lost = "connection to " + endpoint_.toString() + " lost (" + why + ")";
+    if (!frontend_.interactive() && inputDone_ && queued_.empty()) {
+        // A script that has sent everything: nothing to reconnect for.
+        frontend_.status(lost);
+        finish(awaiting_ ? kExitFailure : kExitOk);
+        return;
+    }
+    if (options_.noReconnect) {
+        frontend_.status(lost);
+        finish(kExitFailure);
+        return;
+    }
+    backoff_ = std::chrono::seconds(1);
+    reconnectAt_ = Clock::now() + backoff_;
+    frontend_.status(lost + "; reconnecting in " + std::to_string(backoff_.count()) + " s");
+    updateFrontend();
+}
+
+void ChatSession::startReconnect() {
+    reconnectAt_.reset();
+    connector_.start();
+    connectStep();
+}
+
+void ChatSession::connectStep() {
+    connector_.step();
+    switch (connector_.status()) {
+        case Connector::Status::connected:
+            connected(connector_.take());
+            break;
+        case Connector::Status::failed:
+            // 1 s, 2 s, 4 s, ... 30 s: quick when the daemon is merely restarting, gentle when
+            // it is down for longer.
+            backoff_ = std::min(backoff_ * 2, std::chrono::seconds(kMaxBackoff));
+            reconnectAt_ = Clock::now() + backoff_;
+            frontend_.status("cannot reconnect to " + endpoint_.toString() + ": " +
+                             connector_.error() + "; next try in " +
+                             std::to_string(backoff_.count()) + " s");
+            break;
+        default:
+            break;
+    }
+}
+
+// --- from the server ----------------------------------------------------------------------
+
+void ChatSession::readServer() {
+    std::string why;
+    bool open = channel_->readAvailable(&why);
+    while (channel_ && !finished_) {
+        auto line = channel_->nextLine();
+        if (!line) break;
+        handleServerLine(*line);
+    }
+    if (!open && channel_ && !finished_) disconnected(why);
+}
+
+void ChatSession::handleServerLine(const std::string& line) {
+    auto event = parseChatEvent(line);
+    if (!event) {
+        // Plain text: the greeting, MOTD and room history the server sends on connect, before
+        // it has read our "/mode json". Worth showing once; after a reconnect it would only
+        // repeat itself. --json promises JSON lines only.
+        if (reconnected_ || options_.json || line.empty()) return;
+        std::string text = renderer_.renderText(line);
+        if (!text.empty()) frontend_.show(text);
+        return;
+    }
+    handleEvent(*event, line);
+}
+
+void ChatSession::handleEvent(const ChatEvent& e, const std::string& raw) {
+    if (e.type == "welcome") {
+        // The answer to "/mode json": who and where the server says we are. The first one on a
+        // connection starts the restore; the one after the restore confirms it.
+        welcomeSeen_ = true;
+        nick_ = e.field("nick");
+        room_ = e.room;
+        if (!restoreSent_) {
+            restoreSent_ = true;
+            syncPending_ = restoreState();
+        } else {
+            syncPending_ = false;
+        }
+    } else if (e.type == "nick" && sameName(e.from, nick_)) {
+        nick_ = e.field("nick");
+        if (!isGuest(nick_)) wantNick_ = nick_;
+    } else if (e.type == "join" && sameName(e.field("nick"), nick_)) {
+        room_ = e.room;
+        wantRoom_ = room_;
+    }
+
+    if (options_.json) {
+        frontend_.show(raw);
+    } else {
+        std::string text = renderer_.render(e, nick_);
+        if (!text.empty()) frontend_.show(text);
+    }
+    updateFrontend();
+
+    if (welcomeSeen_ && !syncPending_ && !ready_) becomeReady();
+    if (awaiting_ && !finished_ && satisfies(e)) {
+        awaiting_.reset();
+        maybeFinishInput();
+    }
+}
+
+bool ChatSession::restoreState() {
+    bool sent = false;
+    if (!wantNick_.empty() && !sameName(wantNick_, nick_)) {
+        channel_->sendLine("/nick " + wantNick_);
+        sent = true;
+    }
+    if (!wantRoom_.empty() && !sameName(wantRoom_, room_)) {
+        channel_->sendLine("/join " + wantRoom_);
+        sent = true;
+    }
+    // The server handles a connection's lines in order, so the welcome that answers this
+    // "/mode json" carries the nick and room as they are after /nick and /join, whether those
+    // worked (nick taken, bad name: an error line) or not, and whatever nick/join events we
+    // may or may not get for them.
+    if (sent) channel_->sendLine("/mode json");
+    return sent;
+}
+
+void ChatSession::becomeReady() {
+    ready_ = true;
+    if (reconnected_) {
+        std::string where = nick_.empty() ? std::string() : " as " + nick_;
+        if (!room_.empty()) where += " in #" + room_;
+        frontend_.status("back: connected to " + endpoint_.toString() + where);
+    }
+    drainQueue();
+}
+
+// --- from the user ------------------------------------------------------------------------
+
+void ChatSession::handleInput(const ChatFrontend::Input& input) {
+    if (input.kind == ChatFrontend::Input::Kind::endOfInput) {
+        if (frontend_.interactive()) {
+            leave(kExitOk, "/quit");
+            return;
+        }
+        inputDone_ = true;
+        maybeFinishInput();
+        return;
+    }
+    const std::string& line = input.text;
+    if (line.find_first_not_of(' ') == std::string::npos) return;  // the server ignores them too
+    if (startsWithWord(line, "/mode")) {
+        // sockctl reads the server's JSON mode; switching it to text would leave sockctl blind.
+        frontend_.status("/mode not sent: sockctl keeps the server in JSON mode (--json shows it)");
+        return;
+    }
+    if (!frontend_.interactive()) {
+        queued_.push_back(line);
+        drainQueue();
+        return;
+    }
+    if (!channel_) {
+        frontend_.status("not connected: line not sent");
+        return;
+    }
+    if (isQuit(line)) {
+        leave(kExitOk, line);
+        return;
+    }
+    channel_->sendLine(line);
+}
+
+void ChatSession::drainQueue() {
+    while (channel_ && ready_ && !queued_.empty() && !finished_) {
+        std::string line = std::move(queued_.front());
+        queued_.pop_front();
+        if (isQuit(line)) {
+            leave(kExitOk, line);
+            return;
+        }
+        sendUserLine(line);
+    }
+    maybeFinishInput();
+}
+
+void ChatSession::maybeFinishInput() {
+    if (!inputDone_ || !queued_.empty() || finished_ || !channel_ || !ready_) return;
+    if (!awaiting_) {
+        leave(kExitOk, "/quit");
+        return;
+    }
+    if (!inputDoneDeadline_) inputDoneDeadline_ = Clock::now() + kEndOfInputWait;
+}
+
+void ChatSession::sendUserLine(const std::string& line) {
+    channel_->sendLine(line);
+    awaiting_ = expectationFor(line);
+}
+
+ChatSession::Expectation ChatSession::expectationFor(const std::string& line) {
+    using Kind = Expectation::Kind;
+    if (line.rfind("//", 0) == 0) return {Kind::message, line.substr(1)};
+    if (line.empty() || line[0] != '/') return {Kind::message, line};
+    if (startsWithWord(line, "/me")) return {Kind::action, argument(line, 1)};
+    if (startsWithWord(line, "/msg")) return {Kind::privateMessage, argument(line, 2)};
+    if (startsWithWord(line, "/nick")) return {Kind::nick, argument(line, 1)};
+    if (startsWithWord(line, "/join")) return {Kind::join, argument(line, 1)};
+    return {Kind::anyReply, {}};
+}
+
+bool ChatSession::satisfies(const ChatEvent& e) const {
+    using Kind = Expectation::Kind;
+    const Expectation& x = *awaiting_;
+    // The server sanitises text (controls out, tabs to spaces) before echoing it.
+    auto textMatches = [&] { return e.text == x.text || e.text == printable(x.text); };
+    switch (x.kind) {
+        case Kind::message:
+            return e.type == "message" && sameName(e.from, nick_) && textMatches();
+        case Kind::action:
+            return e.type == "action" && sameName(e.from, nick_) && textMatches();
+        case Kind::privateMessage:
+            // An unknown recipient is answered with an error instead.
+            return e.type == "error" ||
+                   (e.type == "private" && sameName(e.from, nick_) && textMatches());
+        case Kind::nick:
+            return e.type == "error" || (e.type == "nick" && sameName(e.field("nick"), x.text));
+        case Kind::join:
+            return e.type == "error" || (e.type == "join" && sameName(e.field("nick"), nick_) &&
+                                         sameName(e.room, x.text));
+        case Kind::anyReply:
+            return e.type == "who" || e.type == "rooms" || e.type == "notice" ||
+                   e.type == "error" || e.type == "welcome";
+    }
+    return false;
+}
+
+void ChatSession::leave(int exitCode, const std::string& quitLine) {
+    finish(exitCode);
+    if (!channel_) return;
+    channel_->sendLine(quitLine);
+    channel_->closeGracefully(kGoodbyeTimeout);
+    // The server's last words ("* bye"), read while closing.
+    while (auto line = channel_->nextLine()) handleServerLine(*line);
+    channel_.reset();
+}
+
+void ChatSession::finish(int exitCode) {
+    finished_ = true;
+    exitCode_ = exitCode;
+}
+
+void ChatSession::updateFrontend() {
+    frontend_.setState(nick_, room_, channel_ != nullptr);
+}
+
+// --- timers -------------------------------------------------------------------------------
+
+bool ChatSession::acceptInput() const {
+    // A script's input waits in its pipe while sockctl is not ready to send it: nothing is
+    // read that could be lost, and the kernel applies back-pressure to the writer.
+    return frontend_.interactive() || (channel_ && ready_ && !inputDone_);
+}
+
+int ChatSession::pollTimeoutMs() const {
+    int timeout = -1;
+    auto consider = [&](Clock::time_point t) {
+        int ms = msUntil(t);
+        timeout = timeout < 0 ? ms : std::min(timeout, ms);
+    };
+    if (reconnectAt_) consider(*reconnectAt_);
+    if (connector_.status() == Connector::Status::inProgress) consider(connector_.deadline());
+    if (channel_ && !welcomeSeen_ && !ready_) consider(welcomeDeadline_);
+    if (inputDoneDeadline_) consider(*inputDoneDeadline_);
+    return timeout;
+}
+
+void ChatSession::checkTimers() {
+    auto now = Clock::now();
+    if (!channel_ && reconnectAt_ && now >= *reconnectAt_) startReconnect();
+    if (connector_.status() == Connector::Status::inProgress && now >= connector_.deadline())
+        connectStep();
+    if (channel_ && !welcomeSeen_ && !ready_ && now >= welcomeDeadline_) becomeReady();
+    if (!finished_ && inputDoneDeadline_ && now >= *inputDoneDeadline_) {
+        frontend_.status("the last line did not come back from the server within 5 s");
+        awaiting_.reset();
+        leave(kExitOk, "/quit");
+    }
+}
+
+}  // namespace sockctl

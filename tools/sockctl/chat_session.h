@@ -1,0 +1,105 @@
+#pragma once
+// ChatSession: one `sockctl chat` run. It owns the connection to the chat service and its
+// protocol state (JSON mode, our nick and room), reconnects with backoff when the connection
+// is lost and restores nick and room, and turns the frontend's input into protocol lines.
+//
+// Everything happens in one poll loop on one thread: the socket (or a connect in progress), the
+// frontend's fds (stdin, signals) and the timers (reconnect backoff, end-of-input wait).
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "chat_event.h"
+#include "chat_frontend.h"
+#include "connector.h"
+#include "endpoint.h"
+#include "line_channel.h"
+#include "renderer.h"
+
+namespace sockctl {
+
+struct ChatOptions {
+    std::string address;  // HOST[:PORT] as given; empty = from the config
+    std::string nick;     // --nick: set after connecting (and again after every reconnect)
+    std::string room;     // --room: likewise
+    bool noColour = false;
+    bool json = false;         // print the server's JSON lines as they are
+    bool noReconnect = false;  // connection lost → exit 1 instead of reconnecting
+};
+
+class ChatSession {
+  public:
+    using Clock = std::chrono::steady_clock;
+
+    ChatSession(Endpoint endpoint, ChatOptions options, ChatFrontend& frontend, bool colour);
+
+    // Runs on an established connection until the user leaves (exit 0) or the connection is
+    // lost for good (exit 1); returns the exit code.
+    int run(sockchat::net::Fd connected);
+
+  private:
+    // What the server must send back before a script's last line counts as delivered.
+    struct Expectation {
+        enum class Kind { message, action, privateMessage, nick, join, anyReply } kind;
+        std::string text;  // message/action/private text; the nick or room for nick/join
+    };
+
+    void connected(sockchat::net::Fd fd);
+    void disconnected(const std::string& why);
+    void startReconnect();
+    void connectStep();
+
+    void readServer();
+    void handleServerLine(const std::string& line);
+    void handleEvent(const ChatEvent& event, const std::string& raw);
+    bool restoreState();
+    void becomeReady();
+
+    void handleInput(const ChatFrontend::Input& input);
+    void drainQueue();
+    void maybeFinishInput();
+    void sendUserLine(const std::string& line);
+    static Expectation expectationFor(const std::string& line);
+    bool satisfies(const ChatEvent& event) const;
+    void leave(int exitCode, const std::string& quitLine);
+    void finish(int exitCode);
+    void updateFrontend();
+
+    bool acceptInput() const;
+    int pollTimeoutMs() const;
+    void checkTimers();
+
+    Endpoint endpoint_;
+    ChatOptions options_;
+    ChatFrontend& frontend_;
+    Renderer renderer_;
+    Connector connector_;
+
+    std::unique_ptr<LineChannel> channel_;
+    bool everConnected_ = false;
+    bool reconnected_ = false;  // this connection is not the first: its greeting is not shown
+    bool welcomeSeen_ = false;  // the server has answered "/mode json" on this connection
+    bool restoreSent_ = false;  // /nick and /join for --nick/--room (or the old state) went out
+    bool syncPending_ = false;  // ... followed by a "/mode json" whose welcome is not here yet
+    bool ready_ = false;        // nick and room are what they should be: input may flow
+    Clock::time_point welcomeDeadline_{};
+
+    std::string nick_, room_;          // as the server last told us
+    std::string wantNick_, wantRoom_;  // what to restore after a reconnect
+
+    std::chrono::seconds backoff_{1};
+    std::optional<Clock::time_point> reconnectAt_;
+
+    std::deque<std::string> queued_;  // a script's lines, sent once the session is ready
+    bool inputDone_ = false;          // the script's stdin ended
+    std::optional<Expectation> awaiting_;
+    std::optional<Clock::time_point> inputDoneDeadline_;
+
+    bool finished_ = false;
+    int exitCode_ = 0;
+};
+
+}  // namespace sockctl

@@ -1,0 +1,150 @@
+#include "echo_command.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "exit_codes.h"
+#include "service_connect.h"
+#include "sockchat/net/socket.h"
+
+namespace sockctl {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+// How long the whole reply may take, and how long a server that never closes may stay quiet
+// once it has answered at least as many bytes as we sent.
+constexpr auto kReplyTimeout = 10s;
+constexpr auto kQuietTimeout = 1s;
+
+struct EchoOptions {
+    std::vector<std::string> args;  // [address] text
+    std::string address;
+    std::string text;
+};
+
+// CLI11 would print the usage of the positional list as "args(1x)"; say what it means.
+class EchoFormatter : public CLI::Formatter {
+  public:
+    std::string make_usage(const CLI::App* /*app*/, std::string name) const override {
+        return "Usage: " + name + " [OPTIONS] [HOST[:PORT]] TEXT\n";
+    }
+};
+
+int remainingMs(Clock::time_point deadline) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    return left.count() > 0 ? static_cast<int>(left.count()) : 0;
+}
+
+bool sendAll(int fd, std::string_view bytes) {
+    while (!bytes.empty()) {
+        ssize_t n = sockchat::net::sendNoSignal(fd, bytes.data(), bytes.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return false;
+        bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+}
+
+// Reads the echo service's complete reply.
+//
+// The service answers every read() it does with prefix + those bytes, so the reply is
+// prefix + TEXT only when the daemon read TEXT in one piece; a long TEXT may come back as
+// "hello ab" + "hello cd". Neither "got len(TEXT) bytes ending in TEXT" nor "the peer went quiet"
+// can tell a finished reply from a half one. End of stream can: we half-close after sending,
+// and the daemon answers everything it read, then closes. The quiet timeout is only a backstop
+// for echo servers that ignore the half-close, and kReplyTimeout bounds the whole wait.
+int readReply(int fd, std::size_t sentBytes, std::string* reply, std::string* error) {
+    auto deadline = Clock::now() + kReplyTimeout;
+    for (;;) {
+        int wait = remainingMs(deadline);
+        if (reply->size() >= sentBytes)
+            wait =
+                std::min(wait, static_cast<int>(std::chrono::milliseconds(kQuietTimeout).count()));
+        pollfd p{fd, POLLIN, 0};
+        int ready = ::poll(&p, 1, wait);
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready <= 0) {
+            if (reply->size() >= sentBytes) return kExitOk;  // quiet after a full answer
+            *error = reply->empty() ? "no reply within 10 s" : "incomplete reply within 10 s";
+            return kExitFailure;
+        }
+        char buf[65536];
+        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n > 0) {
+            reply->append(buf, static_cast<std::size_t>(n));
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n == 0) {
+            if (!reply->empty()) return kExitOk;
+            *error = "the server closed the connection without a reply";
+            return kExitFailure;
+        }
+        *error = std::strerror(errno);
+        return kExitFailure;
+    }
+}
+
+int runEcho(const GlobalOptions& globals, const EchoOptions& options) {
+    int exitCode = kExitOk;
+    auto service = connectToService(sockchat::config::Service::echo, options.address,
+                                    globals.configPath, &exitCode);
+    if (!service) return exitCode;
+    const int fd = service->fd.get();
+    const std::string where = service->endpoint.toString();
+    if (!sendAll(fd, options.text)) {
+        std::fprintf(stderr, "sockctl: sending to %s: %s\n", where.c_str(), std::strerror(errno));
+        return kExitFailure;
+    }
+    ::shutdown(fd, SHUT_WR);
+    std::string reply, error;
+    int rc = readReply(fd, options.text.size(), &reply, &error);
+    if (rc != kExitOk) {
+        std::fprintf(stderr, "sockctl: %s: %s\n", where.c_str(), error.c_str());
+        if (reply.empty()) return rc;
+    }
+    // The reply as the server sent it (binary-safe); a final newline only to end the line.
+    std::fwrite(reply.data(), 1, reply.size(), stdout);
+    if (!reply.empty() && reply.back() != '\n') std::fputc('\n', stdout);
+    if (std::fflush(stdout) != 0) return kExitFailure;
+    return rc;
+}
+
+}  // namespace
+
+Command addEchoCommand(CLI::App& app, const GlobalOptions& globals) {
+    auto options = std::make_shared<EchoOptions>();
+    CLI::App* sub =
+        app.add_subcommand("echo", "Send TEXT to sockchatd's echo service and print the reply");
+    // One positional list rather than two positionals: CLI11 fills positionals left to right,
+    // so with an optional address first, `sockctl echo hi` would take "hi" as the address.
+    sub->add_option("args", options->args,
+                    "where the echo service listens (default: from the config, else "
+                    "127.0.0.1:8000), and the text to send (quote it if it has spaces)")
+        ->type_name("[HOST[:PORT]] TEXT")
+        ->expected(1, 2)
+        ->required();
+    sub->formatter(std::make_shared<EchoFormatter>());
+    sub->footer(
+        "The reply is read until the server closes the connection (sockctl half-closes after "
+        "sending), so a reply that the server sends in several pieces is printed complete.\n"
+        "Exit status: 0 reply printed, 1 no or broken reply, 64 bad arguments, 69 cannot "
+        "connect, 78 bad config file.");
+    return {sub, [&globals, options] {
+                if (options->args.size() == 2) options->address = options->args.front();
+                options->text = options->args.back();
+                return runEcho(globals, *options);
+            }};
+}
+
+}  // namespace sockctl

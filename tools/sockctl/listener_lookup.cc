@@ -1,0 +1,65 @@
+#include "listener_lookup.h"
+
+#include <sys/stat.h>
+
+#include "sockchat/config/loader.h"
+
+namespace sockctl {
+namespace {
+
+using sockchat::config::Service;
+
+bool fileExists(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0;
+}
+
+// The listener of `service` in the config (the first one, as the daemon lists them in order).
+LookupResult fromConfig(Service service, const std::string& configPath) {
+    std::string path = configPath;
+    if (path.empty() && fileExists(kSystemConfig)) path = kSystemConfig;
+    std::vector<sockchat::config::Listener> listeners;
+    if (path.empty()) {
+        listeners = sockchat::config::defaultListeners();
+    } else {
+        auto loaded = sockchat::config::loadConfigFile(path);
+        if (!loaded.config) return {std::nullopt, loaded.error->toString()};
+        listeners = loaded.config->listen;
+    }
+    const char* name = sockchat::config::serviceName(service);
+    for (const auto& l : listeners) {
+        if (l.service != service) continue;
+        Endpoint e;
+        e.host = l.address.ipString();
+        e.port = l.address.port();
+        if (e.port == 0)
+            return {std::nullopt,
+                    path + ": the " + name + " listener has port 0 (ephemeral); give HOST:PORT"};
+        if (e.host == "0.0.0.0") e.host = "127.0.0.1";
+        if (e.host == "::") e.host = "::1";
+        return {e, {}};
+    }
+    return {std::nullopt, (path.empty() ? std::string("the built-in default") : path) + " has no " +
+                              name + " listener; give HOST:PORT"};
+}
+
+}  // namespace
+
+LookupResult findListener(Service service, const std::string& address,
+                          const std::string& configPath) {
+    Endpoint wanted;
+    if (!address.empty()) {
+        std::string error;
+        auto parsed = parseEndpoint(address, &error);
+        if (!parsed) return {std::nullopt, "bad address \"" + address + "\": " + error};
+        wanted = *parsed;
+        if (!wanted.host.empty() && wanted.port != 0) return {wanted, {}};
+    }
+    LookupResult configured = fromConfig(service, configPath);
+    if (!configured.endpoint) return configured;
+    if (wanted.host.empty()) wanted.host = configured.endpoint->host;
+    if (wanted.port == 0) wanted.port = configured.endpoint->port;
+    return {wanted, {}};
+}
+
+}  // namespace sockctl

@@ -1,0 +1,26 @@
+#pragma once
+// Finding a sockchatd listener when the user did not name one: sockctl reads the same config the
+// daemon reads (-c FILE, else /etc/sockchatd/sockchatd.yaml if it exists, else the built-in
+// default), so `sockctl chat` just works on a machine where sockchatd runs with its config.
+#include <optional>
+#include <string>
+
+#include "endpoint.h"
+#include "sockchat/config/config.h"
+
+namespace sockctl {
+
+inline constexpr const char* kSystemConfig = "/etc/sockchatd/sockchatd.yaml";
+
+struct LookupResult {
+    std::optional<Endpoint> endpoint;
+    std::string error;  // set when endpoint is not; already names the file
+};
+
+// The endpoint sockctl should use for `service`. `address` is the user's HOST[:PORT] argument
+// (may be empty); the config is only read for the parts the argument leaves out. A wildcard
+// listener (0.0.0.0, [::]) is reached through the matching loopback address.
+LookupResult findListener(sockchat::config::Service service, const std::string& address,
+                          const std::string& configPath);
+
+}  // namespace sockctl
