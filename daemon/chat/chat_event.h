@@ -1,50 +1,27 @@
 #pragma once
-// ChatEvent: one thing that happened in chat, rendered per client as a text line or a JSON line
-// (see PROTOCOL.md). Room events are rendered once per format and shared by every recipient.
-#include <chrono>
+// A room event as every member receives it (models.md #4): rendered once per format when the hub
+// assigns its seq, immutable, and shared by every worker that has members in the room, so the
+// fan-out is appending the same bytes to each member's output buffer.
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <vector>
+
+#include "sockchat/chat/event.h"
 
 namespace sockchatd {
 
-struct ChatEvent {
-    enum class Type {
-        welcome,
-        notice,
-        history,
-        message,
-        action,
-        privateMessage,
-        join,
-        leave,
-        nick,
-        error,
-        who,
-        rooms
-    };
+using ChatEvent = sockchat::chat::Event;
 
-    Type type = Type::notice;
-    std::string room;
-    std::string from;  // sender; old nick for `nick`
-    std::string to;    // private recipient
-    std::string nick;  // joiner/leaver; new nick for `nick`; own nick for `welcome`
-    std::string text;  // message text, notice/error text, leave reason
-    std::uint64_t seq = 0;
-    bool action = false;  // history entries: was it a /me
-    std::chrono::system_clock::time_point time = std::chrono::system_clock::now();
-    std::vector<std::string> names;                          // who
-    std::vector<std::pair<std::string, std::size_t>> rooms;  // rooms
-};
-
-// One text line and one JSON line, each ending in "\n".
-std::string renderText(const ChatEvent& event);
-std::string renderJson(const ChatEvent& event);
-
-// A room event as every member receives it: immutable, shared across workers.
 struct RenderedEvent {
-    explicit RenderedEvent(const ChatEvent& e) : text(renderText(e)), json(renderJson(e)) {}
+    RenderedEvent(std::uint64_t room, const ChatEvent& e)
+        : roomId(room),
+          seq(e.seq),
+          text(sockchat::chat::renderText(e)),
+          json(sockchat::chat::renderJson(e)) {}
+    // The room's identity: a room deleted when empty and created again is a new room, with a new
+    // id and seq starting over, so a late event of the old one cannot reach the new members.
+    std::uint64_t roomId;
+    std::uint64_t seq;
     std::string text;
     std::string json;
 };

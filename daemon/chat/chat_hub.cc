@@ -23,12 +23,18 @@ void ChatHub::setHistory(unsigned history) {
         while (room.history.size() > history_) room.history.pop_front();
 }
 
-std::string ChatHub::addGuest(std::size_t worker) {
+ChatHub::Client ChatHub::addClient(std::size_t worker) {
     std::lock_guard lock(mutex_);
+    std::uint64_t id = ++nextClient_;
     for (;;) {
         std::string nick = "guest-" + std::to_string(++nextGuest_);
-        if (nicks_.emplace(nick, std::make_pair(nick, worker)).second) return nick;
+        if (nicks_.emplace(nick, Nick{nick, worker, id}).second) return {id, nick};
     }
+}
+
+void ChatHub::removeClient(const std::string& nick) {
+    std::lock_guard lock(mutex_);
+    nicks_.erase(foldCase(nick));
 }
 
 ChatHub::RenameResult ChatHub::rename(const std::string& oldNick, const std::string& newNick,
@@ -38,9 +44,10 @@ ChatHub::RenameResult ChatHub::rename(const std::string& oldNick, const std::str
     auto it = nicks_.find(oldKey);
     if (it == nicks_.end()) return RenameResult::taken;
     if (newKey != oldKey && nicks_.count(newKey)) return RenameResult::taken;
-    std::size_t worker = it->second.second;
+    Nick owner = it->second;
+    owner.display = newNick;
     nicks_.erase(it);
-    nicks_[newKey] = {newNick, worker};
+    nicks_.emplace(newKey, std::move(owner));
     auto room = rooms_.find(foldCase(roomName));
     if (room != rooms_.end()) {
         room->second.members.erase(oldKey);
@@ -49,25 +56,19 @@ ChatHub::RenameResult ChatHub::rename(const std::string& oldNick, const std::str
         e.type = ChatEvent::Type::nick;
         e.from = oldNick;
         e.nick = newNick;
-        e.room = room->second.name;
         broadcastLocked(room->second, std::move(e));
     }
     return RenameResult::ok;
 }
 
-void ChatHub::removeNick(const std::string& nick) {
-    std::lock_guard lock(mutex_);
-    nicks_.erase(foldCase(nick));
-}
-
-std::pair<std::string, std::vector<ChatEvent>> ChatHub::join(const std::string& roomName,
-                                                             const std::string& nick,
-                                                             std::size_t worker) {
+ChatHub::Joined ChatHub::join(const std::string& roomName, const std::string& nick,
+                              std::size_t worker) {
     std::lock_guard lock(mutex_);
     std::string key = foldCase(roomName);
     auto [it, created] = rooms_.try_emplace(key);
     Room& room = it->second;
     if (created) {
+        room.id = ++nextRoomId_;
         room.name = roomName;
         room.perWorker.resize(endpoints_.size());
     }
@@ -75,10 +76,10 @@ std::pair<std::string, std::vector<ChatEvent>> ChatHub::join(const std::string& 
     ++room.perWorker.at(worker);
     ChatEvent e;
     e.type = ChatEvent::Type::join;
-    e.room = room.name;
     e.nick = nick;
-    broadcastLocked(room, std::move(e));
-    return {room.name, std::vector<ChatEvent>(room.history.begin(), room.history.end())};
+    std::uint64_t seq = broadcastLocked(room, std::move(e));
+    return {room.name, room.id, seq,
+            std::vector<ChatEvent>(room.history.begin(), room.history.end())};
 }
 
 void ChatHub::leave(const std::string& roomName, const std::string& nick, std::size_t worker,
@@ -92,7 +93,6 @@ void ChatHub::leave(const std::string& roomName, const std::string& nick, std::s
     --room.perWorker.at(worker);
     ChatEvent e;
     e.type = ChatEvent::Type::leave;
-    e.room = room.name;
     e.nick = nick;
     e.text = reason;
     broadcastLocked(room, std::move(e));
@@ -109,18 +109,23 @@ void ChatHub::publish(ChatEvent event) {
 
 std::optional<std::string> ChatHub::sendPrivate(ChatEvent event) {
     std::lock_guard lock(mutex_);
-    std::string key = foldCase(event.to);
-    auto it = nicks_.find(key);
+    auto it = nicks_.find(foldCase(event.to));
     if (it == nicks_.end()) return std::nullopt;
-    event.to = it->second.first;
-    Endpoint target = endpoints_.at(it->second.second);
-    target.loop->post([target, key, event] { target.endpoint->deliverPrivate(key, event); });
-    return it->second.first;
+    const Nick& owner = it->second;
+    event.to = owner.display;
+    event.nick = owner.display;  // the recipient's copy
+    Endpoint target = endpoints_.at(owner.worker);
+    target.loop->post([target, client = owner.client, event = std::move(event)] {
+        target.endpoint->deliverPrivate(client, event);
+    });
+    return owner.display;
 }
 
-void ChatHub::broadcastLocked(Room& room, ChatEvent event) {
+std::uint64_t ChatHub::broadcastLocked(Room& room, ChatEvent event) {
     event.seq = ++room.seq;
     event.room = room.name;
+    // Stamped under the lock, so ts never goes backwards within a room's seq order.
+    event.time = std::chrono::system_clock::now();
     if (event.type == ChatEvent::Type::message || event.type == ChatEvent::Type::action) {
         if (history_ > 0) {
             ChatEvent past = event;
@@ -131,14 +136,13 @@ void ChatHub::broadcastLocked(Room& room, ChatEvent event) {
         }
     }
     // Render once; every worker with members gets the same immutable buffers.
-    auto rendered = std::make_shared<const RenderedEvent>(event);
+    auto rendered = std::make_shared<const RenderedEvent>(room.id, event);
     for (std::size_t w = 0; w < endpoints_.size(); ++w) {
         if (room.perWorker[w] == 0) continue;
         Endpoint target = endpoints_[w];
-        target.loop->post([target, name = room.name, rendered] {
-            target.endpoint->deliverRoomEvent(name, rendered);
-        });
+        target.loop->post([target, rendered] { target.endpoint->deliverRoomEvent(rendered); });
     }
+    return event.seq;
 }
 
 std::optional<std::pair<std::string, std::vector<std::string>>> ChatHub::who(

@@ -2,7 +2,7 @@
 // ChatHub: the daemon-wide chat state (nicks, rooms, room sequence numbers and history), shared
 // by every worker. Thread-safe, one mutex. A room event gets its seq and is posted to every
 // worker with members in the room *while the lock is held*, so each worker's FIFO task queue
-// receives room events in seq order: all members see one order, and history is that order.
+// receives a room's events in seq order: all members see one order, and history is that order.
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -17,12 +17,13 @@
 
 namespace sockchatd {
 
-// The worker side of the hub: called on that worker's loop thread.
+// The worker side of the hub. Called on that worker's loop thread, through post().
 class ChatEndpoint {
   public:
     virtual ~ChatEndpoint() = default;
-    virtual void deliverRoomEvent(const std::string& room, const SharedEvent& event) = 0;
-    virtual void deliverPrivate(const std::string& foldedNick, const ChatEvent& event) = 0;
+    virtual void deliverRoomEvent(const SharedEvent& event) = 0;
+    // `client` is the recipient's id from ChatHub::addClient (stable across nick changes).
+    virtual void deliverPrivate(std::uint64_t client, const ChatEvent& event) = 0;
 };
 
 class ChatHub {
@@ -33,19 +34,27 @@ class ChatHub {
     std::size_t attach(sockchat::net::EventLoop& loop, ChatEndpoint& endpoint);
     void setHistory(unsigned history);
 
-    // A fresh unique guest nick ("guest-7"), registered to `worker`.
-    std::string addGuest(std::size_t worker);
+    struct Client {
+        std::uint64_t id;
+        std::string nick;  // a fresh unique guest nick ("guest-7")
+    };
+    // Registers a new client living on `worker`.
+    Client addClient(std::size_t worker);
+    void removeClient(const std::string& nick);
+
     enum class RenameResult { ok, taken };
     // Renames and tells `room` (nick event). Case-only changes of one's own nick are allowed.
     RenameResult rename(const std::string& oldNick, const std::string& newNick,
                         const std::string& room);
-    void removeNick(const std::string& nick);
 
-    // Joins (creating the room) and tells its members, the joiner included. Returns the room's
-    // display name and its history (message/action events, oldest first).
-    std::pair<std::string, std::vector<ChatEvent>> join(const std::string& room,
-                                                        const std::string& nick,
-                                                        std::size_t worker);
+    struct Joined {
+        std::string room;  // display name, as first created
+        std::uint64_t roomId;
+        std::uint64_t seq;               // the join event's seq: earlier events are history
+        std::vector<ChatEvent> history;  // messages and actions, oldest first
+    };
+    // Joins (creating the room) and tells its members, the joiner included.
+    Joined join(const std::string& room, const std::string& nick, std::size_t worker);
     void leave(const std::string& room, const std::string& nick, std::size_t worker,
                const std::string& reason);
     // A message or action to `event.room`: seq assigned, kept in history, sent to members.
@@ -56,11 +65,13 @@ class ChatHub {
     std::optional<std::pair<std::string, std::vector<std::string>>> who(
         const std::string& room) const;
     std::vector<std::pair<std::string, std::size_t>> rooms() const;
+    // Thread-safe snapshots for status reports.
     std::size_t roomCount() const;
     std::size_t clientCount() const;
 
   private:
     struct Room {
+        std::uint64_t id = 0;
         std::string name;  // display name, as first created
         std::uint64_t seq = 0;
         std::deque<ChatEvent> history;
@@ -71,17 +82,23 @@ class ChatHub {
         sockchat::net::EventLoop* loop;
         ChatEndpoint* endpoint;
     };
+    struct Nick {
+        std::string display;
+        std::size_t worker;
+        std::uint64_t client;
+    };
 
-    void broadcastLocked(Room& room, ChatEvent event);
+    std::uint64_t broadcastLocked(Room& room, ChatEvent event);
 
     mutable std::mutex mutex_;
     unsigned history_;
     std::string defaultRoom_;
     std::vector<Endpoint> endpoints_;
-    std::map<std::string, Room> rooms_;  // folded name -> room
-    std::unordered_map<std::string, std::pair<std::string, std::size_t>>
-        nicks_;  // folded -> display, worker
+    std::map<std::string, Room> rooms_;            // folded name -> room
+    std::unordered_map<std::string, Nick> nicks_;  // folded nick -> owner
     std::uint64_t nextGuest_ = 0;
+    std::uint64_t nextClient_ = 0;
+    std::uint64_t nextRoomId_ = 0;
 };
 
 }  // namespace sockchatd

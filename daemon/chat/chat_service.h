@@ -1,8 +1,9 @@
 #pragma once
 // The chat service of one worker (design.md "Services: chat", PROTOCOL.md). Sessions live on
 // this worker; rooms and nicks are daemon-wide in ChatHub, which posts room events back to
-// deliverRoomEvent on this worker's loop.
+// deliverRoomEvent on this worker's loop. Everything here runs on the worker's loop thread.
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <set>
@@ -32,7 +33,6 @@ class ChatService : public Service, public ChatEndpoint {
   public:
     ChatService(sockchat::net::EventLoop& loop, ChatHub& hub, ChatSettings settings,
                 sockchat::log::Logger& logger);
-    ~ChatService() override;
 
     // Loop thread only (a reload posts it there).
     void applySettings(ChatSettings settings);
@@ -44,8 +44,8 @@ class ChatService : public Service, public ChatEndpoint {
     bool pausesOnFullOutput() const override { return false; }
     std::optional<std::string> refusalLine(std::string_view reason) const override;
 
-    void deliverRoomEvent(const std::string& room, const SharedEvent& event) override;
-    void deliverPrivate(const std::string& foldedNick, const ChatEvent& event) override;
+    void deliverRoomEvent(const SharedEvent& event) override;
+    void deliverPrivate(std::uint64_t client, const ChatEvent& event) override;
 
   private:
     struct Session {
@@ -54,27 +54,40 @@ class ChatService : public Service, public ChatEndpoint {
               splitter(maxLine),
               bucket(rate, burst, sockchat::chat::TokenBucket::Clock::now()) {}
         Connection& conn;
+        std::uint64_t client = 0;  // the hub's id for private delivery
         std::string nick;
         std::string room;  // display name
+        std::uint64_t roomId = 0;
+        std::uint64_t joinedSeq = 0;  // room events before our own join are history, not news
         bool json = false;
-        std::string quitReason;
+        bool throttled = false;  // rate limited since the last accepted line (logged once)
+        std::string quitReason;  // set by /quit or shutdown: no more input or events
         sockchat::chat::LineSplitter splitter;
         sockchat::chat::TokenBucket bucket;
         sockchat::net::EventLoop::TimerId partialTimer = 0;
     };
 
+    // chat_service.cc: session lifecycle, input, output, delivery.
     void handleLine(Session& s, std::string_view raw);
-    void handleCommand(Session& s, std::string_view command, std::string_view args);
-    void say(Session& s, const std::string& text, bool action);
-    void changeNick(Session& s, std::string_view name);
-    void joinRoom(Session& s, std::string_view name);
-    void privateMessage(Session& s, std::string_view args);
+    void enterRoom(Session& s, const std::string& room);
+    void leaveRoom(Session& s, const std::string& reason);
+    void armPartialTimer(Session& s);
     void sendEvent(Session& s, const ChatEvent& event);
     void sendNotice(Session& s, const std::string& text);
     void sendError(Session& s, const std::string& text);
-    void enterRoom(Session& s, const std::string& room);
-    void armPartialTimer(Session& s);
     Session* find(Connection& conn);
+
+    // chat_commands.cc: what each command does.
+    void handleCommand(Session& s, const std::string& name, std::string_view args);
+    void say(Session& s, std::string text, bool action);
+    void changeNick(Session& s, std::string_view name);
+    void joinRoom(Session& s, std::string_view name);
+    void who(Session& s, std::string_view room);
+    void listRooms(Session& s);
+    void privateMessage(Session& s, std::string_view args);
+    void setMode(Session& s, std::string_view mode);
+    void quit(Session& s, std::string_view reason);
+    void help(Session& s);
 
     sockchat::net::EventLoop& loop_;
     ChatHub& hub_;
@@ -83,8 +96,8 @@ class ChatService : public Service, public ChatEndpoint {
     std::size_t worker_;
 
     std::unordered_map<Connection*, std::unique_ptr<Session>> sessions_;
-    std::unordered_map<std::string, std::set<Session*>> roomMembers_;  // folded room -> sessions
-    std::unordered_map<std::string, Session*> byNick_;                 // folded nick -> session
+    std::unordered_map<std::uint64_t, std::set<Session*>> roomMembers_;  // room id -> sessions
+    std::unordered_map<std::uint64_t, Session*> byClient_;               // hub client id
 };
 
 }  // namespace sockchatd

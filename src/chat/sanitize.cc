@@ -87,8 +87,15 @@ void skipEscape(std::string_view s, std::size_t& i) {
                 return;
             }
         }
+    } else if (static_cast<unsigned char>(kind) >= 0x20 &&
+               static_cast<unsigned char>(kind) <= 0x2F) {
+        // nF (e.g. ESC ( 0, DEC line drawing): more intermediates, then one final byte.
+        while (i < s.size()) {
+            unsigned char c = static_cast<unsigned char>(s[i++]);
+            if (c < 0x20 || c > 0x2F) return;
+        }
     }
-    // Any other ESC x: the single following byte was consumed with it.
+    // Any other ESC x (ESC c, ESC 7, ...): the single following byte was consumed with it.
 }
 
 }  // namespace

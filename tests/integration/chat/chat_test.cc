@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "chat_client.h"
@@ -19,6 +20,27 @@ namespace {
 
 std::string chatConfig(const std::string& extra = "") {
     return testConfig("  - {service: chat, address: \"127.0.0.1:0\"}\n", extra);
+}
+
+std::set<std::string> keysOf(const json& j) {
+    std::set<std::string> keys;
+    for (const auto& [key, _] : j.items()) keys.insert(key);
+    return keys;
+}
+
+// One JSON line with exactly the fields PROTOCOL.md lists for its type, and a well-formed ts.
+json protocolLine(const std::string& line, const std::string& type, std::set<std::string> fields) {
+    auto j = json::parse(line, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << line;
+    if (j.is_discarded()) return json::object();
+    fields.insert({"type", "ts"});
+    EXPECT_EQ(j.value("type", ""), type) << line;
+    EXPECT_EQ(keysOf(j), fields) << line;
+    std::string ts = j.value("ts", "");
+    EXPECT_TRUE(ts.size() == 24 && ts[4] == '-' && ts[10] == 'T' && ts[19] == '.' &&
+                ts.back() == 'Z')
+        << line;
+    return j;
 }
 
 }  // namespace
@@ -86,14 +108,37 @@ TEST(Chat, RoomsKeepTheirMessagesAndNoticesToTheirMembers) {
 
 TEST(Chat, FiftyClientsOnFourWorkersSeeOneOrder) {
     DaemonProcess daemon(chatConfig("threads: 4\nchat: {history: 0}\n"));
-    constexpr int kClients = 50, kEach = 4;
+    constexpr int kBurst = 50, kEach = 4;
     std::vector<std::unique_ptr<ChatClient>> clients;
-    for (int i = 0; i < kClients; ++i) {
-        clients.push_back(std::make_unique<ChatClient>(daemon.port()));
-        clients.back()->readGreeting();
-    }
-    // Everyone has joined before anyone talks: wait until the last join reached the first.
+    auto workersWithMembers = [&] {
+        std::set<std::uint64_t> workers;
+        for (const auto& e : daemon.events())
+            if (e.value("event", "") == "join") workers.insert(e.value("worker", std::uint64_t{}));
+        return workers.size();
+    };
+    // Connect a burst before reading any greeting: while one worker is busy accepting, the
+    // kernel wakes another (EPOLLEXCLUSIVE prefers the first idle worker, so connecting one at
+    // a time lands nearly everyone on the same worker). The point is one order across threads,
+    // so should a burst still land on one worker, add small bursts until it did not.
+    auto connectBurst = [&](int n) {
+        std::size_t first = clients.size();
+        for (int i = 0; i < n; ++i) clients.push_back(std::make_unique<ChatClient>(daemon.port()));
+        for (std::size_t i = first; i < clients.size(); ++i) clients[i]->readGreeting();
+    };
+    connectBurst(kBurst);
+    for (int extra = 0; extra < 20 && workersWithMembers() < 2; ++extra) connectBurst(5);
+    ASSERT_GE(workersWithMembers(), 2u);
+    const int kClients = static_cast<int>(clients.size());
+    // Everyone has joined (readGreeting waits for the own join) and is in JSON mode before
+    // anyone talks: a message reaching a client still in text mode would look lost.
     for (int i = 0; i < kClients; ++i) clients[i]->send("/mode json");
+    for (int i = 0; i < kClients; ++i)
+        ASSERT_FALSE(clients[i]
+                         ->waitFor([](const std::string& l) {
+                             return l.rfind(R"({"type":"welcome")", 0) == 0;
+                         })
+                         .empty())
+            << "client " << i;
     std::vector<std::thread> talkers;
     for (int i = 0; i < kClients; ++i)
         talkers.emplace_back([&, i] {
@@ -103,9 +148,10 @@ TEST(Chat, FiftyClientsOnFourWorkersSeeOneOrder) {
     for (auto& t : talkers) t.join();
     std::vector<std::vector<std::string>> orders(kClients);
     std::vector<std::thread> readers;
+    const std::size_t total = static_cast<std::size_t>(kClients * kEach);
     for (int i = 0; i < kClients; ++i)
         readers.emplace_back([&, i] {
-            while (orders[i].size() < kClients * kEach) {
+            while (orders[i].size() < total) {
                 std::string line = clients[i]->nextLine(std::chrono::seconds(20));
                 if (line.empty()) return;
                 auto j = json::parse(line, nullptr, false);
@@ -115,8 +161,19 @@ TEST(Chat, FiftyClientsOnFourWorkersSeeOneOrder) {
             }
         });
     for (auto& t : readers) t.join();
-    ASSERT_EQ(orders[0].size(), static_cast<std::size_t>(kClients * kEach));
+    ASSERT_EQ(orders[0].size(), total);
     for (int i = 1; i < kClients; ++i) EXPECT_EQ(orders[i], orders[0]) << "client " << i;
+    // One order means: seq strictly increasing, and each sender's lines in the order sent.
+    std::map<std::string, int> nextFromSender;
+    long lastSeq = 0;
+    for (const auto& entry : orders[0]) {
+        long seq = std::stol(entry.substr(0, entry.find(':')));
+        EXPECT_GT(seq, lastSeq) << entry;
+        lastSeq = seq;
+        std::string text = entry.substr(entry.find(':') + 1);  // m<i>-<k>
+        std::string sender = text.substr(0, text.find('-'));
+        EXPECT_EQ(std::stoi(text.substr(text.find('-') + 1)), nextFromSender[sender]++) << entry;
+    }
 }
 
 TEST(Chat, HistoryIsReplayedToNewcomersInOrder) {
@@ -214,12 +271,16 @@ TEST(Chat, FloodIsRateLimited) {
     for (const auto& l : watcher.skipped()) delivered += l.rfind("<" + nick + "> flood", 0) == 0;
     EXPECT_GE(delivered, 3);
     EXPECT_LT(delivered, 10);
+    EXPECT_TRUE(daemon.waitForEvent([&](const json& e) {
+        return e.value("event", "") == "limit" && e.value("reason", "") == "rate limit" &&
+               e.value("nick", "") == nick;
+    }));
 }
 
 TEST(Chat, SlowConsumerIsDroppedAndOthersKeepReceiving) {
     DaemonProcess daemon(
-        chatConfig("threads: 2\nlimits: {output_buffer_bytes: 8KiB, messages_per_second: 10000, "
-                   "burst: 100000}\n"));
+        chatConfig("threads: 2\nlimits: {output_buffer_bytes: 64KiB, max_line_bytes: 64KiB, "
+                   "messages_per_second: 10000, burst: 100000}\n"));
     ChatClient slow(daemon.port());
     int small = 2048;
     ::setsockopt(slow.socket().fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
@@ -227,50 +288,70 @@ TEST(Chat, SlowConsumerIsDroppedAndOthersKeepReceiving) {
     ChatClient reader(daemon.port()), talker(daemon.port());
     reader.readGreeting();
     std::string talkerNick = talker.readGreeting();
-    // ~6 MB: past what the kernel can buffer for the slow reader (tcp_wmem max is 4 MiB) plus
-    // its 8 KiB output cap in the daemon.
-    const std::string text(3000, 'z');
-    constexpr int kMessages = 2000;
-    // The reader keeps up (the talker never gets more than a few messages ahead of it); the
-    // slow client never reads at all.
+    const std::string filler(32 * 1024, 'z');
+    auto expected = [&](int i) { return "<" + talkerNick + "> " + std::to_string(i) + filler; };
+    auto isDropped = [](const json& e) {
+        return e.value("event", "") == "limit" && e.value("reason", "") == "slow consumer";
+    };
+    // The reader keeps up (the talker never gets more than a few messages ahead of it) and must
+    // get every message, in order; the slow client never reads at all. The talker goes on until
+    // the daemon dropped the slow client (a few MB: the kernel buffers what it can first), then
+    // a little longer.
     std::mutex mutex;
     std::condition_variable progressed;
     int got = 0;
-    bool readerDone = false;
+    bool readerFailed = false;
     std::thread readerThread([&] {
-        for (;;) {
+        for (int i = 0;;) {
             std::string l = reader.nextLine(std::chrono::seconds(20));
-            if (l.empty()) break;
-            if (l != "<" + talkerNick + "> " + text) continue;
             std::lock_guard lock(mutex);
-            if (++got == kMessages) break;
+            if (l.empty()) break;  // the talker shut down, or nothing came
+            if (!l.starts_with("<" + talkerNick + "> ")) continue;  // joins, the slow one's leave
+            if (l != expected(i++)) {
+                readerFailed = true;
+                break;
+            }
+            ++got;
             progressed.notify_all();
         }
-        std::lock_guard lock(mutex);
-        readerDone = true;
+        readerFailed = readerFailed || got == 0;
         progressed.notify_all();
     });
     // The talker gets its own messages back: it must read them, or it is a slow consumer too.
     std::thread talkerDrain([&] { talker.socket().waitClosed(std::chrono::seconds(60)); });
-    for (int i = 0; i < kMessages; ++i) {
-        talker.send(text);
+    constexpr int kMaxMessages = 2000;  // 64 MB: far more than any kernel buffers
+    int sent = 0, afterDrop = -1;
+    while (sent < kMaxMessages && afterDrop < 20) {
+        talker.send(std::to_string(sent) + filler);
+        ++sent;
+        if (afterDrop >= 0)
+            ++afterDrop;
+        else if (daemon.countEvents(isDropped) > 0)
+            afterDrop = 0;
         std::unique_lock lock(mutex);
         if (!progressed.wait_for(lock, std::chrono::seconds(20),
-                                 [&] { return readerDone || got >= i - 8; }) ||
-            readerDone)
+                                 [&] { return readerFailed || got >= sent - 4; }) ||
+            readerFailed)
             break;
     }
+    {
+        std::unique_lock lock(mutex);
+        progressed.wait_for(lock, std::chrono::seconds(20),
+                            [&] { return readerFailed || got == sent; });
+    }
+    reader.socket().shutdownWrite();  // ends the reader thread (its next read sees EOF)
     readerThread.join();
     talker.socket().shutdownWrite();  // the daemon closes in turn, which ends the drain
     talkerDrain.join();
-    EXPECT_EQ(got, kMessages);
-    auto dropped = daemon.waitForEvent([](const json& e) {
-        return e.value("event", "") == "limit" && e.value("reason", "") == "slow consumer";
-    });
-    ASSERT_TRUE(dropped);
+    EXPECT_GE(afterDrop, 0) << "never dropped after " << sent << " messages";
+    EXPECT_FALSE(readerFailed);
+    EXPECT_EQ(got, sent);
     EXPECT_TRUE(daemon.waitForEvent([&](const json& e) {
         return e.value("event", "") == "leave" && e.value("nick", "") == slowNick &&
                e.value("reason", "") == "slow consumer";
+    }));
+    EXPECT_TRUE(daemon.waitForEvent([&](const json& e) {
+        return e.value("event", "") == "disconnect" && e.value("reason", "") == "slow consumer";
     }));
 }
 
@@ -296,8 +377,9 @@ TEST(Chat, InvalidUtf8IsReplaced) {
 
 TEST(Chat, JsonModeLinesAreJsonObjects) {
     DaemonProcess daemon(chatConfig());
-    ChatClient a(daemon.port()), b(daemon.port());
+    ChatClient a(daemon.port());
     std::string aNick = a.readGreeting();
+    ChatClient b(daemon.port());  // after a joined, so a sees b's join
     std::string bNick = b.readGreeting();
     a.waitForLine("* " + bNick + " joined #lobby");
     a.send("/mode json");
@@ -371,4 +453,173 @@ TEST(Chat, QuitSaysByeAndLeaves) {
     EXPECT_TRUE(a.socket().waitClosed());
     EXPECT_EQ(b.waitForPrefix("* " + nick + " left"),
               "* " + nick + " left #lobby (quit: gone fishing)");
+}
+
+TEST(Chat, JsonRoomEventsAndHistoryCarryTheProtocolFields) {
+    DaemonProcess daemon(chatConfig("threads: 2\nchat: {history: 5}\n"));
+    ChatClient c(daemon.port());
+    c.readGreeting();
+    c.nick("cat0");
+    c.send("/join dev");
+    c.waitForLine("* cat0 joined #dev");
+    c.send("old one");
+    c.send("/me old two");
+    c.waitForLine("* cat0 old two");
+
+    ChatClient a(daemon.port());
+    std::string aNick = a.readGreeting();
+    a.send("/mode json");
+    auto welcome = protocolLine(a.nextLine(), "welcome", {"nick", "room", "text"});
+    EXPECT_EQ(welcome["nick"], aNick);
+    EXPECT_EQ(welcome["room"], "lobby");
+    a.send("/join #dev");
+    // The room's history comes first (straight to the joiner), then the own join (through the
+    // hub, in the room's order).
+    auto h1 = protocolLine(a.nextLine(), "history", {"room", "from", "text", "seq", "kind"});
+    auto h2 = protocolLine(a.nextLine(), "history", {"room", "from", "text", "seq", "kind"});
+    EXPECT_EQ(h1["room"], "dev");
+    EXPECT_EQ(h1["from"], "cat0");
+    EXPECT_EQ(h1["text"], "old one");
+    EXPECT_EQ(h1["kind"], "message");
+    EXPECT_EQ(h2["text"], "old two");
+    EXPECT_EQ(h2["kind"], "action");
+    EXPECT_EQ(h2["seq"].get<int>(), h1["seq"].get<int>() + 1);
+    auto join = protocolLine(a.nextLine(), "join", {"room", "nick", "seq"});
+    EXPECT_EQ(join["nick"], aNick);
+    EXPECT_EQ(join["room"], "dev");
+    EXPECT_GT(join["seq"].get<int>(), h2["seq"].get<int>());
+    c.send("/nick cat");
+    auto nick = protocolLine(a.nextLine(), "nick", {"from", "nick", "room", "seq"});
+    EXPECT_EQ(nick["from"], "cat0");
+    EXPECT_EQ(nick["nick"], "cat");
+    EXPECT_EQ(nick["room"], "dev");
+    EXPECT_EQ(nick["seq"].get<int>(), join["seq"].get<int>() + 1);
+    c.send("/quit gone home");
+    auto leave = protocolLine(a.nextLine(), "leave", {"room", "nick", "reason", "seq"});
+    EXPECT_EQ(leave["nick"], "cat");
+    EXPECT_EQ(leave["reason"], "quit: gone home");
+    EXPECT_EQ(leave["seq"].get<int>(), nick["seq"].get<int>() + 1);
+    a.send("/who");
+    auto who = protocolLine(a.nextLine(), "who", {"room", "nicks"});
+    EXPECT_EQ(who["nicks"], json::array({aNick}));
+    a.send("/rooms");
+    auto rooms = protocolLine(a.nextLine(), "rooms", {"rooms"});
+    EXPECT_EQ(rooms["rooms"],
+              json::parse(R"([{"name":"dev","members":1},{"name":"lobby","members":0}])"));
+    a.send("/help");
+    EXPECT_EQ(protocolLine(a.nextLine(), "notice", {"text"})["text"], "commands:");
+    a.waitFor([](const std::string& l) { return l.find("//text") != std::string::npos; });
+    a.send("/mode text");
+    EXPECT_EQ(a.nextLine(), "* text mode");
+}
+
+TEST(Chat, CrLfLinesAndALineSplitAcrossReads) {
+    // A long partial-line timeout: the two halves below must make one line however slow the
+    // machine is.
+    DaemonProcess daemon(chatConfig("chat: {partial_line_timeout: 10s}\n"));
+    ChatClient a(daemon.port());
+    std::string nick = a.readGreeting();
+    a.sendRaw("one\r\ntwo\r\n\r\n");
+    EXPECT_EQ(a.nextLine(), "<" + nick + "> one");
+    EXPECT_EQ(a.nextLine(), "<" + nick + "> two");
+    a.sendRaw("thr");
+    a.sendRaw("ee\r");
+    a.sendRaw("\n");
+    EXPECT_EQ(a.nextLine(), "<" + nick + "> three");  // and nothing for the empty line
+}
+
+TEST(Chat, APartialLineIsALineAfterTheTimeout) {
+    DaemonProcess daemon(chatConfig("chat: {partial_line_timeout: 50ms}\n"));
+    ChatClient a(daemon.port());
+    std::string nick = a.readGreeting();
+    a.sendRaw("no newline");
+    EXPECT_EQ(a.nextLine(), "<" + nick + "> no newline");
+    a.sendRaw("/nick typist");
+    EXPECT_EQ(a.nextLine(), "* " + nick + " is now known as typist");
+}
+
+TEST(Chat, NickCaseChangesAreAllowedButNotNoOps) {
+    DaemonProcess daemon(chatConfig());
+    ChatClient a(daemon.port());
+    a.readGreeting();
+    a.nick("dora");
+    a.send("/nick dora");
+    EXPECT_EQ(a.nextLine(), "! you are already dora");
+    a.send("/nick Dora");
+    EXPECT_EQ(a.nextLine(), "* dora is now known as Dora");
+    ChatClient b(daemon.port());
+    b.readGreeting();
+    b.send("/nick DORA");
+    EXPECT_EQ(b.nextLine(), "! nick DORA is taken");
+    a.send("/quit");
+    a.socket().waitClosed();
+    // The nick is free again once its owner left.
+    EXPECT_FALSE(
+        b.waitFor([](const std::string& l) { return l.rfind("* Dora left", 0) == 0; }).empty());
+    b.nick("dora");
+}
+
+TEST(Chat, ConnectionsOverALimitGetAServerFullLine) {
+    DaemonProcess daemon(chatConfig("limits: {max_connections_per_ip: 1}\n"));
+    ChatClient first(daemon.port());
+    std::string nick = first.readGreeting();
+    ChatClient second(daemon.port());
+    EXPECT_EQ(second.nextLine(), "! server full: max_connections_per_ip reached");
+    EXPECT_TRUE(second.socket().waitClosed());
+    first.send("still here");
+    EXPECT_EQ(first.nextLine(), "<" + nick + "> still here");
+}
+
+TEST(Chat, EmptiedRoomsGoAwayExceptTheDefaultRoom) {
+    DaemonProcess daemon(chatConfig());
+    ChatClient a(daemon.port());
+    a.readGreeting();
+    a.nick("solo");
+    a.send("/join tmp");
+    a.waitForLine("* solo joined #tmp");
+    a.send("said in the first tmp");
+    a.send("/join lobby");
+    a.waitForLine("* solo joined #lobby");
+    a.send("/rooms");
+    EXPECT_EQ(a.waitForPrefix("* rooms:"), "* rooms: #lobby (1)");
+    // A new #tmp is a new room: no history from the old one.
+    a.send("/join tmp");
+    EXPECT_EQ(a.nextLine(), "* solo joined #tmp");
+}
+
+TEST(Chat, MessageTextIsLoggedOnlyAtDebug) {
+    TempFile config(
+        "listen:\n  - {service: chat, address: \"127.0.0.1:0\"}\n"
+        "logging: {level: info, format: json, sink: console}\n");
+    DaemonProcess::Options options;
+    options.args = {"-c", config.path()};
+    DaemonProcess daemon(options);
+    ChatClient a(daemon.port()), b(daemon.port());
+    std::string aNick = a.readGreeting();
+    b.readGreeting();
+    a.nick("loud");
+    a.send("top secret words");
+    a.waitForLine("<loud> top secret words");
+    b.waitForLine("<loud> top secret words");
+    a.send("/msg nobody x");
+    a.send("/join den");
+    a.waitForLine("* loud joined #den");
+    a.send("/quit done");
+    a.socket().waitClosed();
+    auto has = [&](const char* event, std::map<std::string, std::string> fields) {
+        return daemon
+            .waitForEvent([&](const json& e) {
+                if (e.value("event", "") != event) return false;
+                for (const auto& [k, v] : fields)
+                    if (e.value(k, "") != v) return false;
+                return e.contains("conn");
+            })
+            .has_value();
+    };
+    EXPECT_TRUE(has("join", {{"nick", aNick}, {"room", "lobby"}}));
+    EXPECT_TRUE(has("nick", {{"from", aNick}, {"nick", "loud"}, {"room", "lobby"}}));
+    EXPECT_TRUE(has("leave", {{"nick", "loud"}, {"room", "lobby"}, {"reason", "joined #den"}}));
+    EXPECT_TRUE(has("join", {{"nick", "loud"}, {"room", "den"}}));
+    EXPECT_TRUE(has("leave", {{"nick", "loud"}, {"room", "den"}, {"reason", "quit: done"}}));
+    EXPECT_EQ(daemon.stderrText().find("top secret"), std::string::npos);
 }

@@ -1,13 +1,20 @@
-#include "chat_event.h"
+#include "sockchat/chat/event.h"
 
 #include <nlohmann/json.hpp>
 
 #include "sockchat/log/logger.h"
 
-namespace sockchatd {
+namespace sockchat::chat {
 
-std::string renderText(const ChatEvent& e) {
-    using T = ChatEvent::Type;
+const char* typeName(Event::Type type) {
+    static constexpr const char* kTypes[] = {"welcome", "notice",  "history", "message",
+                                             "action",  "private", "join",    "leave",
+                                             "nick",    "error",   "who",     "rooms"};
+    return kTypes[static_cast<int>(type)];
+}
+
+std::string renderText(const Event& e) {
+    using T = Event::Type;
     std::string line;
     switch (e.type) {
         case T::welcome:
@@ -25,7 +32,6 @@ std::string renderText(const ChatEvent& e) {
             line = "* " + e.from + " " + e.text;
             break;
         case T::privateMessage:
-            // Rendered per recipient: `nick` holds whose copy this is.
             line = e.nick == e.to ? "[msg from " + e.from + "] " + e.text
                                   : "[msg to " + e.to + "] " + e.text;
             break;
@@ -41,29 +47,24 @@ std::string renderText(const ChatEvent& e) {
         case T::error:
             line = "! " + e.text;
             break;
-        case T::who: {
+        case T::who:
             line = "* #" + e.room + ":";
             for (std::size_t i = 0; i < e.names.size(); ++i) line += (i ? ", " : " ") + e.names[i];
             break;
-        }
-        case T::rooms: {
+        case T::rooms:
             line = "* rooms:";
             for (std::size_t i = 0; i < e.rooms.size(); ++i)
                 line += (i ? ", #" : " #") + e.rooms[i].first + " (" +
                         std::to_string(e.rooms[i].second) + ")";
             break;
-        }
     }
     return line + "\n";
 }
 
-std::string renderJson(const ChatEvent& e) {
-    using T = ChatEvent::Type;
-    static constexpr const char* kTypes[] = {"welcome", "notice",  "history", "message",
-                                             "action",  "private", "join",    "leave",
-                                             "nick",    "error",   "who",     "rooms"};
+std::string renderJson(const Event& e) {
+    using T = Event::Type;
     nlohmann::ordered_json j;
-    j["type"] = kTypes[static_cast<int>(e.type)];
+    j["type"] = typeName(e.type);
     switch (e.type) {
         case T::welcome:
             j["nick"] = e.nick;
@@ -123,8 +124,9 @@ std::string renderJson(const ChatEvent& e) {
         }
     }
     j["ts"] = sockchat::log::rfc3339(e.time);
-    // Text is sanitised before it gets here; replace rather than throw if anything slipped by.
+    // Text is sanitised before it gets here (MOTD comes from the config, though): replace
+    // rather than throw if anything slipped by.
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-}  // namespace sockchatd
+}  // namespace sockchat::chat

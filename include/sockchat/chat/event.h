@@ -1,0 +1,52 @@
+#pragma once
+// Event: one thing that happened in chat, and its two renderings: a text line for people using
+// nc/telnet and a JSON line for programs (`/mode json`). daemon/chat/PROTOCOL.md is the
+// contract; tests/unit/chat/event_test.cc pins every line format.
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sockchat::chat {
+
+struct Event {
+    enum class Type {
+        welcome,
+        notice,
+        history,
+        message,
+        action,
+        privateMessage,
+        join,
+        leave,
+        nick,
+        error,
+        who,
+        rooms
+    };
+
+    Type type = Type::notice;
+    std::string room;
+    std::string from;  // sender; the old nick for `nick`
+    std::string to;    // private: the recipient
+    // join/leave: who; nick: the new nick; welcome: the client's own nick; private: whose copy
+    // this is (the text line differs for sender and recipient, the JSON line does not).
+    std::string nick;
+    std::string text;  // message text, notice/error text, leave reason
+    std::uint64_t seq = 0;
+    bool action = false;  // history entries: was it a /me
+    std::chrono::system_clock::time_point time = std::chrono::system_clock::now();
+    std::vector<std::string> names;                          // who
+    std::vector<std::pair<std::string, std::size_t>> rooms;  // rooms: name, member count
+};
+
+// One line each, ending in "\n". Text fields must already be sanitised (sanitize.h); the JSON
+// rendering still replaces invalid UTF-8 rather than throwing.
+std::string renderText(const Event& event);
+std::string renderJson(const Event& event);
+
+// The protocol name of a type ("private" for privateMessage).
+const char* typeName(Event::Type type);
+
+}  // namespace sockchat::chat

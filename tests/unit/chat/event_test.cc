@@ -1,0 +1,166 @@
+// Pins every line of the protocol (daemon/chat/PROTOCOL.md): sockctl parses the JSON lines and
+// people read the text lines, so a change here is a protocol change.
+#include "sockchat/chat/event.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+using sockchat::chat::Event;
+using sockchat::chat::renderJson;
+using sockchat::chat::renderText;
+using Type = Event::Type;
+
+namespace {
+
+// 2026-11-25T10:00:01.042Z
+const auto kTime = std::chrono::system_clock::time_point(std::chrono::milliseconds(1795600801042));
+
+Event make(Type type) {
+    Event e;
+    e.type = type;
+    e.time = kTime;
+    return e;
+}
+
+struct Rendered {
+    std::string text;
+    nlohmann::ordered_json json;
+};
+
+Rendered render(const Event& e) {
+    std::string json = renderJson(e);
+    EXPECT_EQ(json.find('\n'), json.size() - 1) << json;  // one line
+    EXPECT_EQ(renderText(e).find('\n'), renderText(e).size() - 1);
+    return {renderText(e), nlohmann::ordered_json::parse(json)};
+}
+
+}  // namespace
+
+TEST(Event, WelcomeAndNotice) {
+    Event e = make(Type::welcome);
+    e.nick = "guest-1";
+    e.room = "lobby";
+    e.text = "json mode";
+    auto r = render(e);
+    EXPECT_EQ(r.text, "* json mode\n");
+    EXPECT_EQ(
+        r.json.dump(),
+        R"j({"type":"welcome","nick":"guest-1","room":"lobby","text":"json mode","ts":"2026-11-25T10:00:01.042Z"})j");
+    e = make(Type::notice);
+    e.text = "server shutting down";
+    r = render(e);
+    EXPECT_EQ(r.text, "* server shutting down\n");
+    EXPECT_EQ(
+        r.json.dump(),
+        R"j({"type":"notice","text":"server shutting down","ts":"2026-11-25T10:00:01.042Z"})j");
+}
+
+TEST(Event, MessageActionAndHistory) {
+    Event e = make(Type::message);
+    e.room = "lobby";
+    e.from = "alice";
+    e.text = "hi \"there\"";
+    e.seq = 3;
+    auto r = render(e);
+    EXPECT_EQ(r.text, "<alice> hi \"there\"\n");
+    EXPECT_EQ(
+        r.json.dump(),
+        R"j({"type":"message","room":"lobby","from":"alice","text":"hi \"there\"","seq":3,"ts":"2026-11-25T10:00:01.042Z"})j");
+    e.type = Type::action;
+    e.text = "waves";
+    r = render(e);
+    EXPECT_EQ(r.text, "* alice waves\n");
+    EXPECT_EQ(r.json["type"], "action");
+    e.type = Type::history;
+    e.action = true;
+    r = render(e);
+    EXPECT_EQ(r.text, "[history] * alice waves\n");
+    EXPECT_EQ(
+        r.json.dump(),
+        R"j({"type":"history","room":"lobby","from":"alice","text":"waves","seq":3,"kind":"action","ts":"2026-11-25T10:00:01.042Z"})j");
+    e.action = false;
+    EXPECT_EQ(render(e).text, "[history] <alice> waves\n");
+    EXPECT_EQ(render(e).json["kind"], "message");
+}
+
+TEST(Event, PrivateDiffersPerCopyInTextOnly) {
+    Event e = make(Type::privateMessage);
+    e.from = "amy";
+    e.to = "ben";
+    e.text = "psst";
+    e.nick = "ben";  // the recipient's copy
+    auto recipient = render(e);
+    EXPECT_EQ(recipient.text, "[msg from amy] psst\n");
+    e.nick = "amy";  // the sender's copy
+    auto sender = render(e);
+    EXPECT_EQ(sender.text, "[msg to ben] psst\n");
+    EXPECT_EQ(sender.json, recipient.json);
+    EXPECT_EQ(
+        sender.json.dump(),
+        R"j({"type":"private","from":"amy","to":"ben","text":"psst","ts":"2026-11-25T10:00:01.042Z"})j");
+}
+
+TEST(Event, JoinLeaveNick) {
+    Event e = make(Type::join);
+    e.room = "dev";
+    e.nick = "bob";
+    e.seq = 7;
+    auto r = render(e);
+    EXPECT_EQ(r.text, "* bob joined #dev\n");
+    EXPECT_EQ(
+        r.json.dump(),
+        R"j({"type":"join","room":"dev","nick":"bob","seq":7,"ts":"2026-11-25T10:00:01.042Z"})j");
+    e.type = Type::leave;
+    e.text = "quit: bye";
+    r = render(e);
+    EXPECT_EQ(r.text, "* bob left #dev (quit: bye)\n");
+    EXPECT_EQ(
+        r.json.dump(),
+        R"j({"type":"leave","room":"dev","nick":"bob","reason":"quit: bye","seq":7,"ts":"2026-11-25T10:00:01.042Z"})j");
+    e.text = "";
+    EXPECT_EQ(render(e).text, "* bob left #dev\n");
+    EXPECT_EQ(render(e).json["reason"], "");
+    e = make(Type::nick);
+    e.room = "dev";
+    e.from = "bob";
+    e.nick = "robert";
+    e.seq = 8;
+    r = render(e);
+    EXPECT_EQ(r.text, "* bob is now known as robert\n");
+    EXPECT_EQ(
+        r.json.dump(),
+        R"j({"type":"nick","from":"bob","nick":"robert","room":"dev","seq":8,"ts":"2026-11-25T10:00:01.042Z"})j");
+}
+
+TEST(Event, ErrorWhoRooms) {
+    Event e = make(Type::error);
+    e.text = "unknown command /foo (try /help)";
+    auto r = render(e);
+    EXPECT_EQ(r.text, "! unknown command /foo (try /help)\n");
+    EXPECT_EQ(
+        r.json.dump(),
+        R"j({"type":"error","text":"unknown command /foo (try /help)","ts":"2026-11-25T10:00:01.042Z"})j");
+    e = make(Type::who);
+    e.room = "dev";
+    e.names = {"carol", "robert"};
+    r = render(e);
+    EXPECT_EQ(r.text, "* #dev: carol, robert\n");
+    EXPECT_EQ(
+        r.json.dump(),
+        R"j({"type":"who","room":"dev","nicks":["carol","robert"],"ts":"2026-11-25T10:00:01.042Z"})j");
+    e = make(Type::rooms);
+    e.rooms = {{"dev", 2}, {"lobby", 1}};
+    r = render(e);
+    EXPECT_EQ(r.text, "* rooms: #dev (2), #lobby (1)\n");
+    EXPECT_EQ(
+        r.json.dump(),
+        R"j({"type":"rooms","rooms":[{"name":"dev","members":2},{"name":"lobby","members":1}],"ts":"2026-11-25T10:00:01.042Z"})j");
+}
+
+TEST(Event, InvalidUtf8DoesNotThrowInJson) {
+    Event e = make(Type::notice);
+    e.text = "motd \xff";
+    auto j = nlohmann::json::parse(renderJson(e));
+    EXPECT_EQ(j["text"], "motd \xEF\xBF\xBD");
+}
