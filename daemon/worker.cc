@@ -116,7 +116,7 @@ void Worker::acceptOne(ListenSocket& listener, sockchat::net::Fd fd,
         return;  // fd closes here
     }
     ++shared_.acceptedTotal;
-    std::string id = "c" + std::to_string(++shared_.nextConnectionId);
+    std::string id = std::string("c").append(std::to_string(++shared_.nextConnectionId));
     auto conn = std::make_unique<Connection>(
         loop_, std::move(fd), std::move(id), peer, listener.name, service, settings_.limits,
         shared_.logger, [this](Connection& c) { onConnectionClosed(c); });

@@ -19,7 +19,7 @@ constexpr std::array<Unit, 4> kSizeUnits{
     {{"GiB", 1ull << 30}, {"MiB", 1ull << 20}, {"KiB", 1ull << 10}, {"B", 1}}};
 
 std::string quoted(std::string_view text) {
-    return "\"" + std::string(text) + "\"";
+    return std::string("\"").append(text).append("\"");
 }
 
 // Splits "250ms" into 250 and "ms". Only ASCII digits are accepted: no sign, no fraction, no

@@ -153,7 +153,7 @@ std::string Url::authority() const {
     } else {
         out = host;
     }
-    if (!isDefaultPort()) out += ":" + std::to_string(port);
+    if (!isDefaultPort()) out.append(":").append(std::to_string(port));
     return out;
 }
 
@@ -186,7 +186,7 @@ Url parseUrl(std::string_view text) {
     const auto pathStart = rest.find_first_of("/?");
     parseHostPort(rest.substr(0, pathStart), url);
     url.target = pathStart == std::string_view::npos ? "/" : std::string(rest.substr(pathStart));
-    if (url.target.front() == '?') url.target.insert(0, "/");
+    if (url.target.front() == '?') url.target.insert(url.target.begin(), '/');
     return url;
 }
 

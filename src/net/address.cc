@@ -21,7 +21,7 @@ bool fail(std::string* error, std::string reason) {
 }
 
 std::string quoted(std::string_view text) {
-    return "\"" + std::string(text) + "\"";
+    return std::string("\"").append(text).append("\"");
 }
 
 bool parsePort(std::string_view text, std::string_view example, std::uint16_t* port,
@@ -205,8 +205,9 @@ std::string SocketAddress::toString() const {
             const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&storage_);
             char buf[INET6_ADDRSTRLEN] = {};
             ::inet_ntop(AF_INET6, &sin6->sin6_addr, buf, sizeof buf);
-            std::string text = "[" + std::string(buf);
-            if (sin6->sin6_scope_id != 0) text += "%" + std::to_string(sin6->sin6_scope_id);
+            std::string text = std::string("[").append(buf);
+            if (sin6->sin6_scope_id != 0)
+                text.append("%").append(std::to_string(sin6->sin6_scope_id));
             return text + "]:" + std::to_string(port());
         }
         case AF_UNIX: {

@@ -1,0 +1,455 @@
+// echo_load: a closed-loop load generator for echo servers (sockchatd, and the peers it is
+// compared with). One thread, one epoll loop, non-blocking sockets: the generator must cost far
+// less per request than the servers it measures, or it would measure itself.
+//
+//   pingpong (default): each connection sends --size bytes, waits for --prefix-len + --size bytes
+//     back (the echo's "hello " prefix, if any), checks them, records the latency, sends again.
+//   stream: each connection writes --size-byte chunks as fast as the socket takes them and reads
+//     whatever comes back; reports bulk throughput only.
+//
+// Every connection first completes one round trip (connect, accept, fork or thread start all
+// happen there), and only then does the measured window start, so setup costs (a fork per
+// connection, a small listen backlog) are reported apart from steady-state speed.
+// Output: one line of key=value pairs on stdout, for bench/run.sh and for humans.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sockchat/net/fd.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using sockchat::net::Fd;
+
+struct Options {
+    std::string host = "127.0.0.1";
+    int port = 0;
+    int connections = 1;
+    std::size_t size = 64;
+    double duration = 5.0;
+    std::size_t prefixLen = 0;
+    bool stream = false;
+    int waitReadyMs = 0;       // poll-connect until the server answers, before the load
+    double setupTimeout = 15;  // for every connection's first round trip
+};
+
+[[noreturn]] void die(const std::string& what) {
+    std::fprintf(stderr, "echo_load: %s\n", what.c_str());
+    std::exit(1);
+}
+
+Options parseArgs(int argc, char** argv) {
+    Options o;
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i], value;
+        if (auto eq = arg.find('='); eq != std::string::npos) {
+            value = arg.substr(eq + 1);
+            arg.resize(eq);
+        } else if (arg != "--help") {
+            if (i + 1 >= argc) die(arg + " needs a value");
+            value = argv[++i];
+        }
+        auto num = [&] { return std::strtod(value.c_str(), nullptr); };
+        if (arg == "--host")
+            o.host = value;
+        else if (arg == "--port")
+            o.port = static_cast<int>(num());
+        else if (arg == "--connections")
+            o.connections = static_cast<int>(num());
+        else if (arg == "--size")
+            o.size = static_cast<std::size_t>(num());
+        else if (arg == "--duration")
+            o.duration = num();
+        else if (arg == "--prefix-len")
+            o.prefixLen = static_cast<std::size_t>(num());
+        else if (arg == "--wait-ready")
+            o.waitReadyMs = static_cast<int>(num());
+        else if (arg == "--setup-timeout")
+            o.setupTimeout = num();
+        else if (arg == "--mode" && (value == "pingpong" || value == "stream"))
+            o.stream = value == "stream";
+        else {
+            std::fprintf(
+                stderr,
+                "usage: echo_load --port P [--host 127.0.0.1] [--connections 1] [--size 64]\n"
+                "  [--duration 5] [--prefix-len 0] [--mode pingpong|stream]\n"
+                "  [--wait-ready MS] [--setup-timeout S]   (--connections 0: only wait)\n");
+            std::exit(arg == "--help" ? 0 : 2);
+        }
+    }
+    if (o.port <= 0 || o.port > 65535) die("--port is required (1..65535)");
+    if (o.size == 0 || o.duration <= 0 || o.connections < 0)
+        die("bad --size/--duration/--connections");
+    return o;
+}
+
+sockaddr_storage resolve(const Options& o, socklen_t& len) {
+    sockaddr_storage ss{};
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&ss);
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    if (::inet_pton(AF_INET, o.host.c_str(), &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons(static_cast<std::uint16_t>(o.port));
+        len = sizeof *v4;
+    } else if (::inet_pton(AF_INET6, o.host.c_str(), &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons(static_cast<std::uint16_t>(o.port));
+        len = sizeof *v6;
+    } else {
+        die("--host must be a numeric IP address: " + o.host);
+    }
+    return ss;
+}
+
+// Readiness probe instead of a fixed sleep: a refused connect means "not yet", so retry every few
+// milliseconds until the deadline.
+void waitReady(const sockaddr_storage& ss, socklen_t len, int ms) {
+    auto deadline = Clock::now() + std::chrono::milliseconds(ms);
+    for (;;) {
+        Fd fd(::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&ss), len) == 0) return;
+        if (Clock::now() >= deadline) die(std::string("server not ready: ") + std::strerror(errno));
+        ::poll(nullptr, 0, 5);
+    }
+}
+
+// Log-linear latency histogram (HdrHistogram's idea): 64 linear sub-buckets per power of two,
+// so any recorded value is known to within 1/64 (~1.6 %) with a fixed 4096-slot array and O(1)
+// record, whatever the range, from microseconds to seconds.
+class Histogram {
+  public:
+    void record(std::uint64_t ns) {
+        ++counts_[index(ns)];
+        ++total_;
+        if (ns > max_) max_ = ns;
+    }
+    std::uint64_t total() const { return total_; }
+    std::uint64_t max() const { return max_; }
+    // Midpoint of the bucket that holds the q-quantile.
+    std::uint64_t quantile(double q) const {
+        if (total_ == 0) return 0;
+        auto rank = static_cast<std::uint64_t>(q * static_cast<double>(total_ - 1)) + 1;
+        std::uint64_t seen = 0;
+        for (std::size_t i = 0; i < counts_.size(); ++i) {
+            seen += counts_[i];
+            if (seen >= rank) return (lowest(i) + lowest(i + 1)) / 2;
+        }
+        return max_;
+    }
+
+  private:
+    static constexpr int kSubBits = 6;
+    static constexpr std::uint64_t kSub = 1u << kSubBits;
+    static std::size_t index(std::uint64_t v) {
+        if (v < 2 * kSub) return static_cast<std::size_t>(v);
+        int shift = std::bit_width(v) - 1 - kSubBits;  // >= 1
+        return static_cast<std::size_t>((shift + 1) * kSub + ((v >> shift) - kSub));
+    }
+    static std::uint64_t lowest(std::size_t i) {
+        if (i < 2 * kSub) return i;
+        std::uint64_t shift = i / kSub - 1;
+        return (kSub + i % kSub) << shift;
+    }
+    std::array<std::uint64_t, 64 * kSub> counts_{};
+    std::uint64_t total_ = 0;
+    std::uint64_t max_ = 0;
+};
+
+// A connection's life: connect, one warm-up round trip, park until every connection is warm,
+// run during the window, then drain (finish the reply in flight, or half-close and read the
+// stream to its end) so the server sees a clean close and not a reset mid-reply.
+enum class State { connecting, warming, parked, running, draining };
+
+struct Conn {
+    Fd fd;
+    State state = State::connecting;
+    std::size_t sent = 0;  // bytes of the current request written (stream: offset in the chunk)
+    std::size_t got = 0;   // bytes of the current reply read
+    std::uint32_t events = 0;
+    Clock::time_point sentAt;
+};
+
+class Load {
+  public:
+    explicit Load(const Options& o) : o_(o), conns_(static_cast<std::size_t>(o.connections)) {
+        // Printable, position-dependent bytes: a reply shifted or mixed up shows in the check.
+        msg_.resize(o.size);
+        for (std::size_t i = 0; i < o.size; ++i) msg_[i] = static_cast<char>('a' + i % 26);
+        // Stream mode's only round trip is the warm-up: one byte, so that a server which splits
+        // a large write into several prefixed replies cannot make it ambiguous.
+        requestLen_ = o.stream ? 1 : o.size;
+        expected_ = o.prefixLen + requestLen_;
+    }
+
+    int run(const sockaddr_storage& ss, socklen_t len) {
+        epoll_ = Fd(::epoll_create1(EPOLL_CLOEXEC));
+        auto t0 = Clock::now();
+        for (std::size_t i = 0; i < conns_.size(); ++i) open(i, ss, len);
+        open_ = conns_.size();
+        auto setupDeadline = t0 + std::chrono::duration<double>(o_.setupTimeout);
+        while (parked_ < conns_.size()) {
+            if (Clock::now() > setupDeadline)
+                die("setup timed out: " + std::to_string(parked_) + "/" +
+                    std::to_string(conns_.size()) + " connections completed a round trip");
+            poll(100);
+        }
+        auto start = Clock::now();
+        double setupMs = std::chrono::duration<double, std::milli>(start - t0).count();
+        measuring_ = true;
+        for (std::size_t i = 0; i < conns_.size(); ++i) begin(i);
+        runUntil(start + std::chrono::duration_cast<Clock::duration>(
+                             std::chrono::duration<double>(o_.duration)));
+        double secs = std::chrono::duration<double>(Clock::now() - start).count();
+        measuring_ = false;
+        for (std::size_t i = 0; i < conns_.size(); ++i) drain(i);
+        runUntil(Clock::now() + std::chrono::seconds(1));  // ends early once all are closed
+        report(secs, setupMs);
+        return errors_ == 0 ? 0 : 3;
+    }
+
+  private:
+    void runUntil(Clock::time_point end) {
+        for (auto now = Clock::now(); now < end && open_ > 0; now = Clock::now())
+            poll(static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(end - now).count()));
+    }
+
+    void open(std::size_t i, const sockaddr_storage& ss, socklen_t len) {
+        Conn& c = conns_[i];
+        c.fd = Fd(::socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+        if (!c.fd) die(std::string("socket: ") + std::strerror(errno));
+        // Requests are single small writes: Nagle could only add delay, never save a packet.
+        int one = 1;
+        ::setsockopt(c.fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        if (::connect(c.fd.get(), reinterpret_cast<const sockaddr*>(&ss), len) < 0 &&
+            errno != EINPROGRESS)
+            die(std::string("connect: ") + std::strerror(errno));
+        epoll_event ev{};
+        ev.events = c.events = EPOLLOUT;
+        ev.data.u64 = i;
+        if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, c.fd.get(), &ev) < 0) die("epoll_ctl(ADD)");
+    }
+
+    void want(std::size_t i, std::uint32_t events) {
+        Conn& c = conns_[i];
+        if (c.events == events) return;
+        epoll_event ev{};
+        ev.events = c.events = events;
+        ev.data.u64 = i;
+        ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, c.fd.get(), &ev);
+    }
+
+    void poll(int timeoutMs) {
+        std::array<epoll_event, 256> evs;
+        int n = ::epoll_wait(epoll_.get(), evs.data(), static_cast<int>(evs.size()), timeoutMs);
+        if (n < 0 && errno != EINTR) die(std::string("epoll_wait: ") + std::strerror(errno));
+        for (int k = 0; k < n; ++k) {
+            std::size_t i = evs[k].data.u64;
+            if (conns_[i].fd) onEvents(i, evs[k].events);
+        }
+    }
+
+    bool streaming(const Conn& c) const { return o_.stream && c.state == State::running; }
+
+    void onEvents(std::size_t i, std::uint32_t events) {
+        Conn& c = conns_[i];
+        if (c.state == State::connecting) {
+            int err = 0;
+            socklen_t len = sizeof err;
+            ::getsockopt(c.fd.get(), SOL_SOCKET, SO_ERROR, &err, &len);
+            if (err != 0) die(std::string("connect: ") + std::strerror(err));
+            c.state = State::warming;
+            startRequest(i);
+            return;
+        }
+        if (events & EPOLLIN) onReadable(i);
+        if ((events & EPOLLOUT) && c.fd) streaming(c) ? pump(i) : sendRest(i);
+        if ((events & (EPOLLHUP | EPOLLERR)) && c.fd && !(events & EPOLLIN)) fail(i, "hang-up");
+    }
+
+    void begin(std::size_t i) {
+        Conn& c = conns_[i];
+        if (!c.fd) return;
+        c.state = State::running;
+        if (o_.stream) {
+            c.sent = 0;
+            want(i, EPOLLIN | EPOLLOUT);
+        } else {
+            startRequest(i);
+        }
+    }
+
+    void drain(std::size_t i) {
+        Conn& c = conns_[i];
+        if (!c.fd) return;
+        c.state = State::draining;
+        if (o_.stream) {
+            // Half-close: the server answers what it has, sees EOF and closes; we read to EOF.
+            ::shutdown(c.fd.get(), SHUT_WR);
+            want(i, EPOLLIN);
+        }
+    }
+
+    void close(std::size_t i) {
+        conns_[i].fd.reset();  // closing also removes it from epoll
+        --open_;
+    }
+
+    void startRequest(std::size_t i) {
+        Conn& c = conns_[i];
+        c.sent = c.got = 0;
+        c.sentAt = Clock::now();
+        sendRest(i);
+    }
+
+    void sendRest(std::size_t i) {
+        Conn& c = conns_[i];
+        while (c.sent < requestLen_) {
+            ssize_t n =
+                ::send(c.fd.get(), msg_.data() + c.sent, requestLen_ - c.sent, MSG_NOSIGNAL);
+            if (n < 0) {
+                if (errno == EAGAIN || errno == EINTR) break;
+                return fail(i, std::strerror(errno));
+            }
+            c.sent += static_cast<std::size_t>(n);
+            if (measuring_) txBytes_ += static_cast<std::uint64_t>(n);
+        }
+        want(i, c.sent < requestLen_ ? EPOLLIN | EPOLLOUT : EPOLLIN);
+    }
+
+    // Stream mode: keep the socket's send buffer full; the server's echo comes back on EPOLLIN.
+    // A few writes per event at most: a server that drains as fast as we write would otherwise
+    // keep us here forever, never reading its echo (nor serving the other connections).
+    void pump(std::size_t i) {
+        Conn& c = conns_[i];
+        for (int writes = 0; writes < 4; ++writes) {
+            ssize_t n =
+                ::send(c.fd.get(), msg_.data() + c.sent, msg_.size() - c.sent, MSG_NOSIGNAL);
+            if (n < 0) {
+                if (errno == EAGAIN || errno == EINTR) return;
+                return fail(i, std::strerror(errno));
+            }
+            c.sent = (c.sent + static_cast<std::size_t>(n)) % msg_.size();
+            if (measuring_) txBytes_ += static_cast<std::uint64_t>(n);
+        }
+    }
+
+    void onReadable(std::size_t i) {
+        Conn& c = conns_[i];
+        bool bulk = o_.stream && (c.state == State::running || c.state == State::draining);
+        for (;;) {
+            ssize_t n = ::recv(c.fd.get(), rx_.data(), rx_.size(), 0);
+            if (n == 0) {
+                if (bulk && c.state == State::draining) return close(i);
+                return fail(i, "server closed the connection");
+            }
+            if (n < 0) {
+                if (errno == EAGAIN || errno == EINTR) return;
+                return fail(i, std::strerror(errno));
+            }
+            auto bytes = static_cast<std::size_t>(n);
+            if (measuring_) rxBytes_ += bytes;
+            if (bulk) continue;
+            if (c.got + bytes > expected_)
+                return fail(i, "reply longer than --prefix-len + --size (server split a read?)");
+            // The reply is prefix + request: check the request part against what was sent.
+            std::size_t from = std::max(c.got, o_.prefixLen);
+            std::size_t to = c.got + bytes;
+            if (from < to && std::memcmp(rx_.data() + (from - c.got),
+                                         msg_.data() + (from - o_.prefixLen), to - from) != 0)
+                return fail(i, "reply is not prefix + request (server split a read?)");
+            c.got = to;
+            // Level-triggered: returning right after a full reply saves the recv that would
+            // only say EAGAIN (the next reply cannot be there before the next request is).
+            if (c.got == expected_) return completed(i);
+        }
+    }
+
+    void completed(std::size_t i) {
+        Conn& c = conns_[i];
+        switch (c.state) {
+            case State::warming:
+                c.state = State::parked;  // idle until all are warm: setup stays apart from load
+                ++parked_;
+                return;
+            case State::running:
+                if (measuring_) {
+                    latency_.record(static_cast<std::uint64_t>(
+                        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() -
+                                                                             c.sentAt)
+                            .count()));
+                    ++requests_;
+                }
+                return startRequest(i);
+            default:  // draining: the last reply is in, nothing unread, so close sends a FIN
+                return close(i);
+        }
+    }
+
+    void fail(std::size_t i, const char* why) {
+        // Once: a broken server would otherwise print a line per connection.
+        if (errors_++ == 0) std::fprintf(stderr, "echo_load: connection %zu: %s\n", i, why);
+        if (conns_[i].state == State::warming || conns_[i].state == State::connecting)
+            die("a connection failed during setup");
+        close(i);
+    }
+
+    void report(double secs, double setupMs) const {
+        constexpr double kMiB = 1024.0 * 1024.0;
+        std::printf("mode=%s connections=%d size=%zu prefix_len=%zu duration_s=%.2f setup_ms=%.0f ",
+                    o_.stream ? "stream" : "pingpong", o_.connections, o_.size, o_.prefixLen, secs,
+                    setupMs);
+        if (!o_.stream)
+            std::printf("requests=%llu rps=%.0f p50_us=%.1f p99_us=%.1f max_us=%.1f ",
+                        static_cast<unsigned long long>(requests_),
+                        static_cast<double>(requests_) / secs,
+                        static_cast<double>(latency_.quantile(0.50)) / 1e3,
+                        static_cast<double>(latency_.quantile(0.99)) / 1e3,
+                        static_cast<double>(latency_.max()) / 1e3);
+        std::printf("tx_mib_s=%.2f rx_mib_s=%.2f errors=%llu unclosed=%zu\n",
+                    static_cast<double>(txBytes_) / kMiB / secs,
+                    static_cast<double>(rxBytes_) / kMiB / secs,
+                    static_cast<unsigned long long>(errors_), open_);
+    }
+
+    const Options& o_;
+    std::vector<Conn> conns_;
+    Fd epoll_;
+    std::string msg_;
+    std::size_t requestLen_;
+    std::size_t expected_;
+    std::array<char, 64 * 1024> rx_;
+    std::size_t parked_ = 0;
+    std::size_t open_ = 0;
+    bool measuring_ = false;
+    std::uint64_t requests_ = 0, rxBytes_ = 0, txBytes_ = 0, errors_ = 0;
+    Histogram latency_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options o = parseArgs(argc, argv);
+    socklen_t len = 0;
+    sockaddr_storage ss = resolve(o, len);
+    if (o.waitReadyMs > 0) waitReady(ss, len, o.waitReadyMs);
+    if (o.connections == 0) return 0;
+    auto load = std::make_unique<Load>(o);  // heap: holds a 64 KiB buffer and the histogram
+    return load->run(ss, len);
+}
