@@ -50,8 +50,11 @@ Connection::~Connection() {
 void Connection::start() {
     interest_ = EPOLLIN | EPOLLRDHUP;
     loop_.watch(fd_.get(), interest_, [this](std::uint32_t events) { onEvents(events); });
-    logger_.info("connect", "",
-                 {{"conn", id_}, {"peer", peer_.toString()}, {"listener", listener_}});
+    service_.onAccept(*this);
+    std::vector<sockchat::log::Field> fields{
+        {"conn", id_}, {"peer", peer_.toString()}, {"listener", listener_}};
+    service_.describe(*this, fields);
+    logger_.info("connect", "", fields);
     if (limits_.idle_timeout.count() > 0) armIdleTimer(limits_.idle_timeout);
     service_.onOpen(*this);
 }
@@ -116,7 +119,7 @@ void Connection::handleLingerRead() {
         if (n > 0) continue;  // discarded: shutdown started before we read it
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
         if (n < 0 && errno == EINTR) continue;
-        close("shutdown");
+        close(gracefulCloseReason_);
         return;
     }
     closeIfOutputAcknowledged();
@@ -128,7 +131,7 @@ void Connection::closeIfOutputAcknowledged() {
     // peer that never closes its side.
     int unacked = 0;
     if (::ioctl(fd_.get(), SIOCOUTQ, &unacked) == 0 && unacked == 0) {
-        close("shutdown");
+        close(gracefulCloseReason_);
         return;
     }
     if (!lingerTimer_)
@@ -213,8 +216,9 @@ void Connection::updateInterest() {
     }
 }
 
-void Connection::beginGracefulClose() {
+void Connection::beginGracefulClose(std::string reason) {
     if (closed() || draining_) return;
+    gracefulCloseReason_ = std::move(reason);
     service_.onShutdown(*this);
     if (closed()) return;
     draining_ = true;
@@ -260,20 +264,21 @@ void Connection::close(std::string_view reason) {
     }
     loop_.unwatch(fd_.get());
     fd_.reset();
+    // Ask before onClose: the service forgets the connection there.
+    std::vector<sockchat::log::Field> fields{
+        {"conn", id_}, {"peer", peer_.toString()}, {"listener", listener_}};
+    service_.describe(*this, fields);
     service_.onClose(*this, reason);
     // Give back the connection slot before logging: whoever sees the disconnect event may
     // count on the slot being free.
     if (onClosed_) onClosed_(*this);
     auto durationMs =
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_).count();
-    logger_.info("disconnect", "",
-                 {{"conn", id_},
-                  {"peer", peer_.toString()},
-                  {"listener", listener_},
-                  {"reason", reason},
-                  {"bytes_in", bytesIn_},
-                  {"bytes_out", bytesOut_},
-                  {"duration_ms", static_cast<long long>(durationMs)}});
+    fields.insert(fields.end(), {{"reason", reason},
+                                 {"bytes_in", bytesIn_},
+                                 {"bytes_out", bytesOut_},
+                                 {"duration_ms", static_cast<long long>(durationMs)}});
+    logger_.info("disconnect", "", fields);
 }
 
 }  // namespace sockchatd

@@ -43,7 +43,9 @@ class Connection {
     // Graceful shutdown: stop reading, flush what is pending, send FIN, then close once the
     // peer has acknowledged everything (or sent its own FIN), discarding its late input, so an
     // unread byte cannot turn our close into an RST that destroys output still in flight.
-    void beginGracefulClose();
+    // `reason` is the disconnect event's reason: "shutdown" for the daemon's, "quit: ..." for
+    // a chat client's own.
+    void beginGracefulClose(std::string reason = "shutdown");
     void setLimits(ConnectionLimits limits);
 
     const std::string& id() const { return id_; }
@@ -88,7 +90,8 @@ class Connection {
     bool readPaused_ = false;  // output full (backpressure)
     bool peerClosed_ = false;  // read EOF: answer what we have, then close
     bool draining_ = false;    // graceful shutdown: no more reading
-    bool lingering_ = false;   // FIN sent, discarding input until the peer's FIN
+    std::string gracefulCloseReason_ = "shutdown";
+    bool lingering_ = false;  // FIN sent, discarding input until the peer's FIN
     std::uint32_t interest_ = 0;
 };
 

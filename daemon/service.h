@@ -5,6 +5,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "sockchat/log/logger.h"
 
 namespace sockchatd {
 
@@ -14,6 +17,10 @@ class Service {
   public:
     virtual ~Service() = default;
 
+    // A new connection, before its connect event is logged: set up per-connection state that
+    // describe() reports. Nothing may be sent yet.
+    virtual void onAccept(Connection&) {}
+    // After the connect event: greet the peer.
     virtual void onOpen(Connection&) {}
     // Bytes just read from the peer. The service answers with conn.send(...).
     virtual void onData(Connection& conn, std::string_view bytes) = 0;
@@ -24,6 +31,9 @@ class Service {
     // What happens when a peer's output buffer reaches output_buffer_bytes: pause reading it
     // until it drains (true, echo), or drop it as a slow consumer (false, chat).
     virtual bool pausesOnFullOutput() const = 0;
+    // Service fields for the connection's connect and disconnect events (chat: nick, room), so
+    // `journalctl SOCKCHAT_NICK=alice` finds when alice came and went.
+    virtual void describe(const Connection&, std::vector<sockchat::log::Field>& /*fields*/) const {}
     // A line sent to a client refused by a connection limit, if the protocol has room for one.
     virtual std::optional<std::string> refusalLine(std::string_view reason) const = 0;
 };

@@ -145,7 +145,7 @@ void ChatService::setMode(Session& s, std::string_view mode) {
 void ChatService::quit(Session& s, std::string_view reason) {
     s.quitReason = reason.empty() ? "quit" : "quit: " + std::string(reason);
     sendNotice(s, "bye");
-    s.conn.beginGracefulClose();
+    s.conn.beginGracefulClose(s.quitReason);
 }
 
 void ChatService::help(Session& s) {

@@ -35,7 +35,7 @@ ChatService::Session* ChatService::find(Connection& conn) {
     return it == sessions_.end() ? nullptr : it->second.get();
 }
 
-void ChatService::onOpen(Connection& conn) {
+void ChatService::onAccept(Connection& conn) {
     auto owned = std::make_unique<Session>(conn, settings_.maxLineBytes,
                                            settings_.messagesPerSecond, settings_.burst);
     Session& s = *owned;
@@ -44,6 +44,20 @@ void ChatService::onOpen(Connection& conn) {
     s.client = client.id;
     s.nick = client.nick;
     byClient_[s.client] = &s;
+}
+
+void ChatService::describe(const Connection& conn,
+                           std::vector<sockchat::log::Field>& fields) const {
+    auto it = sessions_.find(&conn);
+    if (it == sessions_.end()) return;
+    fields.emplace_back("nick", it->second->nick);
+    if (!it->second->room.empty()) fields.emplace_back("room", it->second->room);
+}
+
+void ChatService::onOpen(Connection& conn) {
+    Session* found = find(conn);
+    if (!found) return;
+    Session& s = *found;
     ChatEvent welcome;
     welcome.type = ChatEvent::Type::welcome;
     welcome.nick = s.nick;

@@ -37,11 +37,13 @@ class ChatService : public Service, public ChatEndpoint {
     // Loop thread only (a reload posts it there).
     void applySettings(ChatSettings settings);
 
+    void onAccept(Connection& conn) override;
     void onOpen(Connection& conn) override;
     void onData(Connection& conn, std::string_view bytes) override;
     void onClose(Connection& conn, std::string_view reason) override;
     void onShutdown(Connection& conn) override;
     bool pausesOnFullOutput() const override { return false; }
+    void describe(const Connection& conn, std::vector<sockchat::log::Field>& fields) const override;
     std::optional<std::string> refusalLine(std::string_view reason) const override;
 
     void deliverRoomEvent(const SharedEvent& event) override;
@@ -95,7 +97,7 @@ class ChatService : public Service, public ChatEndpoint {
     sockchat::log::Logger& logger_;
     std::size_t worker_;
 
-    std::unordered_map<Connection*, std::unique_ptr<Session>> sessions_;
+    std::unordered_map<const Connection*, std::unique_ptr<Session>> sessions_;
     std::unordered_map<std::uint64_t, std::set<Session*>> roomMembers_;  // room id -> sessions
     std::unordered_map<std::uint64_t, Session*> byClient_;               // hub client id
 };

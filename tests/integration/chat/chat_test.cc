@@ -621,5 +621,8 @@ TEST(Chat, MessageTextIsLoggedOnlyAtDebug) {
     EXPECT_TRUE(has("leave", {{"nick", "loud"}, {"room", "lobby"}, {"reason", "joined #den"}}));
     EXPECT_TRUE(has("join", {{"nick", "loud"}, {"room", "den"}}));
     EXPECT_TRUE(has("leave", {{"nick", "loud"}, {"room", "den"}, {"reason", "quit: done"}}));
+    // connect carries the assigned nick; disconnect the nick and room at the end.
+    EXPECT_TRUE(has("connect", {{"nick", aNick}}));
+    EXPECT_TRUE(has("disconnect", {{"nick", "loud"}, {"room", "den"}, {"reason", "quit: done"}}));
     EXPECT_EQ(daemon.stderrText().find("top secret"), std::string::npos);
 }
