@@ -142,7 +142,9 @@ void Connection::closeIfOutputAcknowledged() {
 }
 
 void Connection::send(std::string_view bytes) {
-    if (closed() || bytes.empty()) return;
+    // After our FIN nothing more can reach the peer: a late room event is dropped quietly
+    // rather than closing the connection with EPIPE before the peer acknowledged the rest.
+    if (closed() || lingering_ || bytes.empty()) return;
     if (output_.empty()) {
         ssize_t n = sockchat::net::sendNoSignal(fd_.get(), bytes.data(), bytes.size());
         if (n < 0) {

@@ -1,5 +1,6 @@
 #include "server.h"
 
+#include <sched.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -38,6 +39,13 @@ sockchat::net::Fd makeSignalFd() {
 
 unsigned workerCount(unsigned configured) {
     if (configured > 0) return configured;
+    // The CPUs this process may run on (taskset, systemd's CPUAffinity=, a container's cpuset),
+    // not every CPU of the machine: more workers than that only contend.
+    cpu_set_t allowed;
+    if (::sched_getaffinity(0, sizeof allowed, &allowed) == 0) {
+        int cpus = CPU_COUNT(&allowed);
+        if (cpus > 0) return static_cast<unsigned>(cpus);
+    }
     unsigned cpus = std::thread::hardware_concurrency();
     return cpus > 0 ? cpus : 1;
 }

@@ -1,6 +1,7 @@
 // The daemon's lifecycle hooks, driven the way systemd drives them: sockets passed in by
 // LISTEN_FDS, the sd_notify protocol (READY, RELOADING, WATCHDOG), SIGHUP reload.
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <fstream>
 
@@ -50,6 +51,35 @@ TEST(Lifecycle, PassedSocketWithUnknownNameIsAClearStartupError) {
     EXPECT_EQ(daemon.waitExit(), 78);
     EXPECT_NE(daemon.stderrText().find("FileDescriptorName \"web\""), std::string::npos)
         << daemon.stderrText();
+}
+
+// threads: 0 means one worker per CPU the daemon may run on (its affinity mask, as set by
+// taskset or systemd's CPUAffinity=), not per CPU of the machine.
+TEST(Lifecycle, ZeroThreadsMeansOneWorkerPerAllowedCpu) {
+    cpu_set_t original;
+    ASSERT_EQ(::sched_getaffinity(0, sizeof original, &original), 0);
+    if (CPU_COUNT(&original) < 2) GTEST_SKIP() << "needs two allowed CPUs to tell them apart";
+    int first = 0;
+    while (!CPU_ISSET(first, &original)) ++first;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(first, &one);
+    TempFile cfg(testConfig("  - {service: echo, address: \"127.0.0.1:0\"}\n", "threads: 0\n"));
+    DaemonProcess::Options opts;
+    opts.args = {"-c", cfg.path()};
+    // The child inherits the mask at fork; restore ours once it has started.
+    ASSERT_EQ(::sched_setaffinity(0, sizeof one, &one), 0);
+    std::optional<DaemonProcess> oneCpu;
+    oneCpu.emplace(opts);
+    ASSERT_EQ(::sched_setaffinity(0, sizeof original, &original), 0);
+    auto started = oneCpu->waitForEvent(eventIs("start"));
+    ASSERT_TRUE(started);
+    EXPECT_EQ(started->value("workers", 0u), 1u);
+
+    DaemonProcess allCpus(opts);
+    started = allCpus.waitForEvent(eventIs("start"));
+    ASSERT_TRUE(started);
+    EXPECT_EQ(started->value("workers", 0u), static_cast<unsigned>(CPU_COUNT(&original)));
 }
 
 TEST(Lifecycle, WatchdogIsPingedOnlyThroughAllWorkers) {
