@@ -85,19 +85,7 @@ net::Fd tryConnect(const net::SocketAddress& address, const Deadline& deadline, 
 
 std::vector<net::SocketAddress> resolveHost(const std::string& host, std::uint16_t port,
                                             const Deadline& deadline) {
-    // RFC 6761: "localhost" and "*.localhost" are loopback, whatever /etc/hosts and DNS say (a
-    // minimal container may have neither). curl does the same.
-    std::string lower = host;
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (lower == "localhost" || lower.ends_with(".localhost")) {
-        std::vector<net::SocketAddress> loopback;
-        for (const char* ip : {"[::1]:0", "127.0.0.1:0"}) {
-            auto address = net::SocketAddress::parse(ip);
-            address->setPort(port);
-            loopback.push_back(*address);
-        }
-        return loopback;
-    }
+    if (auto loopback = net::localhostAddresses(host, port)) return std::move(*loopback);
     auto result = std::make_shared<Resolution>();
     // Detached on purpose: getaddrinfo cannot be interrupted, and the fetch must not wait for
     // it past its deadline. The thread owns a reference to everything it touches.

@@ -4,6 +4,7 @@
 #include <net/if.h>
 #include <sys/un.h>
 
+#include <cctype>
 #include <charconv>
 #include <cstddef>
 #include <cstring>
@@ -243,6 +244,20 @@ bool operator==(const SocketAddress& a, const SocketAddress& b) {
         default:
             return a.len_ == b.len_ && std::memcmp(&a.storage_, &b.storage_, a.len_) == 0;
     }
+}
+
+std::optional<std::vector<SocketAddress>> localhostAddresses(std::string_view host,
+                                                             std::uint16_t port) {
+    std::string lower(host);
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower != "localhost" && !lower.ends_with(".localhost")) return std::nullopt;
+    std::vector<SocketAddress> loopback;
+    for (const char* ip : {"[::1]:0", "127.0.0.1:0"}) {
+        auto address = SocketAddress::parse(ip);
+        address->setPort(port);
+        loopback.push_back(*address);
+    }
+    return loopback;
 }
 
 }  // namespace sockchat::net

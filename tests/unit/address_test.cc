@@ -199,3 +199,14 @@ TEST(SocketAddress, UnixSocketPeerPrints) {
 
 }  // namespace
 }  // namespace sockchat::net
+
+TEST(LocalhostAddresses, LocalhostNamesAreLoopbackWithoutTheResolver) {
+    auto both = sockchat::net::localhostAddresses("LocalHost", 8001);
+    ASSERT_TRUE(both);
+    ASSERT_EQ(both->size(), 2u);
+    EXPECT_EQ((*both)[0].toString(), "[::1]:8001");
+    EXPECT_EQ((*both)[1].toString(), "127.0.0.1:8001");
+    EXPECT_TRUE(sockchat::net::localhostAddresses("app.localhost", 1));
+    EXPECT_FALSE(sockchat::net::localhostAddresses("localhost.example", 1));
+    EXPECT_FALSE(sockchat::net::localhostAddresses("example.org", 1));
+}

@@ -81,6 +81,8 @@ std::optional<Endpoint> parseEndpoint(std::string_view text, std::string* error)
 
 std::vector<sockchat::net::SocketAddress> resolveEndpoint(const Endpoint& endpoint,
                                                           std::string* error) {
+    if (auto loopback = sockchat::net::localhostAddresses(endpoint.host, endpoint.port))
+        return std::move(*loopback);
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sockchat::net {
 
@@ -36,5 +37,11 @@ class SocketAddress {
     sockaddr_storage storage_{};
     socklen_t len_ = 0;
 };
+
+// RFC 6761: "localhost" and "*.localhost" name loopback, whatever /etc/hosts and DNS say (a
+// minimal container may have neither); curl resolves them this way too. For such a name: [::1]
+// and 127.0.0.1 with `port`; for any other name: nullopt (ask the resolver).
+std::optional<std::vector<SocketAddress>> localhostAddresses(std::string_view host,
+                                                             std::uint16_t port);
 
 }  // namespace sockchat::net
