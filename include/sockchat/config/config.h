@@ -31,7 +31,7 @@ struct EchoConfig {
 struct ChatConfig {
     std::string default_room = "lobby";
     unsigned history = 20;
-    std::string motd = "Welcome to sockchatd. Type /help for commands.";
+    std::string motd = "Rooms: /rooms, who is here: /who, a private word: /msg NICK TEXT.";
     Duration partial_line_timeout{200};
     friend bool operator==(const ChatConfig&, const ChatConfig&) = default;
 };
