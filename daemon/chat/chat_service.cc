@@ -103,17 +103,19 @@ void ChatService::onData(Connection& conn, std::string_view bytes) {
     if (!s) return;
     s->splitter.feed(
         bytes, [this, s](std::string_view line) { handleLine(*s, line); },
-        [this, s] {
-            if (s->conn.closed() || !s->quitReason.empty()) return;
-            logger_.info("limit", "line too long, discarded",
-                         {{"conn", s->conn.id()},
-                          {"nick", s->nick},
-                          {"reason", "max_line_bytes"},
-                          {"limit", settings_.maxLineBytes}});
-            sendError(*s, "line too long (over " + std::to_string(settings_.maxLineBytes) +
-                              " bytes), discarded");
-        });
+        [this, s] { lineTooLong(*s); });
     if (!conn.closed()) armPartialTimer(*s);
+}
+
+void ChatService::lineTooLong(Session& s) {
+    if (s.conn.closed() || !s.quitReason.empty()) return;
+    logger_.info("limit", "line too long, discarded",
+                 {{"conn", s.conn.id()},
+                  {"nick", s.nick},
+                  {"reason", "max_line_bytes"},
+                  {"limit", settings_.maxLineBytes}});
+    sendError(
+        s, "line too long (over " + std::to_string(settings_.maxLineBytes) + " bytes), discarded");
 }
 
 void ChatService::armPartialTimer(Session& s) {
@@ -123,7 +125,8 @@ void ChatService::armPartialTimer(Session& s) {
     // Clients that send without a newline (the tutorial's) still get their line handled.
     s.partialTimer = loop_.runAfter(settings_.partialLineTimeout, [this, ptr = &s] {
         ptr->partialTimer = 0;
-        ptr->splitter.flushPartial([this, ptr](std::string_view line) { handleLine(*ptr, line); });
+        ptr->splitter.flushPartial([this, ptr](std::string_view line) { handleLine(*ptr, line); },
+                                   [this, ptr] { lineTooLong(*ptr); });
     });
 }
 

@@ -74,6 +74,7 @@ class ChatService : public Service, public ChatEndpoint {
     void enterRoom(Session& s, const std::string& room);
     void leaveRoom(Session& s, const std::string& reason);
     void armPartialTimer(Session& s);
+    void lineTooLong(Session& s);
     void sendEvent(Session& s, const ChatEvent& event);
     void sendNotice(Session& s, const std::string& text);
     void sendError(Session& s, const std::string& text);

@@ -34,7 +34,7 @@ void LineSplitter::feed(std::string_view bytes, const LineHandler& onLine,
     }
 }
 
-void LineSplitter::flushPartial(const LineHandler& onLine) {
+void LineSplitter::flushPartial(const LineHandler& onLine, const OverlongHandler& onOverlong) {
     if (discarding_) {
         discarding_ = false;
         return;
@@ -43,7 +43,10 @@ void LineSplitter::flushPartial(const LineHandler& onLine) {
     std::string line;
     line.swap(partial_);
     if (line.back() == '\r') line.pop_back();
-    onLine(line);
+    if (line.size() > max_)
+        onOverlong();
+    else
+        onLine(line);
 }
 
 }  // namespace sockchat::chat

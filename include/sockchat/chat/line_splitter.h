@@ -20,7 +20,9 @@ class LineSplitter {
     void feed(std::string_view bytes, const LineHandler& onLine, const OverlongHandler& onOverlong);
     // Treats what is buffered as a complete line (the partial-line timeout fired). Ends a
     // discarded overlong line too.
-    void flushPartial(const LineHandler& onLine);
+    // An unfinished line over the limit (it may hold one byte of slack for a "\r") is reported
+    // as overlong, like a finished one.
+    void flushPartial(const LineHandler& onLine, const OverlongHandler& onOverlong);
     bool hasPartial() const { return !partial_.empty() || discarding_; }
 
   private:

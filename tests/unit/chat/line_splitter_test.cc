@@ -17,7 +17,7 @@ struct Collected {
             bytes, [&](std::string_view l) { lines.emplace_back(l); }, [&] { ++overlong; });
     }
     void flush(LineSplitter& s) {
-        s.flushPartial([&](std::string_view l) { lines.emplace_back(l); });
+        s.flushPartial([&](std::string_view l) { lines.emplace_back(l); }, [&] { ++overlong; });
     }
 };
 
@@ -102,4 +102,19 @@ TEST(LineSplitter, ManyLinesInOneReadAndANewLimit) {
     c.feed(s, "ddd\nee\n");
     EXPECT_EQ(c.overlong, 1);
     EXPECT_EQ(c.lines.back(), "ee");
+}
+
+// Found by tests/fuzz/chat_input_fuzz: an unfinished line of max + 1 bytes (the slack kept for a
+// "\r") must not reach the chat as a line when the partial-line timeout flushes it.
+TEST(LineSplitter, AFlushedPartialOverTheLimitIsOverlong) {
+    LineSplitter s(4);
+    Collected c;
+    c.feed(s, "abcde");
+    EXPECT_EQ(c.overlong, 0);
+    c.flush(s);
+    EXPECT_TRUE(c.lines.empty());
+    EXPECT_EQ(c.overlong, 1);
+    c.feed(s, "abcd\r");
+    c.flush(s);
+    EXPECT_EQ(c.lines, (std::vector<std::string>{"abcd"}));
 }
