@@ -11,16 +11,13 @@
 // happen there), and only then does the measured window start, so setup costs (a fork per
 // connection, a small listen backlog) are reported apart from steady-state speed.
 // Output: one line of key=value pairs on stdout, for bench/run.sh and for humans.
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -31,11 +28,13 @@
 #include <string_view>
 #include <vector>
 
+#include "load_common.h"
 #include "sockchat/net/fd.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::Histogram;
 using sockchat::net::Fd;
 
 struct Options {
@@ -102,75 +101,15 @@ Options parseArgs(int argc, char** argv) {
 
 sockaddr_storage resolve(const Options& o, socklen_t& len) {
     sockaddr_storage ss{};
-    auto* v4 = reinterpret_cast<sockaddr_in*>(&ss);
-    auto* v6 = reinterpret_cast<sockaddr_in6*>(&ss);
-    if (::inet_pton(AF_INET, o.host.c_str(), &v4->sin_addr) == 1) {
-        v4->sin_family = AF_INET;
-        v4->sin_port = htons(static_cast<std::uint16_t>(o.port));
-        len = sizeof *v4;
-    } else if (::inet_pton(AF_INET6, o.host.c_str(), &v6->sin6_addr) == 1) {
-        v6->sin6_family = AF_INET6;
-        v6->sin6_port = htons(static_cast<std::uint16_t>(o.port));
-        len = sizeof *v6;
-    } else {
+    if (!bench::resolveNumeric(o.host, o.port, ss, len))
         die("--host must be a numeric IP address: " + o.host);
-    }
     return ss;
 }
 
-// Readiness probe instead of a fixed sleep: a refused connect means "not yet", so retry every few
-// milliseconds until the deadline.
 void waitReady(const sockaddr_storage& ss, socklen_t len, int ms) {
-    auto deadline = Clock::now() + std::chrono::milliseconds(ms);
-    for (;;) {
-        Fd fd(::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
-        if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&ss), len) == 0) return;
-        if (Clock::now() >= deadline) die(std::string("server not ready: ") + std::strerror(errno));
-        ::poll(nullptr, 0, 5);
-    }
+    if (int err = bench::waitReady(ss, len, ms); err != 0)
+        die(std::string("server not ready: ") + std::strerror(err));
 }
-
-// Log-linear latency histogram (HdrHistogram's idea): 64 linear sub-buckets per power of two,
-// so any recorded value is known to within 1/64 (~1.6 %) with a fixed 4096-slot array and O(1)
-// record, whatever the range, from microseconds to seconds.
-class Histogram {
-  public:
-    void record(std::uint64_t ns) {
-        ++counts_[index(ns)];
-        ++total_;
-        if (ns > max_) max_ = ns;
-    }
-    std::uint64_t total() const { return total_; }
-    std::uint64_t max() const { return max_; }
-    // Midpoint of the bucket that holds the q-quantile.
-    std::uint64_t quantile(double q) const {
-        if (total_ == 0) return 0;
-        auto rank = static_cast<std::uint64_t>(q * static_cast<double>(total_ - 1)) + 1;
-        std::uint64_t seen = 0;
-        for (std::size_t i = 0; i < counts_.size(); ++i) {
-            seen += counts_[i];
-            if (seen >= rank) return (lowest(i) + lowest(i + 1)) / 2;
-        }
-        return max_;
-    }
-
-  private:
-    static constexpr int kSubBits = 6;
-    static constexpr std::uint64_t kSub = 1u << kSubBits;
-    static std::size_t index(std::uint64_t v) {
-        if (v < 2 * kSub) return static_cast<std::size_t>(v);
-        int shift = std::bit_width(v) - 1 - kSubBits;  // >= 1
-        return static_cast<std::size_t>((shift + 1) * kSub + ((v >> shift) - kSub));
-    }
-    static std::uint64_t lowest(std::size_t i) {
-        if (i < 2 * kSub) return i;
-        std::uint64_t shift = i / kSub - 1;
-        return (kSub + i % kSub) << shift;
-    }
-    std::array<std::uint64_t, 64 * kSub> counts_{};
-    std::uint64_t total_ = 0;
-    std::uint64_t max_ = 0;
-};
 
 // A connection's life: connect, one warm-up round trip, park until every connection is warm,
 // run during the window, then drain (finish the reply in flight, or half-close and read the

@@ -27,11 +27,9 @@ PYTHON=${PYTHON:-python3}
 OUT=${OUT:-$here/results/$(date +%F).md}
 BUDGET_S=160  # with an up-to-date build the run stays under 3 min: later cases are skipped, not rushed
 
-for tool in cmake ninja taskset setsid "$PYTHON"; do
-  command -v "$tool" >/dev/null || { echo "run.sh: $tool not found" >&2; exit 1; }
-done
-# The interpreter itself, not a launcher such as a pyenv shim (which costs ~0.5 s per start).
-PYTHON=$("$PYTHON" -c 'import sys; print(sys.executable)')
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
+bench_init  # tools, PYTHON, SERVER_PIN / LOAD_PIN, $work, traps
 have_socat=1
 command -v socat >/dev/null || { have_socat=0; echo "run.sh: socat missing (apt-get install socat): its rows are skipped" >&2; }
 
@@ -40,41 +38,13 @@ cmake --build "$BUILD_DIR" --target sockchatd echo_load >/dev/null
 SOCKCHATD=$BUILD_DIR/daemon/sockchatd
 LOAD=$BUILD_DIR/bench/echo_load
 
-# One core each: the server on CPU 0, echo_load on CPU 1, so neither can starve the other and
-# every server gets the same single core (sockchatd runs threads: 1 for that reason).
-if [ "$(nproc)" -ge 2 ]; then SERVER_PIN="taskset -c 0"; LOAD_PIN="taskset -c 1"
-else SERVER_PIN=""; LOAD_PIN=""; fi
-
-work=$(mktemp -d)
-server_pid=""
-stop_server() {
-  [ -n "$server_pid" ] || return 0
-  # The server runs in its own session (setsid): its group id is its pid, and the group holds
-  # exactly what we started (socat's forked children, say), nothing else.
-  kill -TERM -- "-$server_pid" 2>/dev/null || true
-  server_status=0
-  wait "$server_pid" 2>/dev/null || server_status=$?
-  kill -KILL -- "-$server_pid" 2>/dev/null || true
-  sed -i "/^$server_pid\$/d" "$work/pids"
-  server_pid=""
-}
-# Runs happen in $(...) subshells; if the script is interrupted there, this still ends the
-# servers it started (and only those: each group id is removed from the list once stopped).
-cleanup() {
-  local pid
-  for pid in $(cat "$work/pids" 2>/dev/null); do kill -KILL -- "-$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() {
-  "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+# Pinning (lib.sh): the server on CPU 0, echo_load on CPU 1; sockchatd runs threads: 1 so that
+# every server has exactly one core. The server's own session holds what it forks (socat's
+# children), so stop_server ends all of it.
 
 # start_server NAME PORT: starts it in the background, pinned, in its own session.
 start_server() {
-  local name=$1 port=$2 log=$work/$1.log
+  local name=$1 port=$2
   case $name in
     sockchatd-hello|sockchatd-rfc862)
       local prefix='"hello "'; [ "$name" = sockchatd-rfc862 ] && prefix='""'
@@ -85,16 +55,13 @@ echo: {prefix: $prefix}
 limits: {max_connections_per_ip: 10000, max_connections: 10000}
 logging: {level: warn}
 EOF
-      $SERVER_PIN setsid "$SOCKCHATD" -c "$work/$name.yaml" 2>>"$log" &;;
-    tutorial-py) $SERVER_PIN setsid "$PYTHON" "$here/peers/tutorial_server.py" "$port" 2>>"$log" &;;
-    socat) $SERVER_PIN setsid "$here/peers/socat_echo.sh" "$port" 2>>"$log" &;;
+      launch "$name" "$SOCKCHATD" -c "$work/$name.yaml";;
+    tutorial-py) launch "$name" "$PYTHON" "$here/peers/tutorial_server.py" "$port";;
+    socat) launch "$name" "$here/peers/socat_echo.sh" "$port";;
   esac
-  server_pid=$!
-  echo "$server_pid" >>"$work/pids"
 }
 
 prefix_len() { case $1 in sockchatd-hello|tutorial-py) echo 6;; *) echo 0;; esac; }
-field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
 
 raw=$work/raw.txt
 : >"$raw"
@@ -119,17 +86,6 @@ run_case() {
   echo "$name $line" >>"$raw"
   echo "$line"
 }
-
-ratio() {  # ratio A B, 2 decimals, "n/a" unless both are numbers
-  awk -v a="$1" -v b="$2" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf "%.2f", a/b; else print "n/a" }'
-}
-num() { [ -n "$1" ] && echo "$1" || echo "n/a"; }
-
-mean2() {  # mean2 FORMAT A B: mean of two figures, empty unless both are numbers
-  awk -v f="$1" -v a="$2" -v b="$3" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf f, (a+b)/2 }'
-}
-# metric RUN1 RUN2 KEY FORMAT: the mean of KEY over the two runs of one server
-metric() { mean2 "$4" "$(field "$1" "$3")" "$(field "$2" "$3")"; }
 
 pairs="sockchatd-hello:tutorial-py sockchatd-rfc862:socat"
 pp_rows=""; st_rows=""
@@ -172,7 +128,7 @@ mkdir -p "$(dirname "$OUT")"
   echo "the two adjacent pairs of runs: their spread is the noise of this machine at that moment."
   echo
   echo "- machine: $(nproc) CPUs, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), Linux $(uname -r), load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other work shares this machine)"
-  echo "- build: Release (-O3, see run.sh for -Wno-error=restrict), commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown) plus the working tree"
+  echo "- build: Release (-O3), commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown) plus the working tree"
   echo "- pinning: $( [ -n "$SERVER_PIN" ] && echo "server on CPU 0 (all its threads and processes), echo_load on CPU 1" || echo none, single CPU); sockchatd \`threads: 1\`"
   echo "- peers: $("$PYTHON" --version 2>&1) running bench/peers/tutorial_server.py; $( [ $have_socat = 1 ] && socat -V 2>/dev/null | sed -n 's/^socat version \([^ ]*\).*/socat \1/p' || echo socat not installed)"
   echo

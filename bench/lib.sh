@@ -1,0 +1,70 @@
+# bench/lib.sh: what bench/run.sh and bench/run_chat.sh share. Sourced, never run on its own.
+# The caller sets PYTHON, then calls bench_init once, from its main shell (the traps are global).
+# shellcheck shell=bash
+# SERVER_PIN, LOAD_PIN, server_status and work are set here for the caller to use.
+# shellcheck disable=SC2034
+
+# Checks the tools, resolves PYTHON to the interpreter itself, chooses the pinning, makes the work
+# directory and installs the traps that end every server we started, whatever happens.
+bench_init() {
+  local tool
+  for tool in cmake ninja taskset setsid timeout "$PYTHON"; do
+    command -v "$tool" >/dev/null || { echo "${0##*/}: $tool not found" >&2; exit 1; }
+  done
+  # The interpreter itself, not a launcher such as a pyenv shim (which costs ~0.5 s per start).
+  PYTHON=$("$PYTHON" -c 'import sys; print(sys.executable)')
+  # One core each: the server on CPU 0, the load generator on CPU 1, so neither can starve the
+  # other and every server gets the same single core.
+  if [ "$(nproc)" -ge 2 ]; then SERVER_PIN="taskset -c 0"; LOAD_PIN="taskset -c 1"
+  else SERVER_PIN=""; LOAD_PIN=""; fi
+  work=$(mktemp -d)
+  : >"$work/pids"
+  server_pid=""
+  trap cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+
+# Runs happen in $(...) subshells; if the script is interrupted there, this still ends the
+# servers it started (and only those: each group id is removed from the list once stopped).
+cleanup() {
+  local pid
+  for pid in $(cat "$work/pids" 2>/dev/null); do kill -KILL -- "-$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+
+free_port() {
+  "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# launch NAME COMMAND...: the server in the background, pinned, in its own session (so its group
+# id is its pid and the group holds exactly what we started), stderr to $work/NAME.log.
+launch() {
+  local name=$1; shift
+  $SERVER_PIN setsid "$@" 2>>"$work/$name.log" &
+  server_pid=$!
+  echo "$server_pid" >>"$work/pids"
+}
+
+# Sets server_status to the server's exit status (143 = ended by our SIGTERM).
+stop_server() {
+  [ -n "$server_pid" ] || return 0
+  kill -TERM -- "-$server_pid" 2>/dev/null || true
+  server_status=0
+  wait "$server_pid" 2>/dev/null || server_status=$?
+  kill -KILL -- "-$server_pid" 2>/dev/null || true
+  sed -i "/^$server_pid\$/d" "$work/pids"
+  server_pid=""
+}
+
+field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
+
+ratio() {  # ratio A B, 2 decimals, "n/a" unless both are numbers
+  awk -v a="$1" -v b="$2" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf "%.2f", a/b; else print "n/a" }'
+}
+num() { [ -n "$1" ] && echo "$1" || echo "n/a"; }
+
+mean2() {  # mean2 FORMAT A B: mean of two figures, empty unless both are numbers
+  awk -v f="$1" -v a="$2" -v b="$3" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf f, (a+b)/2 }'
+}
+# metric RUN1 RUN2 KEY FORMAT: the mean of KEY over the two runs of one server
+metric() { mean2 "$4" "$(field "$1" "$3")" "$(field "$2" "$3")"; }
