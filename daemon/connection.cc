@@ -42,6 +42,7 @@ Connection::Connection(sockchat::net::EventLoop& loop, sockchat::net::Fd fd, std
       lastActivity_(started_) {}
 
 Connection::~Connection() {
+    if (flushDeferred_) loop_.cancelDeferred(flushDeferred_);
     if (idleTimer_) loop_.cancel(idleTimer_);
     if (lingerTimer_) loop_.cancel(lingerTimer_);
     if (fd_) loop_.unwatch(fd_.get());
@@ -145,21 +146,12 @@ void Connection::send(std::string_view bytes) {
     // After our FIN nothing more can reach the peer: a late room event is dropped quietly
     // rather than closing the connection with EPIPE before the peer acknowledged the rest.
     if (closed() || lingering_ || bytes.empty()) return;
-    if (output_.empty()) {
-        ssize_t n = sockchat::net::sendNoSignal(fd_.get(), bytes.data(), bytes.size());
-        if (n < 0) {
-            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-                close(std::strerror(errno));
-                return;
-            }
-            n = 0;
-        }
-        bytesOut_ += static_cast<std::size_t>(n);
-        bytes.remove_prefix(static_cast<std::size_t>(n));
-        if (n > 0) lastActivity_ = Clock::now();
-        if (bytes.empty()) return;
-    }
     output_.append(bytes);
+    // The cap is on what the peer has not taken: before judging, write what the socket accepts
+    // now (unless it is known to be full, EPOLLOUT armed), so a burst gathered for a peer that
+    // keeps up never counts against it.
+    if (output_.size() >= limits_.output_buffer_bytes && !(interest_ & EPOLLOUT) && !flushOutput())
+        return;
     if (output_.size() >= limits_.output_buffer_bytes) {
         if (!service_.pausesOnFullOutput()) {
             logger_.warn("limit", "output buffer full, dropping slow consumer",
@@ -171,8 +163,17 @@ void Connection::send(std::string_view bytes) {
             return;
         }
         readPaused_ = true;
+        updateInterest();
     }
-    updateInterest();
+    // Written when this loop iteration ends, together with everything else the iteration
+    // queues for this peer (a burst of room events): one send() instead of one per line, which
+    // matters with TCP_NODELAY. Not needed while EPOLLOUT is armed: the socket is full and
+    // handleWritable() sends when it drains.
+    if (!flushDeferred_ && !(interest_ & EPOLLOUT))
+        flushDeferred_ = loop_.deferToIterationEnd([this] {
+            flushDeferred_ = 0;
+            if (!closed()) handleWritable();
+        });
 }
 
 void Connection::handleWritable() {
@@ -263,6 +264,10 @@ void Connection::close(std::string_view reason) {
     if (lingerTimer_) {
         loop_.cancel(lingerTimer_);
         lingerTimer_ = 0;
+    }
+    if (flushDeferred_) {
+        loop_.cancelDeferred(flushDeferred_);
+        flushDeferred_ = 0;
     }
     loop_.unwatch(fd_.get());
     fd_.reset();

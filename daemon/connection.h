@@ -86,6 +86,7 @@ class Connection {
     std::chrono::steady_clock::time_point lastActivity_;
     sockchat::net::EventLoop::TimerId idleTimer_ = 0;
     sockchat::net::EventLoop::TimerId lingerTimer_ = 0;
+    sockchat::net::EventLoop::DeferredId flushDeferred_ = 0;
 
     bool readPaused_ = false;  // output full (backpressure)
     bool peerClosed_ = false;  // read EOF: answer what we have, then close

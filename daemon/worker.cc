@@ -1,5 +1,7 @@
 #include "worker.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -116,6 +118,11 @@ void Worker::acceptOne(ListenSocket& listener, sockchat::net::Fd fd,
         return;  // fd closes here
     }
     ++shared_.acceptedTotal;
+    // A chat line or an echo answer is one small write that someone waits for: Nagle would hold
+    // it until the peer's delayed ACK (tens of ms). Connection batches each loop iteration's
+    // output into one write instead.
+    int one = 1;
+    ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     std::string id = std::string("c").append(std::to_string(++shared_.nextConnectionId));
     auto conn = std::make_unique<Connection>(
         loop_, std::move(fd), std::move(id), peer, listener.name, service, settings_.limits,

@@ -59,10 +59,12 @@ void EventLoop::run() {
         }
         runExpiredTimers();
         runPostedTasks();
+        runDeferred();
     }
     // Tasks posted before quit() still run: they may carry ownership that must be released on
     // this thread (e.g. a connection handed over for shutdown).
     runPostedTasks();
+    runDeferred();
 }
 
 void EventLoop::quit() {
@@ -98,6 +100,27 @@ void EventLoop::runPostedTasks() {
         tasks.swap(pending_);
     }
     for (auto& task : tasks) task();
+}
+
+EventLoop::DeferredId EventLoop::deferToIterationEnd(Task task) {
+    assertInLoop();
+    DeferredId id = nextDeferredId_++;
+    deferred_.emplace(id, std::move(task));
+    return id;
+}
+
+void EventLoop::cancelDeferred(DeferredId id) {
+    assertInLoop();
+    deferred_.erase(id);
+}
+
+void EventLoop::runDeferred() {
+    // One at a time: a task may cancel later ones (a failed write closes and destroys a
+    // connection) or defer new ones, which then run in this same pass.
+    while (!deferred_.empty()) {
+        auto node = deferred_.extract(deferred_.begin());
+        node.mapped()();
+    }
 }
 
 void EventLoop::watch(int fd, std::uint32_t events, IoCallback callback) {

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -95,4 +96,30 @@ TEST(EventLoop, WatchDeliversReadinessAndUnwatchStopsIt) {
     loop.run();
     EXPECT_EQ(reads, 1);
     EXPECT_EQ(loop.watchedCount(), 0u);
+}
+
+// Deferred tasks run after the iteration's posted tasks (so a connection can gather a burst of
+// room events into one write), in defer order, once; a cancelled one never runs, even when the
+// cancel comes from an earlier deferred task of the same pass.
+TEST(EventLoop, DeferredTasksRunAfterPostedTasksInOrderAndCancelWorks) {
+    EventLoop loop;
+    std::vector<std::string> seen;
+    EventLoop::DeferredId victim = 0;
+    loop.post([&] {
+        loop.deferToIterationEnd([&] { seen.push_back("deferred 1"); });
+        loop.deferToIterationEnd([&] {
+            seen.push_back("deferred 2");
+            loop.cancelDeferred(victim);
+            loop.deferToIterationEnd([&] { seen.push_back("deferred from deferred"); });
+        });
+        victim = loop.deferToIterationEnd([&] { seen.push_back("cancelled"); });
+        auto early = loop.deferToIterationEnd([&] { seen.push_back("cancelled early"); });
+        loop.cancelDeferred(early);
+        seen.push_back("task 1");
+    });
+    loop.post([&] { seen.push_back("task 2"); });
+    loop.post([&] { loop.quit(); });
+    loop.run();
+    EXPECT_EQ(seen, (std::vector<std::string>{"task 1", "task 2", "deferred 1", "deferred 2",
+                                              "deferred from deferred"}));
 }

@@ -24,6 +24,7 @@ class EventLoop {
     using Task = std::function<void()>;
     using IoCallback = std::function<void(std::uint32_t events)>;
     using TimerId = std::uint64_t;
+    using DeferredId = std::uint64_t;
 
     EventLoop();
     EventLoop(const EventLoop&) = delete;
@@ -49,6 +50,13 @@ class EventLoop {
     TimerId runEvery(Clock::duration interval, Task task);
     void cancel(TimerId id);
 
+    // Runs task once, on the loop thread, after this iteration's I/O callbacks, timers and posted
+    // tasks, just before the loop waits again (redis's beforeSleep): a connection gathers all
+    // that one iteration produced for it into one write. Loop thread only; cancelDeferred() of a
+    // run or unknown id is a no-op.
+    DeferredId deferToIterationEnd(Task task);
+    void cancelDeferred(DeferredId id);
+
     bool inLoopThread() const { return std::this_thread::get_id() == owner_.load(); }
     std::size_t watchedCount() const { return watchers_.size(); }
 
@@ -67,6 +75,7 @@ class EventLoop {
     void dispatch(std::uint64_t token, std::uint32_t events);
     void runExpiredTimers();
     void runPostedTasks();
+    void runDeferred();
     void drainWakeup();
     void assertInLoop() const;
 
@@ -77,6 +86,9 @@ class EventLoop {
 
     mutable std::mutex mutex_;
     std::vector<Task> pending_;  // guarded by mutex_
+
+    std::map<DeferredId, Task> deferred_;  // loop thread only; ordered: run in defer order
+    DeferredId nextDeferredId_ = 1;
 
     // fd -> callback. The epoll token carries a generation so that an event queued for an fd that
     // was unwatched (and maybe reused) within the same iteration is ignored, not misdelivered.
