@@ -16,6 +16,7 @@
 
 #include "sockchat/config/loader.h"
 #include "sockchat/config/units.h"
+#include "sockchat/text/quote.h"
 
 namespace sockchat::config {
 
@@ -59,14 +60,10 @@ struct Invalid {
     ConfigError error;
 };
 
-std::string quoted(std::string_view text) {
-    return "\"" + std::string(text) + "\"";
-}
-
 std::string describe(const YAML::Node& node) {
     switch (node.Type()) {
         case YAML::NodeType::Scalar:
-            return quoted(node.Scalar());
+            return sockchat::text::quoteForMessage(node.Scalar());
         case YAML::NodeType::Map:
             return "a map";
         case YAML::NodeType::Sequence:
@@ -211,7 +208,7 @@ class Validator {
                 bestDistance = distance;
             }
         }
-        return best.empty() ? "" : " (did you mean " + quoted(best) + "?)";
+        return best.empty() ? "" : " (did you mean " + sockchat::text::quoteForMessage(best) + "?)";
     }
 
     // A nested map such as `limits:`. Absent or empty (every key commented out) = all defaults.
@@ -232,7 +229,7 @@ class Validator {
     long long readInteger(const Entry& e, long long min, long long max) const {
         const std::string& text = scalar(e, "an integer");
         std::optional<long long> value = parseInteger(text);
-        if (!value) fail(e, "expected an integer, got " + quoted(text));
+        if (!value) fail(e, "expected an integer, got " + sockchat::text::quoteForMessage(text));
         if (*value < min) fail(e, "must be ≥ " + std::to_string(min));
         if (*value > max) fail(e, "must be ≤ " + std::to_string(max));
         return *value;
@@ -243,7 +240,7 @@ class Validator {
         double value = 0;
         auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
         if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value))
-            fail(e, "expected a number, got " + quoted(text));
+            fail(e, "expected a number, got " + sockchat::text::quoteForMessage(text));
         if (value <= 0) fail(e, "must be > 0");
         if (value > max) fail(e, "must be ≤ " + std::to_string(static_cast<long long>(max)));
         return value;
@@ -283,8 +280,8 @@ class Validator {
         const std::string& text = scalar(e, "one of " + listChoices(choices));
         for (const auto& [name, value] : choices)
             if (text == name) return value;
-        fail(e,
-             quoted(text) + " is not " + std::string(what) + " (use " + listChoices(choices) + ")");
+        fail(e, sockchat::text::quoteForMessage(text) + " is not " + std::string(what) + " (use " +
+                    listChoices(choices) + ")");
     }
 
     template <typename T>
@@ -363,7 +360,8 @@ class Validator {
             return std::isalnum(c) || c == '_' || c == '.' || c == '-';
         };
         if (!std::all_of(name.begin(), name.end(), allowed))
-            fail(e, quoted(name) + " may only contain letters, digits, \"_\", \".\" and \"-\"");
+            fail(e, sockchat::text::quoteForMessage(name) +
+                        " may only contain letters, digits, \"_\", \".\" and \"-\"");
         return name;
     }
 

@@ -4,6 +4,8 @@
 #include <charconv>
 #include <limits>
 
+#include "sockchat/text/quote.h"
+
 namespace sockchat::config {
 namespace {
 
@@ -17,10 +19,6 @@ constexpr std::array<Unit, 4> kDurationUnits{
     {{"h", 3'600'000}, {"m", 60'000}, {"s", 1000}, {"ms", 1}}};
 constexpr std::array<Unit, 4> kSizeUnits{
     {{"GiB", 1ull << 30}, {"MiB", 1ull << 20}, {"KiB", 1ull << 10}, {"B", 1}}};
-
-std::string quoted(std::string_view text) {
-    return std::string("\"").append(text).append("\"");
-}
 
 // Splits "250ms" into 250 and "ms". Only ASCII digits are accepted: no sign, no fraction, no
 // spaces. Returns false if there are no digits; sets *overflow if the digits do not fit.
@@ -58,7 +56,8 @@ std::optional<std::chrono::milliseconds> parseDuration(std::string_view text, st
     std::uint64_t value = 0;
     std::string_view suffix;
     bool overflow = false;
-    const std::string bad = quoted(text) + " is not a duration (use e.g. 250ms, 5s, 10m)";
+    const std::string bad =
+        sockchat::text::quoteForMessage(text) + " is not a duration (use e.g. 250ms, 5s, 10m)";
     if (text.empty() || !splitNumber(text, &value, &suffix, &overflow)) {
         fail(error, bad);
         return std::nullopt;
@@ -72,7 +71,7 @@ std::optional<std::chrono::milliseconds> parseDuration(std::string_view text, st
     std::uint64_t ms = 0;
     constexpr auto kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
     if (overflow || (unit && !scale(value, unit->factor, kMax, &ms))) {
-        fail(error, quoted(text) + " is too large");
+        fail(error, sockchat::text::quoteForMessage(text) + " is too large");
         return std::nullopt;
     }
     return std::chrono::milliseconds(static_cast<std::int64_t>(ms));
@@ -82,7 +81,8 @@ std::optional<std::uint64_t> parseSize(std::string_view text, std::string* error
     std::uint64_t value = 0;
     std::string_view suffix;
     bool overflow = false;
-    const std::string bad = quoted(text) + " is not a size (use e.g. 4KiB)";
+    const std::string bad =
+        sockchat::text::quoteForMessage(text) + " is not a size (use e.g. 4KiB)";
     if (text.empty() || !splitNumber(text, &value, &suffix, &overflow)) {
         fail(error, bad);
         return std::nullopt;
@@ -95,7 +95,7 @@ std::optional<std::uint64_t> parseSize(std::string_view text, std::string* error
     std::uint64_t bytes = 0;
     if (overflow ||
         !scale(value, unit->factor, std::numeric_limits<std::uint64_t>::max(), &bytes)) {
-        fail(error, quoted(text) + " is too large");
+        fail(error, sockchat::text::quoteForMessage(text) + " is too large");
         return std::nullopt;
     }
     return bytes;

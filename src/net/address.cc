@@ -9,6 +9,8 @@
 #include <cstddef>
 #include <cstring>
 
+#include "sockchat/text/quote.h"
+
 namespace sockchat::net {
 namespace {
 
@@ -21,10 +23,6 @@ bool fail(std::string* error, std::string reason) {
     return false;
 }
 
-std::string quoted(std::string_view text) {
-    return std::string("\"").append(text).append("\"");
-}
-
 bool parsePort(std::string_view text, std::string_view example, std::uint16_t* port,
                std::string* error) {
     if (text.empty()) return fail(error, "missing port (" + std::string(example) + ")");
@@ -32,9 +30,10 @@ bool parsePort(std::string_view text, std::string_view example, std::uint16_t* p
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     bool allDigits = text.find_first_not_of("0123456789") == std::string_view::npos;
     if (!allDigits || end != text.data() + text.size())
-        return fail(error, "port " + quoted(text) + " is not a number");
+        return fail(error, "port " + sockchat::text::quoteForMessage(text) + " is not a number");
     if (ec == std::errc::result_out_of_range || value > 65535)
-        return fail(error, "port " + quoted(text) + " is out of range 0..65535");
+        return fail(error,
+                    "port " + sockchat::text::quoteForMessage(text) + " is out of range 0..65535");
     *port = static_cast<std::uint16_t>(value);
     return true;
 }
@@ -50,7 +49,8 @@ bool parseScope(std::string_view text, std::uint32_t* scope, std::string* error)
         return true;
     }
     unsigned index = ::if_nametoindex(std::string(text).c_str());
-    if (index == 0) return fail(error, "unknown network interface " + quoted(text));
+    if (index == 0)
+        return fail(error, "unknown network interface " + sockchat::text::quoteForMessage(text));
     *scope = index;
     return true;
 }
@@ -64,7 +64,8 @@ std::string notNumeric(std::string_view host) {
     if (host == "*")
         return "\"*\" is not a numeric IP address (use e.g. 0.0.0.0:8000 or [::]:8000 for all "
                "interfaces)";
-    return quoted(host) + " is not a numeric IP address (" + std::string(kAnyExample) + ")";
+    return sockchat::text::quoteForMessage(host) + " is not a numeric IP address (" +
+           std::string(kAnyExample) + ")";
 }
 
 }  // namespace
@@ -91,13 +92,13 @@ std::optional<SocketAddress> SocketAddress::parse(std::string_view text, std::st
         }
         in6_addr addr{};
         if (::inet_pton(AF_INET6, std::string(host).c_str(), &addr) != 1) {
-            fail(error,
-                 quoted(host) + " is not a numeric IPv6 address (" + std::string(kV6Example) + ")");
+            fail(error, sockchat::text::quoteForMessage(host) + " is not a numeric IPv6 address (" +
+                            std::string(kV6Example) + ")");
             return std::nullopt;
         }
         if (!rest.empty() && rest.front() != ':') {
-            fail(error,
-                 "unexpected " + quoted(rest) + " after \"]\" (" + std::string(kV6Example) + ")");
+            fail(error, "unexpected " + sockchat::text::quoteForMessage(rest) + " after \"]\" (" +
+                            std::string(kV6Example) + ")");
             return std::nullopt;
         }
         if (!parsePort(rest.empty() ? rest : rest.substr(1), kV6Example, &port, error))
@@ -123,8 +124,8 @@ std::optional<SocketAddress> SocketAddress::parse(std::string_view text, std::st
         return std::nullopt;
     }
     if (host.empty()) {
-        fail(error,
-             "missing IP address before " + quoted(text) + " (" + std::string(kAnyExample) + ")");
+        fail(error, "missing IP address before " + sockchat::text::quoteForMessage(text) + " (" +
+                        std::string(kAnyExample) + ")");
         return std::nullopt;
     }
     in_addr addr{};

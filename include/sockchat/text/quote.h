@@ -1,0 +1,17 @@
+#pragma once
+// Quoting a value that came from outside (a config file, a command line) inside a one-line error
+// message. The message must stay one readable line whatever the value holds: control bytes
+// (newlines, NUL, ESC) are written as \xNN, quotes and backslashes escaped, and a long value is
+// cut with "..." so the message still shows file, line and key up front.
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace sockchat::text {
+
+inline constexpr std::size_t kMaxQuotedBytes = 80;
+
+// "\"4 KB\"" for 4 KB; "\"a\\x0ab\"" for a, newline, b.
+std::string quoteForMessage(std::string_view value);
+
+}  // namespace sockchat::text
