@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 
 #include "sockchat/net/socket.h"
 
@@ -14,6 +15,8 @@ constexpr std::size_t kMaxRequestBytes = 8192;
 constexpr std::size_t kMaxClients = 64;
 // A scraper that connects and says nothing must not hold a slot for long.
 constexpr auto kRequestTimeout = std::chrono::seconds(5);
+// Scrapes are rare: when fds run out, waiting a second before the next accept costs nothing.
+constexpr auto kAcceptPause = std::chrono::seconds(1);
 
 std::string httpResponse(const char* status, const char* contentType, const std::string& body) {
     return std::string("HTTP/1.1 ") + status + "\r\nContent-Type: " + contentType +
@@ -23,15 +26,17 @@ std::string httpResponse(const char* status, const char* contentType, const std:
 
 }  // namespace
 
-MetricsServer::MetricsServer(sockchat::net::EventLoop& loop, std::function<std::string()> render)
-    : loop_(loop), render_(std::move(render)) {}
+MetricsServer::MetricsServer(sockchat::net::EventLoop& loop, sockchat::log::Logger& logger,
+                             std::function<std::string()> render)
+    : loop_(loop), logger_(logger), render_(std::move(render)) {}
 
 MetricsServer::~MetricsServer() {
     for (auto& [fd, client] : clients_) {
         if (client->deadline) loop_.cancel(client->deadline);
         loop_.unwatch(fd);
     }
-    if (listener_) loop_.unwatch(listener_.get());
+    if (resumeTimer_) loop_.cancel(resumeTimer_);
+    if (listener_ && !resumeTimer_) loop_.unwatch(listener_.get());
 }
 
 bool MetricsServer::listen(const sockchat::net::SocketAddress& address, int* error) {
@@ -45,7 +50,12 @@ bool MetricsServer::listen(const sockchat::net::SocketAddress& address, int* err
 void MetricsServer::onAcceptable() {
     for (;;) {
         int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0) return;  // EAGAIN, or out of fds: the scraper retries, the daemon goes on
+        if (fd < 0) {
+            int error = errno;
+            if (error == EINTR || error == ECONNABORTED || error == EPROTO) continue;
+            if (error != EAGAIN && error != EWOULDBLOCK) pauseAccepting(error);
+            return;
+        }
         sockchat::net::Fd owned(fd);
         if (clients_.size() >= kMaxClients) continue;  // closed by owned's destructor
         auto client = std::make_unique<Client>();
@@ -57,6 +67,16 @@ void MetricsServer::onAcceptable() {
         loop_.watch(fd, EPOLLIN, [this, fd](std::uint32_t events) { onClientEvent(fd, events); });
         clients_.emplace(fd, std::move(client));
     }
+}
+
+void MetricsServer::pauseAccepting(int error) {
+    logger_.error("limit", "metrics: cannot accept, pausing accept",
+                  {{"listener", address_.toString()}, {"reason", std::strerror(error)}});
+    loop_.unwatch(listener_.get());
+    resumeTimer_ = loop_.runAfter(kAcceptPause, [this] {
+        resumeTimer_ = 0;
+        loop_.watch(listener_.get(), EPOLLIN, [this](std::uint32_t) { onAcceptable(); });
+    });
 }
 
 void MetricsServer::onClientEvent(int fd, std::uint32_t events) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "sockchat/log/logger.h"
 #include "sockchat/net/address.h"
 #include "sockchat/net/event_loop.h"
 #include "sockchat/net/fd.h"
@@ -16,7 +17,8 @@ namespace sockchatd {
 class MetricsServer {
   public:
     // render() produces the exposition text; it runs on the control loop.
-    MetricsServer(sockchat::net::EventLoop& loop, std::function<std::string()> render);
+    MetricsServer(sockchat::net::EventLoop& loop, sockchat::log::Logger& logger,
+                  std::function<std::string()> render);
     ~MetricsServer();
 
     // Binds and starts watching; on failure returns false with errno in *error.
@@ -33,15 +35,20 @@ class MetricsServer {
     };
 
     void onAcceptable();
+    // Out of fds: stop watching the listener for a while (it is level-triggered, so watching it
+    // would spin the control loop) and say so once per pause.
+    void pauseAccepting(int error);
     void onClientEvent(int fd, std::uint32_t events);
     void respond(Client& client);
     void drop(int fd);
 
     sockchat::net::EventLoop& loop_;
+    sockchat::log::Logger& logger_;
     std::function<std::string()> render_;
     sockchat::net::Fd listener_;
     sockchat::net::SocketAddress address_;
     std::unordered_map<int, std::unique_ptr<Client>> clients_;
+    sockchat::net::EventLoop::TimerId resumeTimer_ = 0;
 };
 
 }  // namespace sockchatd

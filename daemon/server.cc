@@ -275,7 +275,8 @@ void Server::reload() {
 int Server::startMetrics() {
     if (config_.metrics.address.empty()) return kExitOk;
     auto address = sockchat::net::SocketAddress::parse(config_.metrics.address);
-    metrics_ = std::make_unique<MetricsServer>(control_, [this] { return renderMetrics(); });
+    metrics_ =
+        std::make_unique<MetricsServer>(control_, logger_, [this] { return renderMetrics(); });
     int error = 0;
     if (!address || !metrics_->listen(*address, &error)) {
         std::fprintf(stderr, "sockchatd: cannot listen on %s (metrics): %s\n",

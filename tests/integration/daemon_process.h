@@ -96,6 +96,8 @@ class DaemonProcess {
     std::string stderrText() const;
     // Resident set size in KiB, from /proc.
     long rssKiB() const;
+    // CPU time (user + system, all threads) the daemon has used so far, from /proc.
+    std::chrono::milliseconds cpuTime() const;
 
   private:
     void start(Options options);

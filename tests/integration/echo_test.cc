@@ -237,6 +237,8 @@ TEST(Echo, SecondSignalExitsAtOnce) {
               1u);
 }
 
+// Out of fds, the listeners stay readable: a worker that kept watching them would spin. It pauses
+// accepting instead, says so at most once a second, and serves again once fds come back.
 TEST(Echo, SurvivesRunningOutOfFileDescriptors) {
     DaemonProcess::Options opts;
     TempFile cfg(
@@ -247,11 +249,23 @@ TEST(Echo, SurvivesRunningOutOfFileDescriptors) {
     DaemonProcess daemon(opts);
     std::vector<std::unique_ptr<TestClient>> clients;
     for (int i = 0; i < 60; ++i) clients.push_back(std::make_unique<TestClient>(daemon.port()));
-    auto exhausted = daemon.waitForEvent([](const json& e) {
+    auto outOfFds = [](const json& e) {
         return e.value("event", "") == "limit" &&
                e.value("msg", "").find("file descriptors") != std::string::npos;
-    });
-    ASSERT_TRUE(exhausted) << daemon.stderrText();
+    };
+    ASSERT_EQ(daemon.waitForCount(outOfFds, 1), 1u) << daemon.stderrText();
+    auto wallStart = std::chrono::steady_clock::now();
+    auto cpuStart = daemon.cpuTime();
+    // The second report comes a second after the first: still out of fds, still retrying.
+    ASSERT_EQ(daemon.waitForCount(outOfFds, 2), 2u) << daemon.stderrText();
+    auto wall = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - wallStart);
+    auto cpu = daemon.cpuTime() - cpuStart;
+    EXPECT_GE(wall, 900ms) << "reports are rate-limited to one a second";
+    // Two workers spinning on accept would use two cores' worth; paused ones use next to none.
+    EXPECT_LT(cpu.count(), wall.count() / 2)
+        << "cpu " << cpu.count() << " ms in " << wall.count() << " ms: spinning on a listener?";
+
     clients.clear();  // fds come back; the queued newcomers and new clients get served
     TestClient fresh(daemon.port());
     fresh.send("ok");

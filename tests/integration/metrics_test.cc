@@ -61,3 +61,46 @@ TEST(Metrics, OtherPathsAre404AndASilentClientBlocksNobody) {
     EXPECT_EQ(httpGet(port, "/").rfind("HTTP/1.1 404 Not Found\r\n", 0), 0u);
     EXPECT_EQ(httpGet(port, "/metrics").rfind("HTTP/1.1 200 OK\r\n", 0), 0u);
 }
+
+// The metrics listener lives on the control loop: out of fds, it must pause like the workers do,
+// not spin the loop that also runs signals, reload and the watchdog.
+TEST(Metrics, OutOfFileDescriptorsPausesTheEndpointInsteadOfSpinning) {
+    DaemonProcess::Options opts;
+    TempFile cfg(testConfig("  - {service: echo, address: \"127.0.0.1:0\"}\n",
+                            "threads: 1\nmetrics: {address: \"127.0.0.1:0\"}\n"
+                            "limits: {max_connections: 1000, max_connections_per_ip: 1000}\n"));
+    opts.args = {"-c", cfg.path()};
+    opts.maxFds = 40;
+    DaemonProcess daemon(opts);
+    auto port = metricsPort(daemon);
+    ASSERT_NE(port, 0);
+    std::vector<std::unique_ptr<TestClient>> clients;
+    for (int i = 0; i < 60; ++i) clients.push_back(std::make_unique<TestClient>(daemon.port()));
+    auto workerOutOfFds = [](const json& e) {
+        return e.value("event", "") == "limit" &&
+               e.value("msg", "").find("file descriptors") != std::string::npos;
+    };
+    ASSERT_EQ(daemon.waitForCount(workerOutOfFds, 1), 1u) << daemon.stderrText();
+    TestClient scraper(port);  // queued in the metrics listener's backlog: readable, not acceptable
+    auto metricsPaused = [](const json& e) {
+        return e.value("event", "") == "limit" &&
+               e.value("msg", "").find("metrics") != std::string::npos;
+    };
+    ASSERT_EQ(daemon.waitForCount(metricsPaused, 1), 1u) << daemon.stderrText();
+    auto wallStart = std::chrono::steady_clock::now();
+    auto cpuStart = daemon.cpuTime();
+    ASSERT_EQ(daemon.waitForCount(metricsPaused, 2), 2u) << daemon.stderrText();
+    auto wall = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - wallStart);
+    auto cpu = daemon.cpuTime() - cpuStart;
+    EXPECT_GE(wall, 900ms) << "one pause, one report, a second each";
+    EXPECT_LT(cpu.count(), wall.count() / 2) << "cpu " << cpu.count() << " ms in " << wall.count()
+                                             << " ms: spinning on the metrics listener?";
+
+    clients.clear();  // fds come back: the endpoint answers again
+    std::string r;
+    for (int i = 0; i < 50 && r.rfind("HTTP/1.1 200 OK\r\n", 0) != 0; ++i)
+        r = httpGet(port, "/metrics");
+    EXPECT_EQ(r.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << r;
+    EXPECT_EQ(daemon.stop(), 0);
+}
