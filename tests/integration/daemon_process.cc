@@ -351,4 +351,27 @@ std::chrono::milliseconds DaemonProcess::cpuTime() const {
     return std::chrono::milliseconds((utime + stime) * 1000 / ::sysconf(_SC_CLK_TCK));
 }
 
+std::optional<DaemonProcess::Span> DaemonProcess::spanBetweenEvents(
+    const std::function<bool(const nlohmann::json&)>& pred,
+    std::chrono::milliseconds timeout) const {
+    if (waitForCount(pred, 1, timeout) < 1) return std::nullopt;
+    auto wallStart = std::chrono::steady_clock::now();
+    auto cpuStart = cpuTime();
+    if (waitForCount(pred, 2, timeout) < 2) return std::nullopt;
+    return Span{std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now() - wallStart),
+                cpuTime() - cpuStart};
+}
+
+void expectPausedNotSpinning(const DaemonProcess& daemon,
+                             const std::function<bool(const nlohmann::json&)>& pred,
+                             const std::string& what) {
+    auto span = daemon.spanBetweenEvents(pred);
+    ASSERT_TRUE(span) << "no two reports from " << what << "\n" << daemon.stderrText();
+    EXPECT_GE(span->wall, 900ms) << what << ": reports are rate-limited to one a second";
+    EXPECT_LT(span->cpu.count(), span->wall.count() / 2)
+        << what << ": cpu " << span->cpu.count() << " ms in " << span->wall.count()
+        << " ms: spinning?";
+}
+
 }  // namespace sockchat::testing

@@ -98,6 +98,13 @@ class DaemonProcess {
     long rssKiB() const;
     // CPU time (user + system, all threads) the daemon has used so far, from /proc.
     std::chrono::milliseconds cpuTime() const;
+    // Wall-clock and CPU time of the daemon between the first and the second event matching pred
+    // (e.g. two rate-limited reports); nullopt if either does not come within the timeout.
+    struct Span {
+        std::chrono::milliseconds wall, cpu;
+    };
+    std::optional<Span> spanBetweenEvents(const std::function<bool(const nlohmann::json&)>& pred,
+                                          std::chrono::milliseconds timeout = 10s) const;
 
   private:
     void start(Options options);
@@ -117,5 +124,12 @@ class DaemonProcess {
     std::vector<nlohmann::json> events_;
     std::vector<std::uint16_t> ports_;
 };
+
+// For a loop that keeps failing (e.g. accept out of fds): the reports matching pred come about a
+// second apart, and the daemon uses under half a core meanwhile, where a spin on a level-triggered
+// listener would use a whole one. `what` names the loop in the failure message.
+void expectPausedNotSpinning(const DaemonProcess& daemon,
+                             const std::function<bool(const nlohmann::json&)>& pred,
+                             const std::string& what);
 
 }  // namespace sockchat::testing
