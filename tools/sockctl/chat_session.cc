@@ -127,7 +127,8 @@ void ChatSession::connected(sockchat::net::Fd fd) {
     channel_ = std::make_unique<LineChannel>(std::move(fd));
     welcomeSeen_ = restoreSent_ = syncPending_ = ready_ = false;
     welcomeDeadline_ = Clock::now() + kWelcomeTimeout;
-    backoff_ = std::chrono::seconds(1);
+    // The backoff stays as it is until the session is ready: a server that accepts and closes
+    // at once ("! server full", a restart in progress) is retried ever more gently.
     reconnectAt_.reset();
     // JSON first: everything after it is one object per line, which sockctl renders itself.
     channel_->sendLine("/mode json");
@@ -150,10 +151,18 @@ void ChatSession::disconnected(const std::string& why) {
         finish(kExitFailure);
         return;
     }
-    backoff_ = std::chrono::seconds(1);
-    reconnectAt_ = Clock::now() + backoff_;
-    frontend_.status(lost + "; reconnecting in " + std::to_string(backoff_.count()) + " s");
+    frontend_.status(lost + "; reconnecting in " + std::to_string(scheduleReconnect().count()) +
+                     " s");
     updateFrontend();
+}
+
+std::chrono::seconds ChatSession::scheduleReconnect() {
+    // 1 s, 2 s, 4 s, ... 30 s: quick when the daemon is merely restarting, gentle when it is
+    // down (or refusing us) for longer. Back to 1 s once a session is ready again.
+    auto wait = backoff_;
+    backoff_ = std::min(backoff_ * 2, std::chrono::seconds(kMaxBackoff));
+    reconnectAt_ = Clock::now() + wait;
+    return wait;
 }
 
 void ChatSession::startReconnect() {
@@ -168,15 +177,13 @@ void ChatSession::connectStep() {
         case Connector::Status::connected:
             connected(connector_.take());
             break;
-        case Connector::Status::failed:
-            // 1 s, 2 s, 4 s, ... 30 s: quick when the daemon is merely restarting, gentle when
-            // it is down for longer.
-            backoff_ = std::min(backoff_ * 2, std::chrono::seconds(kMaxBackoff));
-            reconnectAt_ = Clock::now() + backoff_;
+        case Connector::Status::failed: {
+            auto wait = scheduleReconnect();
             frontend_.status("cannot reconnect to " + endpoint_.toString() + ": " +
-                             connector_.error() + "; next try in " +
-                             std::to_string(backoff_.count()) + " s");
+                             connector_.error() + "; next try in " + std::to_string(wait.count()) +
+                             " s");
             break;
+        }
         default:
             break;
     }
@@ -200,10 +207,15 @@ void ChatSession::handleServerLine(const std::string& line) {
     if (!event) {
         // Plain text: the greeting, MOTD and room history the server sends on connect, before
         // it has read our "/mode json". Worth showing once; after a reconnect it would only
-        // repeat itself. --json promises JSON lines only.
-        if (reconnected_ || options_.json || line.empty()) return;
-        std::string text = renderer_.renderText(line);
-        if (!text.empty()) frontend_.show(text);
+        // repeat itself. Errors ("! server full: ...", sent instead of a greeting) are news on
+        // every connection; with --json, which promises JSON lines only, they go with sockctl's
+        // own notices.
+        bool error = line.starts_with('!');
+        if (line.empty() || (!error && (reconnected_ || options_.json))) return;
+        if (options_.json)
+            frontend_.status("server said: " + printable(line));
+        else if (std::string text = renderer_.renderText(line); !text.empty())
+            frontend_.show(text);
         return;
     }
     handleEvent(*event, line);
@@ -265,6 +277,7 @@ bool ChatSession::restoreState() {
 
 void ChatSession::becomeReady() {
     ready_ = true;
+    backoff_ = std::chrono::seconds(1);
     if (reconnected_) {
         std::string where = nick_.empty() ? std::string() : " as " + nick_;
         if (!room_.empty()) where += " in #" + room_;

@@ -49,6 +49,8 @@ class ChatSession {
 
     void connected(sockchat::net::Fd fd);
     void disconnected(const std::string& why);
+    // Sets reconnectAt_ after the current backoff and doubles it; returns the wait.
+    std::chrono::seconds scheduleReconnect();
     void startReconnect();
     void connectStep();
 
@@ -90,7 +92,7 @@ class ChatSession {
     std::string nick_, room_;          // as the server last told us
     std::string wantNick_, wantRoom_;  // what to restore after a reconnect
 
-    std::chrono::seconds backoff_{1};
+    std::chrono::seconds backoff_{1};  // the wait before the next reconnect attempt
     std::optional<Clock::time_point> reconnectAt_;
 
     std::deque<std::string> queued_;  // a script's lines, sent once the session is ready

@@ -192,6 +192,8 @@ std::string Renderer::render(const ChatEvent& e, std::string_view self) const {
 }
 
 std::string Renderer::renderText(std::string_view line) const {
+    // "! ..." is an error in text mode as in JSON mode ("! server full: ...").
+    if (line.starts_with('!')) return style(kRed, printable(line));
     return printable(line);
 }
 

@@ -17,7 +17,8 @@ class Renderer {
     // One or more '\n'-separated lines, no trailing newline. Empty: nothing to show (welcome,
     // which only carries state). self is our own nick, to word private messages both ways.
     std::string render(const ChatEvent& event, std::string_view self) const;
-    // A plain-text server line (what the server sends before it has seen "/mode json").
+    // A plain-text server line (what the server sends before it has seen "/mode json"); an
+    // error line ("! server full: ...") is red like an error event.
     std::string renderText(std::string_view line) const;
 
     // The colour escape for a nick ("\x1b[36m"); the same nick always gets the same colour.

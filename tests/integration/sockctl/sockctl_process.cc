@@ -20,6 +20,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+std::function<bool(const std::string&)> contains(const std::string& text) {
+    return [text](const std::string& s) { return s.find(text) != std::string::npos; };
+}
+
 }  // namespace
 
 SockctlProcess::SockctlProcess(const std::vector<std::string>& args) {
@@ -96,25 +100,29 @@ void SockctlProcess::closeStdin() {
     stdin_.reset();
 }
 
-bool SockctlProcess::waitFor(std::string SockctlProcess::*stream, const std::string& text,
+bool SockctlProcess::waitFor(std::string SockctlProcess::*stream,
+                             const std::function<bool(const std::string&)>& pred,
                              std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
-    return changed_.wait_for(lock, timeout,
-                             [&] { return (this->*stream).find(text) != std::string::npos; });
+    return changed_.wait_for(lock, timeout, [&] { return pred(this->*stream); });
 }
 
 bool SockctlProcess::waitForStdout(const std::string& text, std::chrono::milliseconds timeout) {
-    return waitFor(&SockctlProcess::out_, text, timeout);
+    return waitFor(&SockctlProcess::out_, contains(text), timeout);
 }
 
 bool SockctlProcess::waitForStderr(const std::string& text, std::chrono::milliseconds timeout) {
-    return waitFor(&SockctlProcess::err_, text, timeout);
+    return waitFor(&SockctlProcess::err_, contains(text), timeout);
 }
 
 bool SockctlProcess::waitForStdout(const std::function<bool(const std::string&)>& pred,
                                    std::chrono::milliseconds timeout) {
-    std::unique_lock lock(mutex_);
-    return changed_.wait_for(lock, timeout, [&] { return pred(out_); });
+    return waitFor(&SockctlProcess::out_, pred, timeout);
+}
+
+bool SockctlProcess::waitForStderr(const std::function<bool(const std::string&)>& pred,
+                                   std::chrono::milliseconds timeout) {
+    return waitFor(&SockctlProcess::err_, pred, timeout);
 }
 
 std::string SockctlProcess::stdoutText() const {

@@ -33,8 +33,10 @@ class SockctlProcess {
     // Waits (bounded) until stdout / stderr contains text.
     bool waitForStdout(const std::string& text, std::chrono::milliseconds timeout = 10s);
     bool waitForStderr(const std::string& text, std::chrono::milliseconds timeout = 10s);
-    // Waits (bounded) until pred(stdout so far) holds.
+    // Waits (bounded) until pred(stdout / stderr so far) holds.
     bool waitForStdout(const std::function<bool(const std::string&)>& pred,
+                       std::chrono::milliseconds timeout = 10s);
+    bool waitForStderr(const std::function<bool(const std::string&)>& pred,
                        std::chrono::milliseconds timeout = 10s);
     std::string stdoutText() const;
     std::string stderrText() const;
@@ -44,7 +46,8 @@ class SockctlProcess {
 
   private:
     void readOutput();
-    bool waitFor(std::string SockctlProcess::*stream, const std::string& text,
+    bool waitFor(std::string SockctlProcess::*stream,
+                 const std::function<bool(const std::string&)>& pred,
                  std::chrono::milliseconds timeout);
 
     pid_t pid_ = -1;

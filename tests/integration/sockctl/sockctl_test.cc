@@ -7,9 +7,11 @@
 #include <functional>
 #include <iterator>
 #include <memory>
+#include <regex>
 
 #include "daemon_process.h"
 #include "sockctl_process.h"
+#include "test_client.h"
 #include "tmux_session.h"
 
 using namespace sockchat::testing;
@@ -72,6 +74,42 @@ std::unique_ptr<SockctlProcess> chatter(std::uint16_t port, const std::string& n
     EXPECT_TRUE(p->waitForStdout(ready)) << p->stdoutText() << p->stderrText();
     return p;
 }
+
+// The waits sockctl announced before its reconnect attempts ("...; reconnecting in 2 s", "...;
+// next try in 4 s"), in order.
+std::vector<int> announcedWaits(const std::string& err) {
+    std::vector<int> waits;
+    const std::regex announcement("(?:reconnecting in|next try in) ([0-9]+) s");
+    for (std::sregex_iterator it(err.begin(), err.end(), announcement), end; it != end; ++it)
+        waits.push_back(std::stoi((*it)[1].str()));
+    return waits;
+}
+
+std::function<bool(const std::string&)> announcedAtLeast(std::size_t n) {
+    return [n](const std::string& err) { return announcedWaits(err).size() >= n; };
+}
+
+std::size_t occurrences(const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (std::size_t pos = text.find(what); pos != std::string::npos;
+         pos = text.find(what, pos + 1))
+        ++n;
+    return n;
+}
+
+// A daemon that lets one connection per address in, and one connection from here that holds
+// the place, so that every sockctl connection is accepted and at once closed again.
+struct FullDaemon {
+    FullDaemon()
+        : daemon(testConfig(chatListener(), "limits: {max_connections_per_ip: 1}\n")),
+          holder(std::make_unique<TestClient>(daemon.port())) {
+        // The greeting: the holder has its place.
+        EXPECT_NE(holder->recvSome().find("Welcome"), std::string::npos);
+    }
+
+    DaemonProcess daemon;
+    std::unique_ptr<TestClient> holder;
+};
 
 }  // namespace
 
@@ -266,6 +304,38 @@ TEST(SockctlChat, NoReconnectExitsOneWhenTheConnectionIsLost) {
     EXPECT_EQ(daemon.stop(), 0);
     EXPECT_EQ(alice.waitExit(), 1) << alice.stderrText();
     EXPECT_NE(alice.stderrText().find("lost"), std::string::npos) << alice.stderrText();
+}
+
+TEST(SockctlChat, RefusedConnectionsAreRetriedWithGrowingWaits) {
+    FullDaemon full;
+    SockctlProcess script({"chat", at(full.daemon.port()), "--nick", "script"});
+    // Each connection is accepted, told "! server full", and closed: that is no reason to go
+    // back to 1 s. About 3 s: waiting 1 s, then 2 s, then announcing 4 s.
+    ASSERT_TRUE(script.waitForStderr(announcedAtLeast(3))) << script.stderrText();
+    auto waits = announcedWaits(script.stderrText());
+    waits.resize(3);
+    EXPECT_EQ(waits, (std::vector<int>{1, 2, 4})) << script.stderrText();
+    // What the server said, on every attempt (not only on the first connection).
+    const std::string refusal = "! server full: max_connections_per_ip reached";
+    EXPECT_TRUE(script.waitForStdout([&](const std::string& out) {
+        return occurrences(out, refusal) >= 3;
+    })) << script.stdoutText();
+}
+
+TEST(SockctlChat, BackoffStartsAgainAtOneSecondOnceTheSessionIsReady) {
+    FullDaemon full;
+    std::uint16_t port = full.daemon.port();
+    SockctlProcess script({"chat", at(port), "--nick", "script"});
+    ASSERT_TRUE(script.waitForStderr(announcedAtLeast(2))) << script.stderrText();
+    // Room for one more: the next attempt (in 2 s) gets in and becomes ready.
+    full.holder.reset();
+    ASSERT_TRUE(script.waitForStderr("back: connected to " + at(port) + " as script"))
+        << script.stderrText() << script.stdoutText();
+    EXPECT_EQ(full.daemon.stop(), 0);
+    ASSERT_TRUE(script.waitForStderr(announcedAtLeast(3))) << script.stderrText();
+    auto waits = announcedWaits(script.stderrText());
+    waits.resize(3);
+    EXPECT_EQ(waits, (std::vector<int>{1, 2, 1})) << script.stderrText();
 }
 
 // --- the interactive client in a real terminal ----------------------------------------------
