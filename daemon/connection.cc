@@ -39,7 +39,7 @@ Connection::Connection(sockchat::net::EventLoop& loop, sockchat::net::Fd fd, std
       logger_(logger),
       onClosed_(std::move(onClosed)),
       started_(Clock::now()),
-      lastActivity_(started_) {}
+      lastReceived_(started_) {}
 
 Connection::~Connection() {
     if (flushDeferred_) loop_.cancelDeferred(flushDeferred_);
@@ -95,7 +95,7 @@ void Connection::handleReadable() {
     ssize_t n = ::recv(fd_.get(), buf.data(), buf.size(), 0);
     if (n > 0) {
         bytesIn_ += static_cast<std::size_t>(n);
-        lastActivity_ = Clock::now();
+        lastReceived_ = Clock::now();
         service_.onData(*this, std::string_view(buf.data(), static_cast<std::size_t>(n)));
         return;
     }
@@ -202,7 +202,6 @@ bool Connection::flushOutput() {
             return false;
         }
         bytesOut_ += static_cast<std::size_t>(n);
-        lastActivity_ = Clock::now();
         output_.consume(static_cast<std::size_t>(n));
     }
     return true;
@@ -245,7 +244,7 @@ void Connection::armIdleTimer(std::chrono::milliseconds delay) {
 void Connection::onIdleTimer() {
     idleTimer_ = 0;
     if (closed() || limits_.idle_timeout.count() <= 0) return;
-    auto idleFor = Clock::now() - lastActivity_;
+    auto idleFor = Clock::now() - lastReceived_;
     if (idleFor >= limits_.idle_timeout) {
         logger_.info("limit", "idle timeout",
                      {{"conn", id_}, {"peer", peer_.toString()}, {"reason", "idle timeout"}});

@@ -83,7 +83,9 @@ class Connection {
     std::uint64_t bytesIn_ = 0;
     std::uint64_t bytesOut_ = 0;
     std::chrono::steady_clock::time_point started_;
-    std::chrono::steady_clock::time_point lastActivity_;
+    // Last time the client sent something: idle_timeout counts from here. What we send does not
+    // count, or a silent member of a busy chat room would never be idle.
+    std::chrono::steady_clock::time_point lastReceived_;
     sockchat::net::EventLoop::TimerId idleTimer_ = 0;
     sockchat::net::EventLoop::TimerId lingerTimer_ = 0;
     sockchat::net::EventLoop::DeferredId flushDeferred_ = 0;
