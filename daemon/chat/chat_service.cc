@@ -51,7 +51,9 @@ void ChatService::describe(const Connection& conn,
     auto it = sessions_.find(&conn);
     if (it == sessions_.end()) return;
     fields.emplace_back("nick", it->second->nick);
-    if (!it->second->room.empty()) fields.emplace_back("room", it->second->room);
+    // Before its first join (the connect event) a session is on its way to the default room.
+    const std::string& room = it->second->room;
+    fields.emplace_back("room", room.empty() ? settings_.defaultRoom : room);
 }
 
 void ChatService::onOpen(Connection& conn) {

@@ -658,8 +658,21 @@ TEST(Chat, MessageTextIsLoggedOnlyAtDebug) {
     EXPECT_TRUE(has("leave", {{"nick", "loud"}, {"room", "lobby"}, {"reason", "joined #den"}}));
     EXPECT_TRUE(has("join", {{"nick", "loud"}, {"room", "den"}}));
     EXPECT_TRUE(has("leave", {{"nick", "loud"}, {"room", "den"}, {"reason", "quit: done"}}));
-    // connect carries the assigned nick; disconnect the nick and room at the end.
-    EXPECT_TRUE(has("connect", {{"nick", aNick}}));
+    // connect carries the assigned nick and the room it enters; disconnect the nick and room at
+    // the end.
+    EXPECT_TRUE(has("connect", {{"nick", aNick}, {"room", "lobby"}}));
     EXPECT_TRUE(has("disconnect", {{"nick", "loud"}, {"room", "den"}, {"reason", "quit: done"}}));
     EXPECT_EQ(daemon.stderrText().find("top secret"), std::string::npos);
+}
+
+TEST(Chat, MessageTextIsLoggedAtDebug) {
+    DaemonProcess daemon(chatConfig());  // test configs log at debug
+    ChatClient a(daemon.port());
+    std::string nick = a.readGreeting();
+    a.send("words for the debug log");
+    a.waitForLine("<" + nick + "> words for the debug log");
+    EXPECT_TRUE(daemon.waitForEvent([&](const json& e) {
+        return e.value("event", "") == "message" && e.value("nick", "") == nick &&
+               e.value("text", "") == "words for the debug log";
+    })) << daemon.stderrText();
 }
