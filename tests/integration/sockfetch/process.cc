@@ -7,9 +7,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 #include <stdexcept>
 
 extern char** environ;
@@ -37,9 +39,25 @@ std::vector<char*> cArgv(const std::vector<std::string>& argv) {
     return out;
 }
 
+// The test's environment with the overrides applied: an override replaces the variable of the
+// same name or adds it; a bare name removes it.
+std::vector<std::string> environment(const EnvOverrides& overrides) {
+    std::vector<std::string> out;
+    const auto nameOf = [](const std::string& entry) { return entry.substr(0, entry.find('=')); };
+    for (char** e = environ; *e != nullptr; ++e) {
+        std::string entry(*e);
+        const bool overridden = std::any_of(overrides.begin(), overrides.end(),
+                                            [&](auto& o) { return nameOf(o) == nameOf(entry); });
+        if (!overridden) out.push_back(std::move(entry));
+    }
+    std::copy_if(overrides.begin(), overrides.end(), std::back_inserter(out),
+                 [](const std::string& o) { return o.find('=') != std::string::npos; });
+    return out;
+}
+
 // posix_spawnp with the given fds as the child's 0, 1, 2 (-1: /dev/null, or the path).
 pid_t spawn(const std::vector<std::string>& argv, int in, int out, int err,
-            const std::string& errPath = {}) {
+            const std::string& errPath = {}, const EnvOverrides& env = {}) {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     if (in >= 0) {
@@ -55,8 +73,10 @@ pid_t spawn(const std::vector<std::string>& argv, int in, int out, int err,
                                          0644);
     }
     auto args = cArgv(argv);
+    const auto envStrings = environment(env);
+    auto envp = cArgv(envStrings);
     pid_t pid = -1;
-    const int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+    const int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     if (rc != 0) throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
     return pid;
@@ -84,10 +104,11 @@ int waitWithTimeout(pid_t pid, Clock::time_point deadline, bool* exited) {
 
 }  // namespace
 
-RunResult run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
+RunResult run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
+              const EnvOverrides& env) {
     Pipe out = makePipe();
     Pipe err = makePipe();
-    const pid_t pid = spawn(argv, -1, out.write.get(), err.write.get());
+    const pid_t pid = spawn(argv, -1, out.write.get(), err.write.get(), {}, env);
     out.write.reset();
     err.write.reset();
 

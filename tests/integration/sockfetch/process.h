@@ -22,8 +22,13 @@ struct RunResult {
     std::string err;
 };
 
+// Changes to the test's own environment for one program: "NAME=value" sets NAME, a bare
+// "NAME" removes it (as env -u does).
+using EnvOverrides = std::vector<std::string>;
+
 // Runs argv[0] (looked up in PATH) with stdin from /dev/null; kills it after timeout.
-RunResult run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout = 20s);
+RunResult run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout = 20s,
+              const EnvOverrides& env = {});
 
 // A helper process that runs until the test is done with it. Its stdin is a pipe we hold:
 // closing it (in the destructor) is how our Python servers know to exit, and SIGTERM follows

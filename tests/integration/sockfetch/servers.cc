@@ -181,9 +181,9 @@ bool Nginx::start(const TempDir& dir, const TestPki& pki, const std::string& ext
             ";\n    ssl_certificate_key " + pki.ipKey + ";\n    root " + docRoot_ + ";\n" + extra +
             "  }\n";
     conf += "  server {\n    listen 127.0.0.1:" + https + " ssl;\n    listen [::1]:" + https +
-            " ssl;\n    server_name localhost;\n    ssl_certificate " + pki.nameCert +
-            ";\n    ssl_certificate_key " + pki.nameKey + ";\n    root " + docRoot_ + ";\n" +
-            extra + "  }\n}\n";
+            " ssl;\n    server_name localhost wrong.localhost;\n    ssl_certificate " +
+            pki.nameCert + ";\n    ssl_certificate_key " + pki.nameKey + ";\n    root " + docRoot_ +
+            ";\n" + extra + "  }\n}\n";
     const std::string confPath = dir.write("nginx.conf", conf);
     child_ = std::make_unique<Child>(
         std::vector<std::string>{SOCKFETCH_TEST_NGINX, "-e", "stderr", "-p", p, "-c", confPath},
@@ -201,16 +201,18 @@ bool Nginx::start(const TempDir& dir, const TestPki& pki, const std::string& ext
     return false;
 }
 
-RunResult sockfetch(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
+RunResult sockfetch(const std::vector<std::string>& args, std::chrono::milliseconds timeout,
+                    const EnvOverrides& env) {
     std::vector<std::string> argv = {SOCKFETCH_BIN};
     argv.insert(argv.end(), args.begin(), args.end());
-    return run(argv, timeout);
+    return run(argv, timeout, env);
 }
 
-RunResult curl(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
+RunResult curl(const std::vector<std::string>& args, std::chrono::milliseconds timeout,
+               const EnvOverrides& env) {
     std::vector<std::string> argv = {SOCKFETCH_TEST_CURL, "-q", "--noproxy", "*"};
     argv.insert(argv.end(), args.begin(), args.end());
-    return run(argv, timeout);
+    return run(argv, timeout, env);
 }
 
 std::string withoutDateHeaders(const std::string& text) {

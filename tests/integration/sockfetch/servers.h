@@ -61,10 +61,12 @@ class StaticServer {
 };
 
 // A CA and two server certificates signed by it, made with the openssl CLI:
-//   name cert: DNS:localhost only, served to clients that send SNI "localhost";
+//   name cert: DNS:localhost only, served to clients that send SNI "localhost" or
+//              "wrong.localhost";
 //   IP cert:   IP:::1 only, served to everyone else (nginx's default server).
 // So https://localhost verifies only if SNI was sent, https://[::1] only if the IP SAN is
-// checked, and https://127.0.0.1 is the "wrong host name" case.
+// checked, and https://127.0.0.1 (IP) and https://wrong.localhost (DNS, with a certificate
+// that verifies for another name) are the "wrong host name" cases.
 struct TestPki {
     explicit TestPki(const TempDir& dir);
     std::string caCert, nameCert, nameKey, ipCert, ipKey;
@@ -92,9 +94,11 @@ class Nginx {
 };
 
 // Runs the sockfetch under test, or curl for comparison (with no proxy and no ~/.curlrc, so
-// the environment cannot change what it does).
-RunResult sockfetch(const std::vector<std::string>& args, std::chrono::milliseconds timeout = 20s);
-RunResult curl(const std::vector<std::string>& args, std::chrono::milliseconds timeout = 20s);
+// the environment cannot change what it does), with env applied to the test's environment.
+RunResult sockfetch(const std::vector<std::string>& args, std::chrono::milliseconds timeout = 20s,
+                    const EnvOverrides& env = {});
+RunResult curl(const std::vector<std::string>& args, std::chrono::milliseconds timeout = 20s,
+               const EnvOverrides& env = {});
 
 // Drops "Date:" header lines, the one header that legitimately differs between two fetches
 // made a moment apart.

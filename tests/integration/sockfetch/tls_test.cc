@@ -1,6 +1,7 @@
 // HTTPS against a real nginx on loopback with a CA and certificate made by openssl for the
-// test: verification with --cacert, refusal by the system store, wrong host names, -k, and
-// the handshake failures, each next to curl.
+// test: verification with --cacert or by the default store (SSL_CERT_FILE), refusal by the
+// system store, wrong host names (IP and DNS), -k, and the handshake failures, each next to
+// curl.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -83,6 +84,42 @@ TEST_F(SockfetchTls, WrongHostNameIsRefusedWith60) {
     EXPECT_EQ(errorLine(r.sockfetch),
               "sockfetch: (60) SSL: no alternative certificate subject name matches target host "
               "name '127.0.0.1'");
+}
+
+TEST_F(SockfetchTls, WrongDnsNameIsRefusedWith60) {
+    // For SNI wrong.localhost nginx serves the certificate that verifies for localhost
+    // (CacertVerifiesTheServer): same chain, same CA, only the name differs. Both tools
+    // resolve *.localhost to loopback themselves.
+    const auto served = sockfetch({"-k", "-v", https("wrong.localhost", "/index.html")});
+    ASSERT_EQ(served.exitCode, 0) << served.err;
+    EXPECT_NE(served.err.find("*  subject: /CN=localhost\n"), std::string::npos) << served.err;
+    const auto r =
+        expectSameAsCurl({"--cacert", ca(), https("wrong.localhost", "/index.html")}, 60);
+    EXPECT_EQ(errorLine(r.sockfetch),
+              "sockfetch: (60) SSL: no alternative certificate subject name matches target host "
+              "name 'wrong.localhost'");
+    EXPECT_EQ(r.sockfetch.out, "");
+    // A name nginx has no certificate for gets the default one (IP:::1 only): refused too.
+    expectSameAsCurl({"--cacert", ca(), https("other.localhost", "/index.html")}, 60);
+}
+
+TEST_F(SockfetchTls, SystemStoreFromSslCertFileVerifies) {
+    // No --cacert: the default verify paths, which OpenSSL takes from SSL_CERT_FILE when set.
+    // curl looks at CURL_CA_BUNDLE, then SSL_CERT_DIR, then SSL_CERT_FILE: the first two go,
+    // in case the test's own environment sets them.
+    const EnvOverrides env = {"SSL_CERT_FILE=" + ca(), "SSL_CERT_DIR", "CURL_CA_BUNDLE"};
+    const auto s = sockfetch({https("localhost", "/file.bin")}, 20s, env);
+    ASSERT_EQ(s.exitCode, 0) << s.err;
+    EXPECT_TRUE(sameBytes(file_, s.out));
+    const auto c = curl({https("localhost", "/file.bin")}, 20s, env);
+    EXPECT_EQ(c.exitCode, 0) << c.err;
+    EXPECT_TRUE(sameBytes(c.out, s.out));
+    const auto bundle = curl({https("localhost", "/file.bin")}, 20s, {"CURL_CA_BUNDLE=" + ca()});
+    EXPECT_EQ(bundle.exitCode, 0) << bundle.err;
+    // Still a full verification: the name is checked against the certificate as with --cacert.
+    const auto wrong = sockfetch({https("wrong.localhost", "/")}, 20s, env);
+    EXPECT_EQ(wrong.exitCode, 60) << wrong.err;
+    EXPECT_EQ(curl({https("wrong.localhost", "/")}, 20s, env).exitCode, 60);
 }
 
 TEST_F(SockfetchTls, InsecureSkipsVerification) {
