@@ -4,6 +4,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -79,13 +80,62 @@ WorkerSettings Server::workerSettings() const {
         config_.echo.prefix, std::move(chat)};
 }
 
-void Server::adoptListener(sockchat::net::Fd fd, sockchat::config::Service service) {
+namespace {
+
+std::unique_ptr<ListenSocket> makeListenSocket(sockchat::net::Fd fd,
+                                               sockchat::config::Service service) {
     auto listener = std::make_unique<ListenSocket>();
     listener->address = sockchat::net::localAddress(fd.get());
     listener->name = listener->address.toString();
     listener->service = service;
     listener->fd = std::move(fd);
-    listeners_.push_back(std::move(listener));
+    return listener;
+}
+
+std::string cannotListen(const sockchat::config::Listener& wanted, int error) {
+    return "cannot listen on " + wanted.address.toString() + " (" +
+           sockchat::config::serviceName(wanted.service) + "): " + std::strerror(error);
+}
+
+}  // namespace
+
+ListenSocket& Server::adoptListener(sockchat::net::Fd fd, sockchat::config::Service service) {
+    listeners_.push_back(makeListenSocket(std::move(fd), service));
+    return *listeners_.back();
+}
+
+void Server::logListening(const ListenSocket& l) {
+    logger_.info("listen", "",
+                 {{"listener", l.name},
+                  {"service", sockchat::config::serviceName(l.service)},
+                  {"port", static_cast<unsigned>(l.address.port())}});
+}
+
+bool Server::prepareListenerChange(const sockchat::config::Config& next,
+                                   std::vector<std::unique_ptr<ListenSocket>>* added,
+                                   std::vector<ListenSocket*>* removed, std::string* error) const {
+    auto bound = [this](const sockchat::config::Listener& wanted) {
+        return std::any_of(listeners_.begin(), listeners_.end(),
+                           [&](const auto& l) { return l->configured == wanted; });
+    };
+    for (const auto& wanted : next.listen) {
+        if (passedService_[static_cast<int>(wanted.service)] || bound(wanted)) continue;
+        int errorNumber = 0;
+        sockchat::net::Fd fd =
+            sockchat::net::listenTcp(wanted.address, kListenBacklog, &errorNumber);
+        if (!fd) {
+            *error = cannotListen(wanted, errorNumber);
+            added->clear();  // closes what this reload bound so far
+            return false;
+        }
+        added->push_back(makeListenSocket(std::move(fd), wanted.service));
+        added->back()->configured = wanted;
+    }
+    for (const auto& l : listeners_)
+        if (l->configured &&
+            std::find(next.listen.begin(), next.listen.end(), *l->configured) == next.listen.end())
+            removed->push_back(l.get());
+    return true;
 }
 
 int Server::bindListeners() {
@@ -95,22 +145,19 @@ int Server::bindListeners() {
         std::fprintf(stderr, "sockchatd: %s\n", passed.error.c_str());
         return kExitConfig;
     }
-    bool passedService[2] = {false, false};
     for (auto& socket : passed.sockets) {
-        passedService[static_cast<int>(socket.service)] = true;
+        passedService_[static_cast<int>(socket.service)] = true;
         adoptListener(std::move(socket.fd), socket.service);
     }
     for (const auto& wanted : config_.listen) {
-        if (passedService[static_cast<int>(wanted.service)]) continue;
+        if (passedService_[static_cast<int>(wanted.service)]) continue;
         int error = 0;
         sockchat::net::Fd fd = sockchat::net::listenTcp(wanted.address, kListenBacklog, &error);
         if (!fd) {
-            std::fprintf(stderr, "sockchatd: cannot listen on %s (%s): %s\n",
-                         wanted.address.toString().c_str(),
-                         sockchat::config::serviceName(wanted.service), std::strerror(error));
+            std::fprintf(stderr, "sockchatd: %s\n", cannotListen(wanted, error).c_str());
             return kExitCantCreate;
         }
-        adoptListener(std::move(fd), wanted.service);
+        adoptListener(std::move(fd), wanted.service).configured = wanted;
     }
     return kExitOk;
 }
@@ -137,11 +184,7 @@ int Server::run() {
     if (int rc = startMetrics(); rc != kExitOk) return rc;
     startWorkers();
 
-    for (const auto& l : listeners_)
-        logger_.info("listen", "",
-                     {{"listener", l->name},
-                      {"service", sockchat::config::serviceName(l->service)},
-                      {"port", static_cast<unsigned>(l->address.port())}});
+    for (const auto& l : listeners_) logListening(*l);
     logger_.info("start", "sockchatd " SOCKCHAT_VERSION " ready",
                  {{"workers", static_cast<unsigned>(workers_.size())},
                   {"config", configPath_.empty() ? std::string("(embedded default)") : configPath_},
@@ -240,14 +283,26 @@ void Server::reload() {
         return;
     }
     sockchat::config::Config next = std::move(*loaded.config);
+    // Bind what is new before changing anything, so a port in use rejects the whole reload.
+    std::vector<std::unique_ptr<ListenSocket>> added;
+    std::vector<ListenSocket*> removed;
+    std::string bindError;
+    if (!prepareListenerChange(next, &added, &removed, &bindError)) {
+        logger_.error("reload", "new config rejected, keeping the running one",
+                      {{"reason", bindError}});
+        notifier_.ready();
+        return;
+    }
     if (next.threads != config_.threads)
         logger_.warn("reload", "threads changed: restart needed to apply it", {});
-    if (next.listen != config_.listen)
-        logger_.warn("reload", "listeners changed: restart needed to apply them", {});
     if (next.metrics != config_.metrics || next.admin != config_.admin)
         logger_.warn("reload", "metrics or admin address changed: restart needed to apply it", {});
+    if (next.logging.format != config_.logging.format || next.logging.sink != config_.logging.sink)
+        logger_.warn("reload", "logging.format or logging.sink changed: restart needed to apply it",
+                     {});
     next.threads = config_.threads;
-    next.listen = config_.listen;
+    next.logging.format = config_.logging.format;
+    next.logging.sink = config_.logging.sink;
     next.metrics = config_.metrics;
     next.admin = config_.admin;
     if (auto level = sockchat::log::parseLevel(next.logging.level)) logger_.setLevel(*level);
@@ -259,12 +314,27 @@ void Server::reload() {
     config_ = std::move(next);
     // READY=1 only once every worker has applied the new settings: the service manager (and
     // whoever ran `systemctl reload`) may rely on the reload being complete.
+    std::vector<ListenSocket*> addedRaw;
+    for (auto& l : added) {
+        addedRaw.push_back(l.get());
+        logListening(*l);
+        listeners_.push_back(std::move(l));
+    }
     auto pending = std::make_shared<std::size_t>(workers_.size());
     for (auto& worker : workers_) {
         worker->applySettings(workerSettings());
-        worker->post([this, pending] {
-            control_.post([this, pending] {
+        worker->changeListeners(addedRaw, removed);
+        worker->post([this, pending, removed] {
+            control_.post([this, pending, removed] {
                 if (--*pending > 0) return;
+                // No worker watches them any more: close them (their connections stay).
+                for (ListenSocket* gone : removed) {
+                    auto it = std::find_if(listeners_.begin(), listeners_.end(),
+                                           [gone](const auto& l) { return l.get() == gone; });
+                    if (it == listeners_.end()) continue;  // shutdown closed them all meanwhile
+                    logger_.info("reload", "stopped listening", {{"listener", (*it)->name}});
+                    listeners_.erase(it);
+                }
                 logger_.info("reload", "configuration reloaded", {{"config", configPath_}});
                 notifier_.ready();
             });

@@ -36,7 +36,13 @@ class Server {
 
   private:
     int bindListeners();  // kExitOk or the exit code to stop with
-    void adoptListener(sockchat::net::Fd fd, sockchat::config::Service service);
+    ListenSocket& adoptListener(sockchat::net::Fd fd, sockchat::config::Service service);
+    void logListening(const ListenSocket& listener);
+    // Reload: binds the entries of `next` that are not bound yet (nothing if one fails: *error
+    // says which and why) and lists the listeners whose entry went away.
+    bool prepareListenerChange(const sockchat::config::Config& next,
+                               std::vector<std::unique_ptr<ListenSocket>>* added,
+                               std::vector<ListenSocket*>* removed, std::string* error) const;
     void startWorkers();
     void onSignal();
     void beginShutdown(const char* why);
@@ -58,6 +64,7 @@ class Server {
     sockchat::net::EventLoop control_;
     sockchat::net::Fd signalFd_;
     std::vector<std::unique_ptr<ListenSocket>> listeners_;
+    bool passedService_[2] = {false, false};  // systemd passed sockets for echo / chat
     ConnectionLimiter limiter_;
     ChatHub chatHub_;
     WorkerShared shared_;

@@ -4,6 +4,7 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -197,6 +198,20 @@ void Worker::checkDrained() {
     auto drained = std::move(onDrained_);
     onDrained_ = nullptr;
     drained();
+}
+
+void Worker::changeListeners(std::vector<ListenSocket*> added, std::vector<ListenSocket*> removed) {
+    loop_.post([this, added = std::move(added), removed = std::move(removed)] {
+        // While paused (out of fds) or shutting down nothing is watched; the resume timer
+        // watches the new set.
+        bool watching = accepting_;
+        unwatchListeners();
+        std::erase_if(listeners_, [&](ListenSocket* l) {
+            return std::find(removed.begin(), removed.end(), l) != removed.end();
+        });
+        listeners_.insert(listeners_.end(), added.begin(), added.end());
+        if (watching) watchListeners();
+    });
 }
 
 void Worker::applySettings(WorkerSettings settings) {

@@ -60,6 +60,9 @@ class Worker {
     void forceCloseAll();
     // Thread-safe: applies new settings to new and existing connections.
     void applySettings(WorkerSettings settings);
+    // Thread-safe: accept from `added` too and stop watching `removed` (a reload). The caller
+    // keeps both alive until a task posted after this one has run.
+    void changeListeners(std::vector<ListenSocket*> added, std::vector<ListenSocket*> removed);
     // Thread-safe: runs task on this worker's thread (e.g. a watchdog heartbeat).
     void post(sockchat::net::EventLoop::Task task) { loop_.post(std::move(task)); }
     // Thread-safe: ends the loop and joins the thread.

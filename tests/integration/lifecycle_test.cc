@@ -2,7 +2,9 @@
 // LISTEN_FDS, the sd_notify protocol (READY, RELOADING, WATCHDOG), SIGHUP reload.
 #include <gtest/gtest.h>
 #include <sched.h>
+#include <sys/socket.h>
 
+#include <cerrno>
 #include <fstream>
 
 #include "daemon_process.h"
@@ -22,6 +24,18 @@ sockchat::net::Fd ephemeralListener() {
     int error = 0;
     return sockchat::net::listenTcp(*sockchat::net::SocketAddress::parse("127.0.0.1:0"), 16,
                                     &error);
+}
+bool connectionRefused(std::uint16_t port) {
+    sockchat::net::Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    auto address = *sockchat::net::SocketAddress::parse("127.0.0.1:" + std::to_string(port));
+    return ::connect(fd.get(), address.data(), address.size()) != 0 && errno == ECONNREFUSED;
+}
+
+auto reloadEvent(const std::string& level, const std::string& msg) {
+    return [level, msg](const json& e) {
+        return e.value("event", "") == "reload" && e.value("level", "") == level &&
+               e.value("msg", "") == msg;
+    };
 }
 }  // namespace
 
@@ -122,6 +136,56 @@ TEST(Lifecycle, ReloadAppliesANewConfigAndKeepsTheOldOneOnError) {
     TestClient after(daemon.port());
     after.send("c");
     EXPECT_EQ(after.recvExactly(4), "hi c");
+    EXPECT_EQ(daemon.stop(), 0);
+}
+
+// A reload binds the listeners that are new, closes the ones that went away (their connections
+// stay), and rejects the whole new config, changing nothing, if a new one cannot be bound.
+TEST(Lifecycle, ReloadAddsAndRemovesListeners) {
+    DaemonProcess daemon(testConfig());
+    TestClient echoClient(daemon.port(0));
+
+    std::ofstream(daemon.configPath()) << testConfig(
+        "  - {service: echo, address: \"127.0.0.1:0\"}\n"
+        "  - {service: chat, address: \"127.0.0.1:0\"}\n");
+    daemon.signal(SIGHUP);
+    ASSERT_TRUE(daemon.waitForEvent(reloadEvent("info", "configuration reloaded")));
+    std::uint16_t chatPort = daemon.port(1);  // from the new listener's `listen` event
+    TestClient chatClient(chatPort);
+    EXPECT_EQ(chatClient.recvSome().rfind("* Welcome to sockchatd!", 0), 0u);
+
+    std::uint16_t echoPort = daemon.port(0);
+    std::ofstream(daemon.configPath())
+        << testConfig("  - {service: chat, address: \"127.0.0.1:0\"}\n");
+    daemon.signal(SIGHUP);
+    ASSERT_EQ(daemon.waitForCount(reloadEvent("info", "configuration reloaded"), 2), 2u);
+    EXPECT_TRUE(daemon.waitForEvent([&](const json& e) {
+        return e.value("msg", "") == "stopped listening" &&
+               e.value("listener", "") == "127.0.0.1:" + std::to_string(echoPort);
+    }));
+    EXPECT_TRUE(connectionRefused(echoPort));
+    echoClient.send("still served");  // accepted before the reload: kept
+    EXPECT_EQ(echoClient.recvExactly(18), "hello still served");
+    TestClient chatAgain(chatPort);  // the kept listener is the same socket, same port
+    EXPECT_EQ(chatAgain.recvSome().rfind("* Welcome to sockchatd!", 0), 0u);
+
+    // A port in use: the reload fails as a whole, the new prefix is not applied either.
+    auto taken = ephemeralListener();
+    auto takenPort = sockchat::net::localAddress(taken.get()).port();
+    std::ofstream(daemon.configPath()) << testConfig(
+        "  - {service: chat, address: \"127.0.0.1:0\"}\n"
+        "  - {service: echo, address: \"127.0.0.1:" +
+            std::to_string(takenPort) + "\"}\n",
+        "chat: {motd: \"new motd\"}\n");
+    daemon.signal(SIGHUP);
+    auto rejected =
+        daemon.waitForEvent(reloadEvent("error", "new config rejected, keeping the running one"));
+    ASSERT_TRUE(rejected);
+    EXPECT_EQ((*rejected)["reason"], "cannot listen on 127.0.0.1:" + std::to_string(takenPort) +
+                                         " (echo): Address already in use");
+    TestClient chatAfter(chatPort);
+    std::string greeting = chatAfter.recvSome();
+    EXPECT_EQ(greeting.find("new motd"), std::string::npos) << greeting;
     EXPECT_EQ(daemon.stop(), 0);
 }
 
