@@ -113,6 +113,25 @@ TEST(SockfetchExitCodes, ConnectTimeoutIs28) {
     EXPECT_EQ(sockfetch({"-m", "0.3", url}).exitCode, 28);
 }
 
+TEST(SockfetchExitCodes, StalledTlsHandshakeIs28) {
+    // Connects, then the server never answers the ClientHello.
+    ScriptServer server("127.0.0.1", ScriptServer::Mode::silentTcp);
+    const std::string hostPort = "127.0.0.1:" + std::to_string(server.port());
+    const std::string url = "https://" + hostPort + "/";
+    for (const char* option : {"--connect-timeout", "-m"}) {
+        const auto start = Clock::now();
+        const auto r = sockfetch({"-k", option, "0.3", url}, 10s);  // a hang fails, fast
+        const auto took = Clock::now() - start;
+        EXPECT_EQ(r.exitCode, 28) << option << ": " << r.err;
+        EXPECT_EQ(errorLine(r),
+                  "sockfetch: (28) SSL connection timeout in connection to " + hostPort)
+            << option;
+        EXPECT_GE(took, std::chrono::milliseconds(300)) << option;
+        EXPECT_LT(took, std::chrono::seconds(3)) << option;
+        EXPECT_EQ(curl({"-k", option, "0.3", url}, 10s).exitCode, 28) << option;
+    }
+}
+
 TEST(SockfetchExitCodes, RedirectLoopIs47) {
     ScriptServer server;
     const auto r = expectSameAsCurl({"-L", server.url("/loop")}, 47);

@@ -80,9 +80,19 @@ std::uint16_t freePort() {
     return boundPort(1);
 }
 
-ScriptServer::ScriptServer(const std::string& bind)
+namespace {
+
+std::vector<std::string> scriptServerArgv(const std::string& bind, ScriptServer::Mode mode) {
+    std::vector<std::string> argv = {python(), "-u", SOCKFETCH_TEST_SERVER, "--bind", bind};
+    if (mode == ScriptServer::Mode::silentTcp) argv.push_back("--silent");
+    return argv;
+}
+
+}  // namespace
+
+ScriptServer::ScriptServer(const std::string& bind, Mode mode)
     : host_(bind.find(':') != std::string::npos ? "[" + bind + "]" : bind),
-      child_({python(), "-u", SOCKFETCH_TEST_SERVER, "--bind", bind}) {
+      child_(scriptServerArgv(bind, mode)) {
     port_ = portFromLine(child_.readLine(), "PORT ");
 }
 

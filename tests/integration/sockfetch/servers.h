@@ -38,7 +38,11 @@ std::uint16_t freePort();
 // test_server.py: prints "PORT n" once listening (no sleeping), exits when we close its stdin.
 class ScriptServer {
   public:
-    explicit ScriptServer(const std::string& bind = "127.0.0.1");
+    enum class Mode {
+        http,       // the scripted HTTP behaviours, one per path
+        silentTcp,  // accepts and reads, never writes a byte (no HTTP, no TLS handshake)
+    };
+    explicit ScriptServer(const std::string& bind = "127.0.0.1", Mode mode = Mode::http);
     std::uint16_t port() const { return port_; }
     // "http://127.0.0.1:port" + path (or "http://[::1]:port" + path).
     std::string url(const std::string& path) const;

@@ -6,9 +6,11 @@ handle: chunked bodies with trailers, close-delimited bodies, redirects, servers
 that stall, close, reset or truncate. It writes raw bytes on purpose, so the
 tests see exactly what a misbehaving or unusual server would send.
 
-Usage: test_server.py [--bind ADDR]. Prints "PORT <n>" on stdout once listening
-(the tests wait for that line instead of sleeping) and serves until killed or
-until stdin closes (so it never outlives a crashed test).
+Usage: test_server.py [--bind ADDR] [--silent]. Prints "PORT <n>" on stdout once
+listening (the tests wait for that line instead of sleeping) and serves until
+killed or until stdin closes (so it never outlives a crashed test). With
+--silent it is not an HTTP server: it accepts, reads and never writes a byte,
+so a TLS client's handshake stalls after its ClientHello.
 """
 import argparse
 import socket
@@ -144,6 +146,13 @@ class Handler(socketserver.BaseRequestHandler):
             fixed("404 Not Found", b"no such path\n")
 
 
+class SilentHandler(socketserver.BaseRequestHandler):
+    def handle(self):
+        # Read (so nothing backs up) until the client gives up; answer nothing.
+        while self.request.recv(4096):
+            pass
+
+
 class Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -152,10 +161,11 @@ class Server(socketserver.ThreadingTCPServer):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bind", default="127.0.0.1")
+    parser.add_argument("--silent", action="store_true")
     args = parser.parse_args()
     if ":" in args.bind:
         Server.address_family = socket.AF_INET6
-    server = Server((args.bind, 0), Handler)
+    server = Server((args.bind, 0), SilentHandler if args.silent else Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print("PORT %d" % server.server_address[1], flush=True)
     # Serve until the test closes our stdin (or dies, which closes it too).
