@@ -43,6 +43,26 @@ TEST(SockfetchExitCodes, NotHttpIs8) {
     expectSameAsCurl({server.url("/garbage")}, 8);
 }
 
+TEST(SockfetchExitCodes, TruncatedHeadIs8WhereCurlSays0) {
+    // "HTTP/1.1 200 OK\r\nContent-" and close: no complete response arrived. A deliberate
+    // difference (see the man page, EXIT STATUS 8): curl 7.88 reports success with an empty
+    // body, which a script cannot tell from a real empty 200.
+    ScriptServer server;
+    const auto r = sockfetch({server.url("/partial-head")});
+    EXPECT_EQ(r.exitCode, 8);
+    EXPECT_EQ(errorLine(r),
+              "sockfetch: (8) Connection closed before the response head was complete");
+    EXPECT_EQ(r.out, "");
+    const auto c = curl({server.url("/partial-head")});
+    EXPECT_EQ(c.exitCode, 0) << c.err;
+    EXPECT_EQ(c.out, "");
+    // With -i curl prints the status line as if it were the whole head; sockfetch prints none.
+    const auto included = sockfetch({"-i", server.url("/partial-head")});
+    EXPECT_EQ(included.exitCode, 8);
+    EXPECT_EQ(included.out, "");
+    EXPECT_EQ(curl({"-i", server.url("/partial-head")}).out, "HTTP/1.1 200 OK\r\n");
+}
+
 TEST(SockfetchExitCodes, TruncatedBodyIs18) {
     ScriptServer server;
     const auto r = expectSameAsCurl({server.url("/truncated")}, 18);
