@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -43,6 +44,9 @@ Worker::~Worker() {
 void Worker::start(std::vector<ListenSocket*> listeners, std::latch& ready) {
     listeners_ = std::move(listeners);
     thread_ = std::thread([this] {
+        // "worker-3" in top -H, ps -L and gdb: which loop is busy or stuck.
+        std::string name = "worker-" + std::to_string(index_);
+        ::pthread_setname_np(::pthread_self(), name.c_str());
         loop_.run();  // first iteration runs the task below
         // Connections must die on this thread: they unwatch themselves from this loop.
         connections_.clear();

@@ -2,10 +2,15 @@
 // LISTEN_FDS, the sd_notify protocol (READY, RELOADING, WATCHDOG), SIGHUP reload.
 #include <gtest/gtest.h>
 #include <sched.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <stdexcept>
 
 #include "daemon_process.h"
 #include "sockchat/net/address.h"
@@ -96,6 +101,31 @@ TEST(Lifecycle, ZeroThreadsMeansOneWorkerPerAllowedCpu) {
     EXPECT_EQ(started->value("workers", 0u), static_cast<unsigned>(CPU_COUNT(&original)));
 }
 
+// Stops one thread of the daemon (not the whole process, as SIGSTOP would) by seizing it with
+// ptrace, and lets it go again when destroyed. The daemon is our child, so we may trace it.
+class StoppedThread {
+  public:
+    StoppedThread(pid_t pid, const std::string& comm) {
+        for (const auto& task :
+             std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
+            std::string name;
+            std::getline(std::ifstream(task.path() / "comm"), name);
+            if (name == comm) tid_ = std::stoi(task.path().filename());
+        }
+        if (tid_ <= 0) throw std::runtime_error("no thread named " + comm);
+        if (::ptrace(PTRACE_SEIZE, tid_, nullptr, nullptr) != 0 ||
+            ::ptrace(PTRACE_INTERRUPT, tid_, nullptr, nullptr) != 0)
+            throw std::runtime_error(std::string("ptrace: ") + std::strerror(errno));
+        int status = 0;
+        if (::waitpid(tid_, &status, __WALL) != tid_ || !WIFSTOPPED(status))
+            throw std::runtime_error("the thread did not stop");
+    }
+    ~StoppedThread() { ::ptrace(PTRACE_DETACH, tid_, nullptr, nullptr); }
+
+  private:
+    pid_t tid_ = -1;
+};
+
 TEST(Lifecycle, WatchdogIsPingedOnlyThroughAllWorkers) {
     TempFile cfg(testConfig("  - {service: echo, address: \"127.0.0.1:0\"}\n", "threads: 3\n"));
     DaemonProcess::Options opts;
@@ -105,6 +135,21 @@ TEST(Lifecycle, WatchdogIsPingedOnlyThroughAllWorkers) {
     ASSERT_TRUE(daemon.waitForEvent(eventIs("watchdog")));
     EXPECT_TRUE(daemon.waitForNotify("WATCHDOG=1", std::chrono::seconds(5)));
     EXPECT_TRUE(daemon.waitForNotify("WATCHDOG=1", std::chrono::seconds(5)));
+    {
+        // One stuck worker: the control loop still runs, but it must stop pinging, so that the
+        // service manager restarts the daemon. (At most one round in flight may still land.)
+        StoppedThread stuck(daemon.pid(), "worker-1");
+        for (int inFlight = 0; inFlight < 2 && daemon.waitForNotify("WATCHDOG=1", 300ms);)
+            ++inFlight;
+        EXPECT_FALSE(daemon.waitForNotify("WATCHDOG=1", std::chrono::seconds(1)))
+            << "WATCHDOG=1 while worker-1 is stopped";
+        TestClient other(daemon.port());  // the other workers and the control loop still serve
+        other.send("x");
+        EXPECT_EQ(other.recvExactly(7), "hello x");
+    }
+    EXPECT_TRUE(daemon.waitForNotify("WATCHDOG=1", std::chrono::seconds(5)))
+        << "pings again once the worker answers";
+    EXPECT_EQ(daemon.stop(), 0);
 }
 
 TEST(Lifecycle, ReloadAppliesANewConfigAndKeepsTheOldOneOnError) {
