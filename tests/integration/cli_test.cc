@@ -1,6 +1,8 @@
 // The daemon's command line: config checking, config errors, bind errors, exit codes.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "daemon_process.h"
 #include "sockchat/net/address.h"
 #include "sockchat/net/socket.h"
@@ -68,11 +70,25 @@ TEST(Cli, VersionAndHelp) {
     EXPECT_NE(h.stdoutText.find("--check-config"), std::string::npos);
 }
 
+namespace {
+bool systemConfigExists() {
+    return std::filesystem::exists("/etc/sockchatd/sockchatd.yaml");
+}
+}  // namespace
+
+TEST(Cli, WithoutDashCTheSystemFileElseTheBuiltInDefault) {
+    auto r = runProgram({SOCKCHATD_BIN, "-t"});
+    EXPECT_EQ(r.exitCode, 0) << r.stderrText;
+    EXPECT_EQ(r.stdoutText, systemConfigExists()
+                                ? "sockchatd: /etc/sockchatd/sockchatd.yaml: configuration ok\n"
+                                : "sockchatd: built-in default: configuration ok\n");
+}
+
 TEST(Cli, DefaultConfigServesTheTutorialClientOnPort8000) {
-    // The shipped file is the embedded default (a unit test proves it): run the daemon on it and
-    // the tutorial client, unchanged, against 127.0.0.1:8000.
+    // No -c and no system file: the embedded default, as after README's run command. (Where
+    // the package is installed, the shipped file, which a unit test proves is the same.)
     DaemonProcess::Options opts;
-    opts.args = {"-c", SHIPPED_CONFIG};
+    if (systemConfigExists()) opts.args = {"-c", SHIPPED_CONFIG};
     opts.jsonLogs = false;
     DaemonProcess daemon(opts);
     auto r = runProgram({"/usr/bin/python3", TUTORIAL_ECHO_CLIENT});
