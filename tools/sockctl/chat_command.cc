@@ -57,12 +57,15 @@ Command addChatCommand(CLI::App& app, const GlobalOptions& globals) {
     sub->footer(
         "At a terminal: type to chat, /help lists the server's commands; Ctrl-D or /quit "
         "leaves, Ctrl-C clears the line (twice: leaves).\n"
-        "With stdin not a terminal: each input line is sent, events are printed as plain lines; "
-        "at end of input sockctl waits (up to 5 s) for its last line to come back, then exits "
-        "0.\n"
+        "With stdin not a terminal: input lines are sent one at a time, each once the server "
+        "has answered the one before (up to 5 s), so the server's rate limit loses none: a line "
+        "it refuses with \"slow down\" goes again after a pause. Events are printed as plain "
+        "lines. A line the server answers with any other error is reported on stderr. sockctl "
+        "leaves at end of input or at a /quit line.\n"
         "A lost connection is retried after 1 s, 2 s, 4 s ... 30 s, restoring nick and room.\n"
-        "Exit status: 0 left normally, 1 connection lost (--no-reconnect), 64 bad arguments, "
-        "69 cannot connect, 78 bad config file.");
+        "Exit status: 0 left normally, 1 the server refused a line of the script or the "
+        "connection was lost (--no-reconnect), 64 bad arguments, 69 cannot connect, 78 bad "
+        "config file.");
     return {sub, [&globals, options] { return runChat(globals, *options); }};
 }
 

@@ -8,6 +8,8 @@
 #include <stdexcept>
 
 #include "exit_codes.h"
+#include "sockchat/chat/command.h"
+#include "sockchat/chat/sanitize.h"
 
 namespace sockctl {
 namespace {
@@ -19,8 +21,6 @@ constexpr auto kMaxBackoff = 30s;
 // Only the welcome is waited for this long; the answers to /nick and /join that follow it are
 // waited for without a limit (the server answers every line, or the connection drops).
 constexpr auto kWelcomeTimeout = 10s;
-// How long a script's last line may take to come back before sockctl leaves anyway.
-constexpr auto kEndOfInputWait = 5s;
 // How long leaving may take: "/quit" sent, the server's last lines read, its close seen.
 constexpr auto kGoodbyeTimeout = 2s;
 
@@ -48,15 +48,17 @@ bool isQuit(std::string_view line) {
     return startsWithWord(line, "/quit");
 }
 
-// The argument after "/cmd " (and after a second word for /msg).
-std::string argument(std::string_view line, int skipWords) {
-    std::size_t pos = 0;
-    for (int i = 0; i < skipWords; ++i) {
-        pos = line.find(' ', pos);
-        if (pos == std::string_view::npos) return {};
-        while (pos < line.size() && line[pos] == ' ') ++pos;
-    }
-    return std::string(line.substr(pos));
+// A line the server ignores (only spaces once sanitised): nothing to send, nothing to wait for.
+bool blankToServer(std::string_view line) {
+    return sockchat::chat::parseLine(sockchat::chat::sanitizeText(line)).kind ==
+           sockchat::chat::ParsedLine::Kind::blank;
+}
+
+// A script's line as quoted in a message: printable and not too long.
+std::string quoted(const ScriptQueue::Line& line) {
+    std::string text = printable(line.text);
+    if (text.size() > 60) text = text.substr(0, 57) + "...";
+    return "line " + std::to_string(line.number) + " (" + text + ")";
 }
 
 int msUntil(ChatSession::Clock::time_point t) {
@@ -140,10 +142,17 @@ void ChatSession::disconnected(const std::string& why) {
     welcomeSeen_ = restoreSent_ = syncPending_ = ready_ = false;
     if (finished_) return;
     std::string lost = "connection to " + endpoint_.toString() + " lost (" + why + ")";
-    if (!frontend_.interactive() && inputDone_ && queued_.empty()) {
+    // A line whose answer did not come goes again after reconnecting.
+    script_.connectionLost();
+    if (quitting_) {
+        // Closed before (or instead of) "bye": gone either way.
+        finish(scriptExitCode());
+        return;
+    }
+    if (!frontend_.interactive() && inputDone_ && script_.idle()) {
         // A script that has sent everything: nothing to reconnect for.
         frontend_.status(lost);
-        finish(awaiting_ ? kExitFailure : kExitOk);
+        finish(scriptExitCode());
         return;
     }
     if (options_.noReconnect) {
@@ -222,6 +231,18 @@ void ChatSession::handleServerLine(const std::string& line) {
 }
 
 void ChatSession::handleEvent(const ChatEvent& e, const std::string& raw) {
+    // Before the event changes our nick: the answer to "/nick" comes from the old one.
+    using Answered = ScriptQueue::Answer::Kind;
+    auto answer = script_.answer(e, nick_, Clock::now());
+    if (answer.kind == Answered::slowDown) {
+        // Handled: the line goes again after a pause. Nothing was lost; nothing to show.
+        sendScript();
+        return;
+    }
+    if (answer.kind == Answered::refused) {
+        frontend_.status(quoted(answer.line) + " failed: " + printable(e.text));
+        scriptFailed_ = true;
+    }
     if (e.type == "welcome") {
         // The answer to "/mode json": who and where the server says we are. The first one on a
         // connection starts the restore; the one after the restore confirms it.
@@ -250,10 +271,13 @@ void ChatSession::handleEvent(const ChatEvent& e, const std::string& raw) {
     }
     updateFrontend();
 
-    if (welcomeSeen_ && !syncPending_ && !ready_) becomeReady();
-    if (awaiting_ && !finished_ && satisfies(e)) {
-        awaiting_.reset();
-        maybeFinishInput();
+    if (welcomeSeen_ && !syncPending_ && !ready_) {
+        becomeReady();
+    } else if (answer.kind != Answered::none && quitting_) {
+        finish(scriptExitCode());  // "bye": the server closes now
+        hangUp();
+    } else if (answer.kind != Answered::none) {
+        sendScript();
     }
 }
 
@@ -283,7 +307,7 @@ void ChatSession::becomeReady() {
         if (!room_.empty()) where += " in #" + room_;
         frontend_.status("back: connected to " + endpoint_.toString() + where);
     }
-    drainQueue();
+    sendScript();
 }
 
 // --- from the user ------------------------------------------------------------------------
@@ -295,19 +319,20 @@ void ChatSession::handleInput(const ChatFrontend::Input& input) {
             return;
         }
         inputDone_ = true;
-        maybeFinishInput();
+        sendScript();
         return;
     }
     const std::string& line = input.text;
-    if (line.find_first_not_of(' ') == std::string::npos) return;  // the server ignores them too
+    ++inputLines_;
+    if (blankToServer(line)) return;  // the server ignores them
     if (startsWithWord(line, "/mode")) {
         // sockctl reads the server's JSON mode; switching it to text would leave sockctl blind.
         frontend_.status("/mode not sent: sockctl keeps the server in JSON mode (--json shows it)");
         return;
     }
     if (!frontend_.interactive()) {
-        queued_.push_back(line);
-        drainQueue();
+        script_.push({line, inputLines_});
+        sendScript();
         return;
     }
     if (!channel_) {
@@ -321,74 +346,45 @@ void ChatSession::handleInput(const ChatFrontend::Input& input) {
     channel_->sendLine(line);
 }
 
-void ChatSession::drainQueue() {
-    while (channel_ && ready_ && !queued_.empty() && !finished_) {
-        std::string line = std::move(queued_.front());
-        queued_.pop_front();
-        if (isQuit(line)) {
-            leave(kExitOk, line);
-            return;
+void ChatSession::sendScript() {
+    while (channel_ && ready_ && !finished_) {
+        auto now = Clock::now();
+        // One line at a time, each after the server answered the one before (and after the
+        // pause a "slow down" asked for): see ScriptQueue.
+        if (!script_.mayGo(now)) return;
+        if (!script_.hasQueued() && !inputDone_) return;
+        // At the end of input, a "/quit" of our own.
+        ScriptQueue::Line line = script_.hasQueued() ? script_.pop() : ScriptQueue::Line{"/quit"};
+        // A server that never answered "/mode json" (not sockchatd?): its answers cannot be
+        // told apart, so the lines just go.
+        if (!welcomeSeen_) {
+            if (isQuit(line.text)) {
+                leave(scriptExitCode(), line.text);
+                return;
+            }
+            channel_->sendLine(line.text);
+            continue;
         }
-        sendUserLine(line);
+        // "/quit" waits for its "bye" like any line for its answer: it may meet the rate limit
+        // too, and then goes again.
+        quitting_ = isQuit(line.text);
+        channel_->sendLine(line.text);
+        script_.sent(std::move(line), now);
     }
-    maybeFinishInput();
 }
 
-void ChatSession::maybeFinishInput() {
-    if (!inputDone_ || !queued_.empty() || finished_ || !channel_ || !ready_) return;
-    if (!awaiting_) {
-        leave(kExitOk, "/quit");
-        return;
-    }
-    if (!inputDoneDeadline_) inputDoneDeadline_ = Clock::now() + kEndOfInputWait;
-}
-
-void ChatSession::sendUserLine(const std::string& line) {
-    channel_->sendLine(line);
-    awaiting_ = expectationFor(line);
-}
-
-ChatSession::Expectation ChatSession::expectationFor(const std::string& line) {
-    using Kind = Expectation::Kind;
-    if (line.rfind("//", 0) == 0) return {Kind::message, line.substr(1)};
-    if (line.empty() || line[0] != '/') return {Kind::message, line};
-    if (startsWithWord(line, "/me")) return {Kind::action, argument(line, 1)};
-    if (startsWithWord(line, "/msg")) return {Kind::privateMessage, argument(line, 2)};
-    if (startsWithWord(line, "/nick")) return {Kind::nick, argument(line, 1)};
-    if (startsWithWord(line, "/join")) return {Kind::join, argument(line, 1)};
-    return {Kind::anyReply, {}};
-}
-
-bool ChatSession::satisfies(const ChatEvent& e) const {
-    using Kind = Expectation::Kind;
-    const Expectation& x = *awaiting_;
-    // The server sanitises text (controls out, tabs to spaces) before echoing it.
-    auto textMatches = [&] { return e.text == x.text || e.text == printable(x.text); };
-    switch (x.kind) {
-        case Kind::message:
-            return e.type == "message" && sameName(e.from, nick_) && textMatches();
-        case Kind::action:
-            return e.type == "action" && sameName(e.from, nick_) && textMatches();
-        case Kind::privateMessage:
-            // An unknown recipient is answered with an error instead.
-            return e.type == "error" ||
-                   (e.type == "private" && sameName(e.from, nick_) && textMatches());
-        case Kind::nick:
-            return e.type == "error" || (e.type == "nick" && sameName(e.field("nick"), x.text));
-        case Kind::join:
-            return e.type == "error" || (e.type == "join" && sameName(e.field("nick"), nick_) &&
-                                         sameName(e.room, x.text));
-        case Kind::anyReply:
-            return e.type == "who" || e.type == "rooms" || e.type == "notice" ||
-                   e.type == "error" || e.type == "welcome";
-    }
-    return false;
+int ChatSession::scriptExitCode() const {
+    return scriptFailed_ ? kExitFailure : kExitOk;
 }
 
 void ChatSession::leave(int exitCode, const std::string& quitLine) {
     finish(exitCode);
     if (!channel_) return;
     channel_->sendLine(quitLine);
+    hangUp();
+}
+
+void ChatSession::hangUp() {
     channel_->closeGracefully(kGoodbyeTimeout);
     // The server's last words ("* bye"), read while closing.
     while (auto line = channel_->nextLine()) handleServerLine(*line);
@@ -407,9 +403,11 @@ void ChatSession::updateFrontend() {
 // --- timers -------------------------------------------------------------------------------
 
 bool ChatSession::acceptInput() const {
-    // A script's input waits in its pipe while sockctl is not ready to send it: nothing is
-    // read that could be lost, and the kernel applies back-pressure to the writer.
-    return frontend_.interactive() || (channel_ && ready_ && !inputDone_);
+    // A script's input waits in its pipe while sockctl is not ready to send it, or has lines
+    // still to send: nothing is read that could be lost, and the kernel applies back-pressure
+    // to the writer.
+    return frontend_.interactive() ||
+           (channel_ && ready_ && !inputDone_ && !quitting_ && !script_.hasQueued());
 }
 
 int ChatSession::pollTimeoutMs() const {
@@ -421,7 +419,7 @@ int ChatSession::pollTimeoutMs() const {
     if (reconnectAt_) consider(*reconnectAt_);
     if (connector_.status() == Connector::Status::inProgress) consider(connector_.deadline());
     if (channel_ && !welcomeSeen_ && !ready_) consider(welcomeDeadline_);
-    if (inputDoneDeadline_) consider(*inputDoneDeadline_);
+    if (auto t = script_.wakeAt(Clock::now())) consider(*t);
     return timeout;
 }
 
@@ -431,11 +429,17 @@ void ChatSession::checkTimers() {
     if (connector_.status() == Connector::Status::inProgress && now >= connector_.deadline())
         connectStep();
     if (channel_ && !welcomeSeen_ && !ready_ && now >= welcomeDeadline_) becomeReady();
-    if (!finished_ && inputDoneDeadline_ && now >= *inputDoneDeadline_) {
-        frontend_.status("the last line did not come back from the server within 5 s");
-        awaiting_.reset();
-        leave(kExitOk, "/quit");
+    if (finished_) return;
+    if (auto late = script_.overdue(now)) {
+        if (quitting_) {
+            finish(scriptExitCode());
+            hangUp();
+            return;
+        }
+        frontend_.status("no answer from the server to " + quoted(*late) + " within " +
+                         std::to_string(script_.replyTimeout().count()) + " s; going on");
     }
+    sendScript();  // the pause after "slow down" may be over
 }
 
 }  // namespace sockctl

@@ -7,7 +7,6 @@
 // frontend's fds (stdin, signals) and the timers (reconnect backoff, end-of-input wait).
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,6 +17,7 @@
 #include "endpoint.h"
 #include "line_channel.h"
 #include "renderer.h"
+#include "script_queue.h"
 
 namespace sockctl {
 
@@ -41,12 +41,6 @@ class ChatSession {
     int run(sockchat::net::Fd connected);
 
   private:
-    // What the server must send back before a script's last line counts as delivered.
-    struct Expectation {
-        enum class Kind { message, action, privateMessage, nick, join, anyReply } kind;
-        std::string text;  // message/action/private text; the nick or room for nick/join
-    };
-
     void connected(sockchat::net::Fd fd);
     void disconnected(const std::string& why);
     // Sets reconnectAt_ after the current backoff and doubles it; returns the wait.
@@ -61,12 +55,13 @@ class ChatSession {
     void becomeReady();
 
     void handleInput(const ChatFrontend::Input& input);
-    void drainQueue();
-    void maybeFinishInput();
-    void sendUserLine(const std::string& line);
-    static Expectation expectationFor(const std::string& line);
-    bool satisfies(const ChatEvent& event) const;
+    // Sends a script's next line if it may go; leaves after the last one.
+    void sendScript();
+    int scriptExitCode() const;
+    // Sends quitLine, then hangUp().
     void leave(int exitCode, const std::string& quitLine);
+    // Closes the connection politely, showing the server's last lines.
+    void hangUp();
     void finish(int exitCode);
     void updateFrontend();
 
@@ -95,10 +90,11 @@ class ChatSession {
     std::chrono::seconds backoff_{1};  // the wait before the next reconnect attempt
     std::optional<Clock::time_point> reconnectAt_;
 
-    std::deque<std::string> queued_;  // a script's lines, sent once the session is ready
-    bool inputDone_ = false;          // the script's stdin ended
-    std::optional<Expectation> awaiting_;
-    std::optional<Clock::time_point> inputDoneDeadline_;
+    ScriptQueue script_;          // a script's lines, sent one by one once the session is ready
+    std::size_t inputLines_ = 0;  // lines read from a script's stdin so far
+    bool inputDone_ = false;      // the script's stdin ended
+    bool scriptFailed_ = false;   // the server refused one of its lines (exit 1)
+    bool quitting_ = false;       // a script's "/quit" went out
 
     bool finished_ = false;
     int exitCode_ = 0;

@@ -111,6 +111,19 @@ struct FullDaemon {
     std::unique_ptr<TestClient> holder;
 };
 
+// A daemon, a pipe-mode sockctl "watcher" in #lobby that sees what arrives, and a pipe-mode
+// sockctl "script" (not waited for) to test.
+struct ScriptAndWatcher {
+    explicit ScriptAndWatcher(const std::string& extraYaml = "")
+        : daemon(testConfig(chatListener(), extraYaml)),
+          watcher(chatter(daemon.port(), "watcher")),
+          script({"chat", at(daemon.port()), "--nick", "script"}) {}
+
+    DaemonProcess daemon;
+    std::unique_ptr<SockctlProcess> watcher;
+    SockctlProcess script;
+};
+
 }  // namespace
 
 // --- echo ---------------------------------------------------------------------------------
@@ -237,14 +250,75 @@ TEST(SockctlChat, TwoPipeModeClientsExchangeMessages) {
 }
 
 TEST(SockctlChat, EndOfInputRightAfterTheLastLineStillDeliversIt) {
-    DaemonProcess daemon(testConfig(chatListener()));
-    auto watcher = chatter(daemon.port(), "watcher");
-    SockctlProcess script({"chat", at(daemon.port()), "--nick", "script"});
-    script.write("one\ntwo\nthree\n");
-    script.closeStdin();
-    EXPECT_EQ(script.waitExit(), 0) << script.stderrText();
-    EXPECT_NE(script.stdoutText().find("<script> three"), std::string::npos) << script.stdoutText();
-    EXPECT_TRUE(watcher->waitForStdout("<script> three")) << watcher->stdoutText();
+    ScriptAndWatcher t;
+    t.script.write("one\ntwo\nthree\n");
+    t.script.closeStdin();
+    EXPECT_EQ(t.script.waitExit(), 0) << t.script.stderrText();
+    EXPECT_NE(t.script.stdoutText().find("<script> three"), std::string::npos)
+        << t.script.stdoutText();
+    EXPECT_TRUE(t.watcher->waitForStdout("<script> three")) << t.watcher->stdoutText();
+}
+
+TEST(SockctlChat, PipeModeKeepsToTheRateLimitAndLosesNoLine) {
+    // A burst of 5 and 20 lines a second: the restore (/mode json, /nick, /mode json) takes
+    // three, so most of the 40 lines meet the limit (about 2 s in all).
+    ScriptAndWatcher t("limits: {messages_per_second: 20, burst: 5}\n");
+    std::string input;
+    for (int i = 1; i <= 40; ++i) input += "line " + std::to_string(i) + "\n";
+    t.script.write(input);
+    t.script.closeStdin();
+    EXPECT_EQ(t.script.waitExit(20s), 0) << t.script.stderrText();
+    // The limit was met, and cost nothing: every line arrived once, in order.
+    EXPECT_TRUE(t.daemon.waitForEvent([](const json& e) {
+        return e.value("event", "") == "limit" && e.value("reason", "") == "rate limit";
+    }));
+    ASSERT_TRUE(t.watcher->waitForStdout("<script> line 40\n")) << t.watcher->stdoutText();
+    std::string seen = t.watcher->stdoutText();
+    std::size_t previous = 0;
+    for (int i = 1; i <= 40; ++i) {
+        std::string line = "<script> line " + std::to_string(i) + "\n";
+        std::size_t at = seen.find(line);
+        ASSERT_NE(at, std::string::npos) << line << seen;
+        EXPECT_EQ(seen.rfind(line), at) << "twice: " << line << seen;
+        EXPECT_GT(at, previous) << "out of order: " << line << seen;
+        previous = at;
+    }
+    // Handled, so not shown: neither the server's "slow down" nor anything on stderr.
+    EXPECT_EQ(t.script.stdoutText().find("slow down"), std::string::npos) << t.script.stdoutText();
+    EXPECT_EQ(t.script.stderrText(), "");
+}
+
+TEST(SockctlChat, PipeModeReportsARefusedLineAndExitsOne) {
+    ScriptAndWatcher t;
+    t.script.write("before\n/frobnicate now\nafter\n");
+    t.script.closeStdin();
+    EXPECT_EQ(t.script.waitExit(), 1) << t.script.stderrText();
+    EXPECT_EQ(
+        t.script.stderrText(),
+        "sockctl: line 2 (/frobnicate now) failed: unknown command /frobnicate (try /help)\n");
+    // The server's error is in the output too, and the script went on after it.
+    EXPECT_NE(t.script.stdoutText().find("! unknown command /frobnicate (try /help)"),
+              std::string::npos)
+        << t.script.stdoutText();
+    EXPECT_TRUE(t.watcher->waitForStdout("<script> after")) << t.watcher->stdoutText();
+    EXPECT_NE(t.watcher->stdoutText().find("<script> before"), std::string::npos)
+        << t.watcher->stdoutText();
+}
+
+TEST(SockctlChat, PipeModeQuitLineLeavesAfterTheLinesBeforeIt) {
+    ScriptAndWatcher t;
+    // stdin stays open: the /quit line ends it, not the end of input.
+    t.script.write("one\ntwo\n/quit see you\nthree\n");
+    EXPECT_EQ(t.script.waitExit(), 0) << t.script.stderrText();
+    EXPECT_NE(t.script.stdoutText().find("<script> two"), std::string::npos)
+        << t.script.stdoutText();
+    // With its reason: the server got the /quit line itself.
+    ASSERT_TRUE(t.watcher->waitForStdout("script left #lobby (quit: see you)"))
+        << t.watcher->stdoutText();
+    std::string seen = t.watcher->stdoutText();
+    EXPECT_LT(seen.find("<script> one"), seen.find("<script> two")) << seen;
+    EXPECT_LT(seen.find("<script> two"), seen.find("script left #lobby")) << seen;
+    EXPECT_EQ(seen.find("three"), std::string::npos) << seen;
 }
 
 TEST(SockctlChat, NickAndRoomOptionsAreHonoured) {
