@@ -178,8 +178,8 @@ assert e.get("PRIORITY") == "6", e
 assert e.get("_SYSTEMD_UNIT") == "sockchatd.service", e
 print("  " + e["MESSAGE"])
 EOF
-wait_for 5 "the disconnect event with its reason" journal_has SOCKCHAT_EVENT=disconnect
-ok "connect event with SOCKCHAT_PEER, SOCKCHAT_LISTENER, SOCKCHAT_CONN, PRIORITY=6"
+wait_for 5 "the disconnect event with its reason" journal_has SOCKCHAT_EVENT=disconnect "SOCKCHAT_REASON=peer closed"
+ok "connect event with SOCKCHAT_PEER, SOCKCHAT_LISTENER, SOCKCHAT_CONN, PRIORITY=6; disconnect with SOCKCHAT_REASON"
 
 # ---------------------------------------------------------------------------------------------
 # The chat service and sockctl are part of the package: their steps are required.
@@ -338,18 +338,29 @@ for fd in "${holders[@]}"; do exec {fd}>&-; done
 ok "stopped: inactive, result success, exit 0, every chat client told"
 
 # ---------------------------------------------------------------------------------------------
-step "upgrade (reinstall) restarts the service; remove stops it and keeps the config"
+step "upgrade to a newer version restarts the service; remove stops it and keeps the config"
 ct systemctl reset-failed sockchatd.service # the test has started it often: clear the start limit
 ct systemctl start sockchatd.service
 pid=$(main_pid)
-ct apt-get install -y -q --reinstall "$T/$(basename "$deb")" >"$CT_DIR/apt-reinstall.log" 2>&1 ||
-  { cat "$CT_DIR/apt-reinstall.log" >&2; fail "apt-get install --reinstall failed"; }
+# The same package under a higher version: dpkg runs the real upgrade path (prerm upgrade,
+# postinst configure OLD-VERSION), not the reinstall one.
+old_version=$(dpkg-deb -f "$deb" Version)
+new_version=$old_version+systest1
+rm -rf "$CT_DIR/upgrade" && dpkg-deb -R "$deb" "$CT_DIR/upgrade"
+sed -i "s/^Version: .*/Version: $new_version/" "$CT_DIR/upgrade/DEBIAN/control"
+dpkg-deb -b --root-owner-group "$CT_DIR/upgrade" "$(ct_path "$T/sockchatd_upgrade.deb")" >/dev/null
+ct apt-get install -y -q "$T/sockchatd_upgrade.deb" >"$CT_DIR/apt-upgrade.log" 2>&1 ||
+  { cat "$CT_DIR/apt-upgrade.log" >&2; fail "apt-get install of $new_version failed"; }
+grep -qF "Unpacking sockchatd ($new_version) over ($old_version)" "$CT_DIR/apt-upgrade.log" ||
+  { cat "$CT_DIR/apt-upgrade.log" >&2; fail "apt did not upgrade from $old_version"; }
+[ "$(ct dpkg-query -W -f='${Version}' sockchatd)" = "$new_version" ] || fail "$new_version is not installed"
 unit_is sockchatd.service active || fail "not active after the upgrade"
 [ "$(main_pid)" != "$pid" ] || fail "the upgrade did not restart the daemon"
+[ "$(echo_reply)" = "hello Wilson" ] || fail "the upgraded daemon does not answer the tutorial client"
 ct apt-get remove -y -q sockchatd >"$CT_DIR/apt-remove.log" 2>&1 || { cat "$CT_DIR/apt-remove.log" >&2; fail "apt-get remove failed"; }
 unit_is sockchatd.service inactive || fail "still running after apt-get remove"
 ct test -f /etc/sockchatd/sockchatd.yaml || fail "apt-get remove removed the conffile"
-ok "restarted on upgrade, stopped on remove, conffile kept"
+ok "upgraded $old_version -> $new_version and restarted, stopped on remove, conffile kept"
 
 step "apt-get purge leaves no file of the package behind"
 ct apt-get purge -y -q sockchatd >"$CT_DIR/apt-purge.log" 2>&1 || { cat "$CT_DIR/apt-purge.log" >&2; fail "apt-get purge failed"; }
