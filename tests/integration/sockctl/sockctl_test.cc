@@ -416,32 +416,87 @@ TEST(SockctlChat, BackoffStartsAgainAtOneSecondOnceTheSessionIsReady) {
 
 class SockctlInteractive : public ::testing::Test {
   protected:
-    // sockctl in a tmux pane; its stderr goes to a file (checked for sanitizer reports), and
-    // its exit code is printed on the screen when it ends.
-    std::unique_ptr<TmuxSession> start(std::uint16_t port, const std::string& nick) {
-        stderrFile_ = std::make_unique<TempFile>("", "stderr");
-        std::string command = std::string(SOCKCTL_BIN) + " chat " + at(port) + " --nick " + nick +
-                              " 2>" + stderrFile_->path() +
+    // sockctl in a tmux pane, with NO_COLOR unset unless `env` sets it ("NO_COLOR=1 "); its
+    // stderr goes to a file (checked for sanitizer reports), and its exit code is printed on
+    // the screen when it ends.
+    std::unique_ptr<TmuxSession> start(std::uint16_t port, const std::string& nick,
+                                       const std::string& env = "",
+                                       const std::string& extraArgs = "") {
+        stderrFiles_.push_back(std::make_unique<TempFile>("", "stderr"));
+        std::string command = "unset NO_COLOR; " + env + SOCKCTL_BIN + " chat " + at(port) +
+                              " --nick " + nick + extraArgs + " 2>" + stderrFiles_.back()->path() +
                               "; echo SOCKCTL-EXIT=$?; exec sleep 600";
         return std::make_unique<TmuxSession>(command, 80, 24);
     }
 
-    void TearDown() override {
-        if (!stderrFile_) return;
-        std::ifstream in(stderrFile_->path());
-        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        expectNoSanitizerReport(text, "interactive sockctl");
+    // Waits for the prompt of nick in #lobby; the screen then.
+    static std::string waitForPrompt(TmuxSession& term, const std::string& nick, bool* ok) {
+        return term.waitForScreen(
+            [&](const std::string& s) { return lastLine(s) == "[#lobby] " + nick + ">"; }, 10s, ok);
     }
 
-    std::unique_ptr<TempFile> stderrFile_;
+    // Waits for sockctl to exit; the screen then, with "SOCKCTL-EXIT=<status>".
+    static std::string waitForExit(TmuxSession& term, bool* ok) {
+        return term.waitForScreen(
+            [](const std::string& s) { return s.find("SOCKCTL-EXIT=") != std::string::npos; }, 10s,
+            ok);
+    }
+
+    // bob (in pipe mode) comes, says "hello from bob" and leaves.
+    static void bobSaysHello(std::uint16_t port) {
+        SockctlProcess bob({"chat", at(port), "--nick", "bob"});
+        bob.write("hello from bob\n");
+        bob.closeStdin();
+        EXPECT_EQ(bob.waitExit(), 0) << bob.stderrText();
+    }
+
+    // Once alice's prompt is there: bob says hello, and alice types an unknown command. Returns the
+    // screen with escapes (screenWithEscapes) once all of it is shown: another's nick, notices, an
+    // error.
+    static std::string everythingColourable(TmuxSession& term, std::uint16_t port) {
+        bool ok = false;
+        std::string screen = waitForPrompt(term, "alice", &ok);
+        EXPECT_TRUE(ok) << screen;
+        bobSaysHello(port);
+        term.type("/frobnicate");
+        term.key("Enter");
+        screen = term.waitForScreen(
+            [](const std::string& s) {
+                return s.find("<bob> hello from bob") != std::string::npos &&
+                       s.find("bob left #lobby") != std::string::npos &&
+                       s.find("! unknown command /frobnicate") != std::string::npos;
+            },
+            10s, &ok);
+        EXPECT_TRUE(ok) << screen;
+        return term.screenWithEscapes();
+    }
+
+    // Presses keyName (C-d) and expects sockctl to exit with status 0.
+    static void expectLeavesWithStatusZero(TmuxSession& term, const std::string& keyName) {
+        term.key(keyName);
+        bool ok = false;
+        std::string screen = waitForExit(term, &ok);
+        ASSERT_TRUE(ok) << screen;
+        EXPECT_NE(screen.find("SOCKCTL-EXIT=0"), std::string::npos) << screen;
+    }
+
+    void TearDown() override {
+        for (const auto& file : stderrFiles_) {
+            std::ifstream in(file->path());
+            std::string text((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
+            expectNoSanitizerReport(text, "interactive sockctl");
+        }
+    }
+
+    std::vector<std::unique_ptr<TempFile>> stderrFiles_;
 };
 
 TEST_F(SockctlInteractive, IncomingMessageKeepsTheHalfTypedLineIntact) {
     DaemonProcess daemon(testConfig(chatListener()));
     auto term = start(daemon.port(), "alice");
     bool ok = false;
-    std::string screen = term->waitForScreen(
-        [](const std::string& s) { return lastLine(s) == "[#lobby] alice>"; }, 10s, &ok);
+    std::string screen = waitForPrompt(*term, "alice", &ok);
     ASSERT_TRUE(ok) << screen;
 
     term->type("half typed");
@@ -450,10 +505,7 @@ TEST_F(SockctlInteractive, IncomingMessageKeepsTheHalfTypedLineIntact) {
     ASSERT_TRUE(ok) << screen;
 
     // Someone else talks while alice is in the middle of her line.
-    SockctlProcess bob({"chat", at(daemon.port()), "--nick", "bob"});
-    bob.write("hello from bob\n");
-    bob.closeStdin();
-    EXPECT_EQ(bob.waitExit(), 0) << bob.stderrText();
+    bobSaysHello(daemon.port());
     screen = term->waitForScreen(
         [](const std::string& s) {
             return s.find("<bob> hello from bob") != std::string::npos &&
@@ -477,20 +529,14 @@ TEST_F(SockctlInteractive, IncomingMessageKeepsTheHalfTypedLineIntact) {
         10s, &ok);
     ASSERT_TRUE(ok) << screen;
 
-    term->key("C-d");
-    screen = term->waitForScreen(
-        [](const std::string& s) { return s.find("SOCKCTL-EXIT=") != std::string::npos; }, 10s,
-        &ok);
-    ASSERT_TRUE(ok) << screen;
-    EXPECT_NE(screen.find("SOCKCTL-EXIT=0"), std::string::npos) << screen;
+    expectLeavesWithStatusZero(*term, "C-d");
 }
 
 TEST_F(SockctlInteractive, CtrlCClearsTheLineAndASecondCtrlCLeaves) {
     DaemonProcess daemon(testConfig(chatListener()));
     auto term = start(daemon.port(), "carol");
     bool ok = false;
-    std::string screen = term->waitForScreen(
-        [](const std::string& s) { return lastLine(s) == "[#lobby] carol>"; }, 10s, &ok);
+    std::string screen = waitForPrompt(*term, "carol", &ok);
     ASSERT_TRUE(ok) << screen;
     term->type("never sent");
     screen = term->waitForScreen(
@@ -508,4 +554,49 @@ TEST_F(SockctlInteractive, CtrlCClearsTheLineAndASecondCtrlCLeaves) {
     ASSERT_TRUE(ok) << screen;
     EXPECT_NE(screen.find("SOCKCTL-EXIT=0"), std::string::npos) << screen;
     EXPECT_EQ(screen.find("<carol> never sent"), std::string::npos) << screen;
+}
+
+// What colour is for: on a terminal, another's nick in its colour, notices dim, errors red.
+TEST_F(SockctlInteractive, NicksAreColouredOnATerminal) {
+    DaemonProcess daemon(testConfig(chatListener()));
+    auto term = start(daemon.port(), "alice");
+    std::string cells = everythingColourable(*term, daemon.port());
+    // tmux shows each cell's attributes as SGR sequences: one right before the nick.
+    EXPECT_TRUE(std::regex_search(cells, std::regex("<\x1b\\[[0-9;]+mbob\x1b\\[[0-9;]*m> hello")))
+        << cells;
+    EXPECT_NE(cells.find("\x1b[2m"), std::string::npos) << cells;  // dim notices
+    // Red (tmux may add other attributes before the text).
+    EXPECT_TRUE(std::regex_search(
+        cells, std::regex("\x1b\\[31m(\x1b\\[[0-9;]*m)*! unknown command /frobnicate")))
+        << cells;
+    expectLeavesWithStatusZero(*term, "C-d");
+}
+
+TEST_F(SockctlInteractive, NoColourWithNoColorOrTheFlagEvenOnATerminal) {
+    DaemonProcess daemon(testConfig(chatListener()));
+    struct Case {
+        std::string env, args;
+    };
+    for (const auto& [env, args] : {Case{"NO_COLOR=1 ", ""}, Case{"", " --no-color"}}) {
+        SCOPED_TRACE(env + args);
+        auto term = start(daemon.port(), "alice", env, args);
+        // Not one cell has a colour or an attribute.
+        std::string cells = everythingColourable(*term, daemon.port());
+        EXPECT_EQ(cells.find('\x1b'), std::string::npos) << cells;
+        expectLeavesWithStatusZero(*term, "C-d");
+    }
+}
+
+TEST_F(SockctlInteractive, QuitLeavesWithStatusZero) {
+    DaemonProcess daemon(testConfig(chatListener()));
+    auto watcher = chatter(daemon.port(), "watcher");
+    auto term = start(daemon.port(), "alice");
+    bool ok = false;
+    std::string screen = waitForPrompt(*term, "alice", &ok);
+    ASSERT_TRUE(ok) << screen;
+    term->type("/quit gone home");
+    expectLeavesWithStatusZero(*term, "Enter");
+    // The server had the line itself, reason and all.
+    EXPECT_TRUE(watcher->waitForStdout("alice left #lobby (quit: gone home)"))
+        << watcher->stdoutText();
 }

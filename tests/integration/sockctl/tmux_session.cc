@@ -56,6 +56,10 @@ std::string TmuxSession::screen() {
     return tmux({"capture-pane", "-p", "-t", "t"});
 }
 
+std::string TmuxSession::screenWithEscapes() {
+    return tmux({"capture-pane", "-p", "-e", "-t", "t"});
+}
+
 std::string TmuxSession::waitForScreen(const std::function<bool(const std::string&)>& pred,
                                        std::chrono::milliseconds timeout, bool* ok) {
     // A terminal has no "output arrived" event to wait on; poll the screen with a deadline.

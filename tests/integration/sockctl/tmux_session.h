@@ -28,6 +28,9 @@ class TmuxSession {
     void key(const std::string& keyName);
     // The visible screen, one line per row, trailing blanks trimmed.
     std::string screen();
+    // The same with the cells' colours and attributes as escape sequences (capture-pane -e),
+    // to see what is coloured.
+    std::string screenWithEscapes();
     // Polls the screen (every 20 ms, bounded) until pred holds; returns the last screen seen.
     std::string waitForScreen(const std::function<bool(const std::string&)>& pred,
                               std::chrono::milliseconds timeout = 10s, bool* ok = nullptr);
