@@ -62,7 +62,8 @@ Command addChatCommand(CLI::App& app, const GlobalOptions& globals) {
         "it refuses with \"slow down\" goes again after a pause. Events are printed as plain "
         "lines. A line the server answers with any other error is reported on stderr. sockctl "
         "leaves at end of input or at a /quit line.\n"
-        "A lost connection is retried after 1 s, 2 s, 4 s ... 30 s, restoring nick and room.\n"
+        "A lost connection is retried after 1 s, 2 s, 4 s ... 30 s (a server that closes at once, "
+        "e.g. \"! server full\", is a failed try), restoring nick and room.\n"
         "Exit status: 0 left normally, 1 the server refused a line of the script or the "
         "connection was lost (--no-reconnect), 64 bad arguments, 69 cannot connect, 78 bad "
         "config file.");
