@@ -194,6 +194,7 @@ int Server::run() {
     control_.runEvery(kStatusInterval, [this] { reportStatus(); });
     startWatchdog();
     notifier_.ready();
+    reportStatus();
     control_.run();
 
     for (auto& worker : workers_) worker->stop();
@@ -272,14 +273,14 @@ void Server::reload() {
     notifier_.reloading();
     if (configPath_.empty()) {
         logger_.info("reload", "running on the embedded default config: nothing to reload", {});
-        notifier_.ready();
+        finishReload("");
         return;
     }
     auto loaded = sockchat::config::loadConfigFile(configPath_);
     if (!loaded.config) {
         logger_.error("reload", "new config rejected, keeping the running one",
                       {{"reason", loaded.error->toString()}});
-        notifier_.ready();
+        finishReload(loaded.error->toString());
         return;
     }
     sockchat::config::Config next = std::move(*loaded.config);
@@ -290,7 +291,7 @@ void Server::reload() {
     if (!prepareListenerChange(next, &added, &removed, &bindError)) {
         logger_.error("reload", "new config rejected, keeping the running one",
                       {{"reason", bindError}});
-        notifier_.ready();
+        finishReload(bindError);
         return;
     }
     if (next.threads != config_.threads)
@@ -336,7 +337,7 @@ void Server::reload() {
                     listeners_.erase(it);
                 }
                 logger_.info("reload", "configuration reloaded", {{"config", configPath_}});
-                notifier_.ready();
+                finishReload("");
             });
         });
     }
@@ -408,12 +409,22 @@ void Server::onHeartbeatAnswer(std::uint64_t round) {
     notifier_.watchdog();
 }
 
+void Server::finishReload(const std::string& error) {
+    lastReloadError_ = error;
+    notifier_.ready();
+    reportStatus();
+}
+
 void Server::reportStatus() {
     std::size_t clients = 0;
     for (auto& worker : workers_) clients += worker->connectionCount();
     std::size_t rooms = chatHub_.roomCount();
-    notifier_.status(std::to_string(clients) + (clients == 1 ? " client, " : " clients, ") +
-                     std::to_string(rooms) + (rooms == 1 ? " room" : " rooms"));
+    std::string status = std::to_string(clients) + (clients == 1 ? " client, " : " clients, ") +
+                         std::to_string(rooms) + (rooms == 1 ? " room" : " rooms");
+    // Kept until a reload succeeds, so `systemctl status` shows that the file on disk is not
+    // what runs.
+    if (!lastReloadError_.empty()) status += "; last reload failed: " + lastReloadError_;
+    notifier_.status(status);
 }
 
 }  // namespace sockchatd

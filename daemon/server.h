@@ -51,6 +51,8 @@ class Server {
     void reload();
     WorkerSettings workerSettings() const;
     void reportStatus();
+    // Ends a reload: READY=1 and a STATUS= that says whether it failed (error non-empty).
+    void finishReload(const std::string& error);
     void startWatchdog();
     int startMetrics();  // kExitOk or the exit code to stop with
     std::string renderMetrics() const;
@@ -72,6 +74,7 @@ class Server {
     std::unique_ptr<MetricsServer> metrics_;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 
+    std::string lastReloadError_;  // the last reload's error until one succeeds
     bool shuttingDown_ = false;
     unsigned workersReleased_ = 0;
     unsigned workersDrained_ = 0;

@@ -6,7 +6,7 @@
 namespace sockchatd {
 
 void SystemdNotifier::ready() const {
-    sd_notify(0, "READY=1\nSTATUS=serving");
+    sd_notify(0, "READY=1");
 }
 
 void SystemdNotifier::reloading() const {

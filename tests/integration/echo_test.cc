@@ -181,7 +181,10 @@ TEST(Echo, ClientThatNeverReadsIsThrottledNotBuffered) {
     EXPECT_LT(growth, 16 * 1024) << "RSS grew by " << growth << " KiB after " << sent << " bytes";
 }
 
-TEST(Echo, SigtermDeliversAllPendingOutputThenExitsZero) {
+namespace {
+// SIGTERM or SIGINT with output pending: the listeners close at once (newcomers are refused, not
+// left waiting), everything already read is answered, then exit 0.
+void stopDeliversAllPendingOutput(int stopSignal) {
     DaemonProcess daemon(testConfig("  - {service: echo, address: \"127.0.0.1:0\"}\n",
                                     "echo: {prefix: \"\"}\nshutdown_timeout: 20s\n"));
     TestClient c(daemon.port());
@@ -197,12 +200,19 @@ TEST(Echo, SigtermDeliversAllPendingOutputThenExitsZero) {
                    MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n > 0) sent += static_cast<std::size_t>(n);
     }
-    daemon.signal(SIGTERM);
+    daemon.signal(stopSignal);
     ASSERT_TRUE(daemon.waitForEvent(eventIs("shutdown")));
-    std::string got;
+    bool refused = false;
+    for (auto until = std::chrono::steady_clock::now() + 5s;
+         !refused && std::chrono::steady_clock::now() < until; ::poll(nullptr, 0, 10))
+        refused = connectionRefused(daemon.port());
+    EXPECT_TRUE(refused) << "the listener still accepts while the daemon drains";
+    std::string got;  // only now does the client read its answers
     EXPECT_TRUE(c.waitClosed(std::chrono::seconds(30), &got));
     EXPECT_EQ(daemon.waitExit(), 0);
-    auto bye = daemon.waitForEvent(eventIs("disconnect"));
+    auto bye = daemon.waitForEvent([](const json& e) {  // c1: not a probe that got in first
+        return e.value("event", "") == "disconnect" && e.value("conn", "") == "c1";
+    });
     ASSERT_TRUE(bye);
     // Everything the daemon read was answered, byte for byte, before it closed.
     EXPECT_EQ((*bye)["bytes_out"].get<std::size_t>(), (*bye)["bytes_in"].get<std::size_t>());
@@ -212,6 +222,15 @@ TEST(Echo, SigtermDeliversAllPendingOutputThenExitsZero) {
     EXPECT_TRUE(daemon.waitForEvent([](const json& e) {
         return e.value("event", "") == "shutdown" && e.value("msg", "") == "stopped";
     }));
+}
+}  // namespace
+
+TEST(Echo, SigtermDeliversAllPendingOutputThenExitsZero) {
+    stopDeliversAllPendingOutput(SIGTERM);
+}
+
+TEST(Echo, SigintDeliversAllPendingOutputThenExitsZero) {
+    stopDeliversAllPendingOutput(SIGINT);
 }
 
 TEST(Echo, SecondSignalExitsAtOnce) {

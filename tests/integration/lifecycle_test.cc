@@ -30,12 +30,6 @@ sockchat::net::Fd ephemeralListener() {
     return sockchat::net::listenTcp(*sockchat::net::SocketAddress::parse("127.0.0.1:0"), 16,
                                     &error);
 }
-bool connectionRefused(std::uint16_t port) {
-    sockchat::net::Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    auto address = *sockchat::net::SocketAddress::parse("127.0.0.1:" + std::to_string(port));
-    return ::connect(fd.get(), address.data(), address.size()) != 0 && errno == ECONNREFUSED;
-}
-
 auto reloadEvent(const std::string& level, const std::string& msg) {
     return [level, msg](const json& e) {
         return e.value("event", "") == "reload" && e.value("level", "") == level &&
@@ -178,6 +172,8 @@ TEST(Lifecycle, ReloadAppliesANewConfigAndKeepsTheOldOneOnError) {
     EXPECT_NE((*rejected)["reason"].get<std::string>().find("echo.prefix"), std::string::npos)
         << *rejected;
     EXPECT_TRUE(daemon.waitForNotify("READY=1"));
+    EXPECT_TRUE(daemon.waitForNotify("; last reload failed: " + daemon.configPath() + ":1:"))
+        << "STATUS= says the running config is not the file's";
     TestClient after(daemon.port());
     after.send("c");
     EXPECT_EQ(after.recvExactly(4), "hi c");

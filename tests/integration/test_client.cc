@@ -100,4 +100,14 @@ void TestClient::shutdownWrite() {
     ::shutdown(fd_.get(), SHUT_WR);
 }
 
+bool connectionRefused(std::uint16_t port) {
+    sockchat::net::Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0 &&
+           errno == ECONNREFUSED;
+}
+
 }  // namespace sockchat::testing

@@ -33,4 +33,7 @@ class TestClient {
     sockchat::net::Fd fd_;
 };
 
+// True if a connect to 127.0.0.1:port is refused now (nothing listens there).
+bool connectionRefused(std::uint16_t port);
+
 }  // namespace sockchat::testing

@@ -224,8 +224,13 @@ ct systemctl kill -s HUP --kill-whom=main sockchatd.service
 wait_for 5 "the daemon to reject the broken config" journal_has SOCKCHAT_EVENT=reload PRIORITY=3
 [ "$(echo_reply)" = "howdy Wilson" ] || fail "after a SIGHUP with a broken file the echo prefix changed"
 unit_is sockchatd.service active || fail "a SIGHUP with a broken file took the service down"
+status=$(prop sockchatd.service StatusText)
+[[ $status == *"last reload failed: /etc/sockchatd/sockchatd.yaml:"* ]] ||
+  fail "systemctl status does not say the reload failed: '$status'"
+ct_log "  StatusText: $status"
 cp "$CT_DIR/good.yaml" "$conf"
 ct systemctl reload sockchatd.service || fail "reload back to the shipped config failed"
+[[ $(prop sockchatd.service StatusText) != *"reload failed"* ]] || fail "StatusText still says the reload failed"
 wait_for 10 "the shipped echo prefix" bash -c "[ \"\$(nsenter -t $CT_INIT -a -r -w -- python3 $T/tutorial_echo_client.py)\" = 'hello Wilson' ]"
 exec {old_in}>&-
 ok "reload failed (exit non-zero), daemon untouched and serving the running config"
