@@ -70,6 +70,28 @@ TEST(Echo, IPv6Listener) {
     EXPECT_EQ(c.recvExactly(9), "hello six");
 }
 
+// Peers that reset while the daemon writes to them cost an EPIPE/ECONNRESET each, never a
+// SIGPIPE that would kill the process.
+TEST(Echo, PeersResettingMidWriteCostNothing) {
+    DaemonProcess daemon(
+        testConfig("  - {service: echo, address: \"127.0.0.1:0\"}\n", "echo: {prefix: \"\"}\n"));
+    const std::string chunk = randomBytes(256 << 10, 3);
+    for (int i = 0; i < 20; ++i) {
+        TestClient rude(daemon.port());
+        int small = 4096;
+        ::setsockopt(rude.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+        rude.send(chunk);  // the echo backs up behind our tiny receive window
+        ASSERT_FALSE(rude.recvSome().empty());
+        linger reset{1, 0};  // close with RST, unread data and all
+        ::setsockopt(rude.fd(), SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+    }
+    ASSERT_EQ(daemon.waitForCount(eventIs("disconnect"), 20), 20u) << daemon.stderrText();
+    TestClient polite(daemon.port());
+    polite.send("still alive");
+    EXPECT_EQ(polite.recvExactly(11), "still alive");
+    EXPECT_EQ(daemon.stop(), 0);
+}
+
 TEST(Echo, OneMegabyteEchoedByteForByte) {
     DaemonProcess daemon(
         testConfig("  - {service: echo, address: \"127.0.0.1:0\"}\n", "echo: {prefix: \"\"}\n"));
