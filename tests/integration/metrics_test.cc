@@ -81,7 +81,11 @@ TEST(Metrics, OutOfFileDescriptorsPausesTheEndpointInsteadOfSpinning) {
                e.value("msg", "").find("file descriptors") != std::string::npos;
     };
     ASSERT_EQ(daemon.waitForCount(workerOutOfFds, 1), 1u) << daemon.stderrText();
-    TestClient scraper(port);  // queued in the metrics listener's backlog: readable, not acceptable
+    // Queued in the metrics listener's backlog: readable, not acceptable. Several, so that one
+    // taking an fd that comes free for a moment (the sanitizers' runtimes open files) does not
+    // end the test's out-of-fds state.
+    std::vector<std::unique_ptr<TestClient>> scrapers;
+    for (int i = 0; i < 8; ++i) scrapers.push_back(std::make_unique<TestClient>(port));
     auto metricsPaused = [](const json& e) {
         return e.value("event", "") == "limit" &&
                e.value("msg", "").find("metrics") != std::string::npos;
