@@ -23,11 +23,6 @@ constexpr int kAcceptBatch = 64;
 // and the loop does not spin on a listener that stays readable.
 constexpr auto kAcceptPause = 100ms;
 
-std::int64_t nowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
 }  // namespace
 
 Worker::Worker(unsigned index, WorkerShared& shared, WorkerSettings settings)
@@ -115,9 +110,12 @@ void Worker::acceptOne(ListenSocket& listener, sockchat::net::Fd fd,
                                  ? "max_connections reached"
                                  : "max_connections_per_ip reached";
         ++shared_.refusedTotal;
-        shared_.logger.warn(
-            "limit", "connection refused",
-            {{"peer", peer.toString()}, {"listener", listener.name}, {"reason", reason}});
+        if (auto heldBack = shared_.refusalReports.occurred())
+            shared_.logger.warn("limit", "connection refused",
+                                {{"peer", peer.toString()},
+                                 {"listener", listener.name},
+                                 {"reason", reason},
+                                 {"suppressed", *heldBack}});
         if (auto line = service.refusalLine(reason))
             sockchat::net::sendNoSignal(fd.get(), line->data(), line->size());
         return;  // fd closes here
@@ -150,10 +148,7 @@ void Worker::onConnectionClosed(Connection& conn) {
 }
 
 void Worker::reportFdExhaustion(int error, const ListenSocket& listener) {
-    std::int64_t now = nowMs();
-    std::int64_t last = shared_.lastFdExhaustionLogMs.load();
-    if (now - last < 1000 || !shared_.lastFdExhaustionLogMs.compare_exchange_strong(last, now))
-        return;
+    if (!shared_.fdExhaustionReports.occurred()) return;
     shared_.logger.error(
         "limit", "cannot accept: out of file descriptors, pausing accept",
         {{"listener", listener.name}, {"reason", std::strerror(error)}, {"worker", index_}});

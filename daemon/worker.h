@@ -18,6 +18,7 @@
 #include "connection_limiter.h"
 #include "echo_service.h"
 #include "listen_socket.h"
+#include "report_throttle.h"
 #include "sockchat/log/logger.h"
 #include "sockchat/net/event_loop.h"
 
@@ -31,8 +32,10 @@ struct WorkerShared {
     std::atomic<std::uint64_t> nextConnectionId{0};
     std::atomic<std::uint64_t> acceptedTotal{0};
     std::atomic<std::uint64_t> refusedTotal{0};
-    // Out-of-fds on accept is logged at most once per second daemon-wide, whichever worker sees it.
-    std::atomic<std::int64_t> lastFdExhaustionLogMs{0};
+    // Refusals over a limit and out-of-fds on accept are logged at most once per second
+    // daemon-wide, whichever worker sees them, with a count of those held back.
+    ReportThrottle refusalReports{std::chrono::seconds(1)};
+    ReportThrottle fdExhaustionReports{std::chrono::seconds(1)};
 };
 
 // Per-worker copy of the settings that a reload may change.

@@ -145,6 +145,34 @@ TEST(Echo, PerAddressLimitRefusesAndLogs) {
     EXPECT_EQ(a.recvExactly(11), "hello again");
 }
 
+// A flood over a limit costs one log line a second, not one per connection, and the lines still
+// account for every refusal.
+TEST(Echo, RefusalFloodIsLoggedOnceASecondWithTheCountHeldBack) {
+    DaemonProcess daemon(testConfig("  - {service: echo, address: \"127.0.0.1:0\"}\n",
+                                    "limits: {max_connections: 100, max_connections_per_ip: 1}\n"));
+    TestClient holder(daemon.port());
+    holder.send("a");
+    ASSERT_EQ(holder.recvExactly(7), "hello a");
+    auto refusal = [](const json& e) {
+        return e.value("event", "") == "limit" && e.value("msg", "") == "connection refused";
+    };
+    std::size_t refused = 0;
+    // Knock until the second report, which can only come a second after the first.
+    for (auto until = std::chrono::steady_clock::now() + 10s;
+         daemon.countEvents(refusal) < 2 && std::chrono::steady_clock::now() < until; ++refused) {
+        TestClient knock(daemon.port());
+        ASSERT_TRUE(knock.waitClosed());
+    }
+    ASSERT_EQ(daemon.waitForCount(refusal, 2), 2u) << daemon.stderrText();
+    auto reports = daemon.events();
+    std::erase_if(reports, [&](const json& e) { return !refusal(e); });
+    ASSERT_EQ(reports.size(), 2u) << "more than one report in a second";
+    EXPECT_EQ(reports[0]["suppressed"], 0);
+    EXPECT_GE(refused, 3u) << "too few knocks to show anything was held back";
+    // The second report counts the refusals between the two: together they are all of them.
+    EXPECT_EQ(1 + 1 + reports[1]["suppressed"].get<std::size_t>(), refused);
+}
+
 TEST(Echo, TotalLimitRefusesAndFreesSlotsOnDisconnect) {
     DaemonProcess daemon(testConfig("  - {service: echo, address: \"0.0.0.0:0\"}\n",
                                     "limits: {max_connections: 2, max_connections_per_ip: 2}\n"));
