@@ -7,8 +7,11 @@
 #include <functional>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <regex>
+#include <set>
 
+#include "chat/chat_client.h"
 #include "daemon_process.h"
 #include "sockctl_process.h"
 #include "test_client.h"
@@ -95,6 +98,47 @@ std::size_t occurrences(const std::string& text, const std::string& what) {
          pos = text.find(what, pos + 1))
         ++n;
     return n;
+}
+
+// The worker thread a chat connection lives on. The `join` log events carry the connection id
+// and the worker; the nick may have changed since (sockctl joins as a guest, then renames), so
+// the conn id of the join or nick change that gave the connection `nick` ties the two.
+std::optional<std::uint64_t> workerOf(const DaemonProcess& daemon, const std::string& nick) {
+    auto named = daemon.waitForEvent([&](const json& e) {
+        std::string event = e.value("event", "");
+        return (event == "join" || event == "nick") && e.value("nick", "") == nick;
+    });
+    if (!named) return std::nullopt;
+    std::string conn = named->value("conn", "");
+    auto joined = daemon.waitForEvent([&](const json& e) {
+        return e.value("event", "") == "join" && e.value("conn", "") == conn &&
+               e.contains("worker");
+    });
+    if (!joined) return std::nullopt;
+    return joined->value("worker", std::uint64_t{});
+}
+
+// A raw line client (what nc is) past its greeting, and the worker it lives on.
+struct RawChatter {
+    std::unique_ptr<ChatClient> client;
+    std::uint64_t worker = 0;
+};
+
+// A raw line client on a worker other than `avoid` (any worker without it). Connections made one
+// at a time all land on the first idle worker (EPOLLEXCLUSIVE wakes the first one waiting in
+// epoll_wait), so the candidates come in small bursts, as in the chat tests; the ones not chosen
+// leave again. No client if no burst spread.
+RawChatter rawChatterAvoiding(const DaemonProcess& daemon, std::optional<std::uint64_t> avoid) {
+    for (int round = 0; round < 20; ++round) {
+        std::vector<std::unique_ptr<ChatClient>> burst;
+        for (int i = 0; i < (avoid ? 4 : 1); ++i)
+            burst.push_back(std::make_unique<ChatClient>(daemon.port()));
+        for (auto& candidate : burst) {
+            auto worker = workerOf(daemon, candidate->readGreeting());
+            if (worker && (!avoid || *worker != *avoid)) return {std::move(candidate), *worker};
+        }
+    }
+    return {};
 }
 
 // A daemon that lets one connection per address in, and one connection from here that holds
@@ -471,6 +515,26 @@ class SockctlInteractive : public ::testing::Test {
         return term.screenWithEscapes();
     }
 
+    // Waits until the screen shows the rendered message `[HH:MM] <from> text` above the prompt
+    // line `prompt`, redrawn (it may follow the message a moment later) with what was typed into
+    // it, there once.
+    static void expectMessageAbovePrompt(TmuxSession& term, const std::string& from,
+                                         const std::string& text, const std::string& prompt,
+                                         const std::string& typed) {
+        const std::regex message("(^|\n)\\[[0-2][0-9]:[0-5][0-9]\\] <" + from + "> " + text + "\n");
+        bool ok = false;
+        std::string screen = term.waitForScreen(
+            [&](const std::string& s) {
+                return std::regex_search(s, message) && lastLine(s) == prompt + typed;
+            },
+            10s, &ok);
+        ASSERT_TRUE(ok) << screen;
+        EXPECT_LT(screen.find("<" + from + "> " + text), screen.rfind(prompt)) << screen;
+        if (!typed.empty()) {
+            EXPECT_EQ(screen.find(typed), screen.rfind(typed)) << screen;
+        }
+    }
+
     // Presses keyName (C-d) and expects sockctl to exit with status 0.
     static void expectLeavesWithStatusZero(TmuxSession& term, const std::string& keyName) {
         term.key(keyName);
@@ -599,4 +663,64 @@ TEST_F(SockctlInteractive, QuitLeavesWithStatusZero) {
     // The server had the line itself, reason and all.
     EXPECT_TRUE(watcher->waitForStdout("alice left #lobby (quit: gone home)"))
         << watcher->stdoutText();
+}
+
+// Issue 4's "done when": two people chat through sockctl in real terminals, a third with a raw
+// line client as with nc, and the three connections do not all live on one worker thread.
+TEST_F(SockctlInteractive, TwoTerminalsAndAnNcClientChatAcrossWorkers) {
+    DaemonProcess daemon(testConfig(chatListener(), "threads: 4\n"));
+    auto started =
+        daemon.waitForEvent([](const json& e) { return e.value("event", "") == "start"; });
+    ASSERT_TRUE(started);
+    EXPECT_EQ(started->value("workers", 0u), 4u);
+    auto alice = start(daemon.port(), "alice");
+    auto bob = start(daemon.port(), "bob");
+    bool ok = false;
+    std::string screen = waitForPrompt(*alice, "alice", &ok);
+    ASSERT_TRUE(ok) << screen;
+    screen = waitForPrompt(*bob, "bob", &ok);
+    ASSERT_TRUE(ok) << screen;
+
+    // Where everyone lives: should alice and bob share a worker, carol goes to another one.
+    auto aliceWorker = workerOf(daemon, "alice");
+    auto bobWorker = workerOf(daemon, "bob");
+    ASSERT_TRUE(aliceWorker && bobWorker) << daemon.stderrText();
+    auto carol =
+        rawChatterAvoiding(daemon, *aliceWorker == *bobWorker ? aliceWorker : std::nullopt);
+    ASSERT_TRUE(carol.client) << "no burst reached a worker other than " << *aliceWorker;
+    carol.client->nick("carol");
+    std::set<std::uint64_t> workers{*aliceWorker, *bobWorker, carol.worker};
+    EXPECT_GE(workers.size(), 2u) << "alice, bob and carol on workers " << *aliceWorker << ", "
+                                  << *bobWorker << ", " << carol.worker;
+
+    // alice -> bob's terminal and carol's socket.
+    alice->type("hi from alice");
+    alice->key("Enter");
+    expectMessageAbovePrompt(*bob, "alice", "hi from alice", "[#lobby] bob>", "");
+    EXPECT_EQ(carol.client->waitForLine("<alice> hi from alice"), "<alice> hi from alice");
+
+    // alice starts a line; carol and then bob talk meanwhile: both show in both terminals, and
+    // alice's half-typed line stays intact under them.
+    const std::string alicePrompt = "[#lobby] alice> ";
+    alice->type("half typed");
+    screen = alice->waitForScreen(
+        [&](const std::string& s) { return lastLine(s) == alicePrompt + "half typed"; }, 10s, &ok);
+    ASSERT_TRUE(ok) << screen;
+    carol.client->send("hi from carol");
+    expectMessageAbovePrompt(*alice, "carol", "hi from carol", alicePrompt, "half typed");
+    expectMessageAbovePrompt(*bob, "carol", "hi from carol", "[#lobby] bob>", "");
+    bob->type("hi from bob");
+    bob->key("Enter");
+    expectMessageAbovePrompt(*alice, "bob", "hi from bob", alicePrompt, "half typed");
+    EXPECT_EQ(carol.client->waitForLine("<bob> hi from bob"), "<bob> hi from bob");
+
+    // alice finishes her line: all of it arrives.
+    alice->type(" and done");
+    alice->key("Enter");
+    EXPECT_EQ(carol.client->waitForLine("<alice> half typed and done"),
+              "<alice> half typed and done");
+    expectMessageAbovePrompt(*bob, "alice", "half typed and done", "[#lobby] bob>", "");
+
+    expectLeavesWithStatusZero(*alice, "C-d");
+    expectLeavesWithStatusZero(*bob, "C-d");
 }
