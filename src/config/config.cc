@@ -1,4 +1,6 @@
 // Config loading and validation: the one place that knows every key, its type and its range.
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -12,6 +14,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <utility>
 
 #include "sockchat/config/loader.h"
@@ -34,8 +37,8 @@ std::string ConfigError::toString() const {
     std::string text = file;
     if (line > 0) text += ":" + std::to_string(line) + ":" + std::to_string(column);
     text += ": ";
-    if (!key.empty()) text += key + ": ";
-    return text + message;
+    if (!key.empty()) text += sockchat::text::escapeForMessage(key) + ": ";
+    return text + sockchat::text::escapeForMessage(message);
 }
 
 std::vector<Listener> defaultListeners() {
@@ -59,6 +62,36 @@ constexpr std::size_t kMaxUnixPath = 107;
 struct Invalid {
     ConfigError error;
 };
+
+// Where the first two documents of a YAML stream start. Used instead of YAML::LoadAll, which in
+// yaml-cpp 0.7 loops forever, allocating, on input such as a lone "," (upstream issue #1040,
+// fixed after 0.7): its parser keeps reporting a document there without consuming anything.
+// Asking for two at most is bounded; a second start at the first one's position is that bug.
+class DocumentStarts final : public YAML::EventHandler {
+  public:
+    std::vector<YAML::Mark> starts;
+    void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+};
+
+std::vector<YAML::Mark> firstDocumentStarts(const std::string& text) {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    DocumentStarts handler;
+    for (int i = 0; i < 2 && parser.HandleNextDocument(handler); ++i) {
+    }
+    return handler.starts;
+}
 
 std::string describe(const YAML::Node& node) {
     switch (node.Type()) {
@@ -444,15 +477,22 @@ LoadResult failure(ConfigError error) {
 
 LoadResult loadConfigString(std::string_view yaml, const std::string& source_name) {
     try {
-        std::vector<YAML::Node> documents = YAML::LoadAll(std::string(yaml));
-        if (documents.size() > 1) {
-            const YAML::Mark mark = documents[1].Mark();
-            return failure({source_name, mark.line >= 0 ? mark.line + 1 : 0,
-                            mark.column >= 0 ? mark.column + 1 : 0, "",
+        const std::string text(yaml);
+        std::vector<YAML::Mark> starts = firstDocumentStarts(text);
+        if (starts.size() > 1) {
+            const YAML::Mark& mark = starts[1];
+            int line = mark.line >= 0 ? mark.line + 1 : 0;
+            int column = mark.column >= 0 ? mark.column + 1 : 0;
+            if (mark.pos == starts[0].pos && mark.pos >= 0 &&
+                static_cast<std::size_t>(mark.pos) < text.size())
+                return failure({source_name, line, column, "",
+                                "not valid YAML: unexpected " +
+                                    sockchat::text::quoteForMessage(text.substr(mark.pos, 1))});
+            return failure({source_name, line, column, "",
                             "expected one YAML document, found more (remove the \"---\")"});
         }
         Validator validator(source_name);
-        return {validator.load(documents.empty() ? YAML::Node() : documents.front()), std::nullopt};
+        return {validator.load(starts.empty() ? YAML::Node() : YAML::Load(text)), std::nullopt};
     } catch (const YAML::Exception& e) {
         return failure({source_name, e.mark.line + 1, e.mark.column + 1, "", e.msg});
     } catch (const Invalid& invalid) {

@@ -160,7 +160,7 @@ TEST(LoadConfigErrors, DocumentMustBeASingleMap) {
     EXPECT_EQ(error("hello\n"),
               "t.yaml:1:1: expected a map of settings (e.g. \"threads: 0\"), got \"hello\"");
     EXPECT_EQ(error("threads: 1\n---\nthreads: 2\n"),
-              "t.yaml:3:1: expected one YAML document, found more (remove the \"---\")");
+              "t.yaml:2:1: expected one YAML document, found more (remove the \"---\")");
 }
 
 TEST(LoadConfigErrors, UnknownKeys) {

@@ -41,3 +41,40 @@ TEST(QuoteForMessage, AConfigErrorStaysOneShortLineWhateverTheValue) {
     EXPECT_LT(line.size(), 200u) << line;
     EXPECT_EQ(line.rfind("bad.yaml:2:19: limits.max_line_bytes: \"4 KB\\x0a", 0), 0u) << line;
 }
+
+TEST(EscapeForMessage, ControlsAndBrokenUtf8BecomeHexTheRestStays) {
+    using sockchat::text::escapeForMessage;
+    EXPECT_EQ(escapeForMessage("plain \"text\" \\ grüße €"), "plain \"text\" \\ grüße €");
+    EXPECT_EQ(escapeForMessage(std::string("a\nb\0c\x1b", 6)), "a\\x0ab\\x00c\\x1b");
+    EXPECT_EQ(escapeForMessage("\xff\xfe"), "\\xff\\xfe");
+    EXPECT_EQ(escapeForMessage("\xc3"), "\\xc3");                         // cut short
+    EXPECT_EQ(escapeForMessage("\xc0\xaf"), "\\xc0\\xaf");                // overlong "/"
+    EXPECT_EQ(escapeForMessage("\xed\xa0\x80"), "\\xed\\xa0\\x80");       // a surrogate
+    EXPECT_EQ(escapeForMessage("\xf0\x9f\x98\x80"), "\xf0\x9f\x98\x80");  // U+1F600 stays
+}
+
+// Found by tests/fuzz/config_fuzz: yaml-cpp 0.7's LoadAll never returned (and ate memory) on a
+// lone ",", and its own messages or a key as spelled in the file carried raw newlines.
+TEST(ConfigFuzzFindings, ALoneCommaIsAnErrorNotAHang) {
+    auto result = sockchat::config::loadConfigString("\n,\n", "bad.yaml");
+    ASSERT_TRUE(result.error);
+    EXPECT_EQ(result.error->toString(), "bad.yaml:2:1: not valid YAML: unexpected \",\"");
+}
+
+TEST(ConfigFuzzFindings, ParserMessagesAndKeysStayOneLine) {
+    for (const std::string& yaml : {std::string("\xff\x00\n", 3), std::string("\xff\x00n:", 4)}) {
+        auto result = sockchat::config::loadConfigString(yaml, "bad.yaml");
+        ASSERT_TRUE(result.error);
+        const std::string line = result.error->toString();
+        EXPECT_EQ(line.find('\n'), std::string::npos) << line;
+        EXPECT_EQ(line.find('\xff'), std::string::npos) << line;
+        EXPECT_EQ(line.rfind("bad.yaml:", 0), 0u) << line;
+    }
+}
+
+TEST(ConfigFuzzFindings, TwoDocumentsAreStillNamedAsSuch) {
+    auto result = sockchat::config::loadConfigString("threads: 1\n---\nthreads: 2\n", "two.yaml");
+    ASSERT_TRUE(result.error);
+    EXPECT_EQ(result.error->toString(),
+              "two.yaml:2:1: expected one YAML document, found more (remove the \"---\")");
+}

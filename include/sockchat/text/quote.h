@@ -14,4 +14,9 @@ inline constexpr std::size_t kMaxQuotedBytes = 80;
 // "\"4 KB\"" for 4 KB; "\"a\\x0ab\"" for a, newline, b.
 std::string quoteForMessage(std::string_view value);
 
+// The text with control bytes and bytes that are not well-formed UTF-8 written as \xNN, and
+// nothing else changed: for the parts of a message that are ours but may carry outside bytes
+// (a key as the file spells it, a parser's own error text).
+std::string escapeForMessage(std::string_view text);
+
 }  // namespace sockchat::text
