@@ -169,8 +169,12 @@ TEST(Echo, RefusalFloodIsLoggedOnceASecondWithTheCountHeldBack) {
     ASSERT_EQ(reports.size(), 2u) << "more than one report in a second";
     EXPECT_EQ(reports[0]["suppressed"], 0);
     EXPECT_GE(refused, 3u) << "too few knocks to show anything was held back";
-    // The second report counts the refusals between the two: together they are all of them.
-    EXPECT_EQ(1 + 1 + reports[1]["suppressed"].get<std::size_t>(), refused);
+    // The second report counts the refusals between the two: together they are all of them up
+    // to the second, and only the few knocks made while its log line was on its way to us (held
+    // back for a third report) are not in them yet.
+    std::size_t accounted = 1 + 1 + reports[1]["suppressed"].get<std::size_t>();
+    EXPECT_LE(accounted, refused);
+    EXPECT_LT(refused - accounted, refused / 10 + 2) << accounted << " of " << refused;
 }
 
 TEST(Echo, TotalLimitRefusesAndFreesSlotsOnDisconnect) {
