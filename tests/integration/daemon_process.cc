@@ -368,7 +368,8 @@ void expectPausedNotSpinning(const DaemonProcess& daemon,
                              const std::string& what) {
     auto span = daemon.spanBetweenEvents(pred);
     ASSERT_TRUE(span) << "no two reports from " << what << "\n" << daemon.stderrText();
-    EXPECT_GE(span->wall, 900ms) << what << ": reports are rate-limited to one a second";
+    // A second apart in the daemon; the margin is for the log reaching us late under load.
+    EXPECT_GE(span->wall, 500ms) << what << ": reports are rate-limited to one a second";
     EXPECT_LT(span->cpu.count(), span->wall.count() / 2)
         << what << ": cpu " << span->cpu.count() << " ms in " << span->wall.count()
         << " ms: spinning?";
