@@ -2,72 +2,12 @@
 
 #include <cstdint>
 
+#include "sockchat/text/utf8.h"
+
 namespace sockchat::chat {
 namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
-constexpr char32_t kInvalid = 0xFFFFFFFF;
-
-// Decodes one UTF-8 sequence at s[i]; advances i past it (one byte on error).
-char32_t decode(std::string_view s, std::size_t& i) {
-    auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-    unsigned char b0 = byte(i);
-    if (b0 < 0x80) {
-        ++i;
-        return b0;
-    }
-    int len;
-    char32_t cp;
-    char32_t min;
-    if ((b0 & 0xE0) == 0xC0) {
-        len = 2, cp = b0 & 0x1F, min = 0x80;
-    } else if ((b0 & 0xF0) == 0xE0) {
-        len = 3, cp = b0 & 0x0F, min = 0x800;
-    } else if ((b0 & 0xF8) == 0xF0) {
-        len = 4, cp = b0 & 0x07, min = 0x10000;
-    } else {
-        ++i;
-        return kInvalid;
-    }
-    if (i + static_cast<std::size_t>(len) > s.size()) {
-        ++i;
-        return kInvalid;
-    }
-    for (int k = 1; k < len; ++k) {
-        unsigned char b = byte(i + static_cast<std::size_t>(k));
-        if ((b & 0xC0) != 0x80) {
-            ++i;
-            return kInvalid;
-        }
-        cp = (cp << 6) | (b & 0x3F);
-    }
-    // Overlong forms, UTF-16 surrogates and values past U+10FFFF are invalid too.
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-        ++i;
-        return kInvalid;
-    }
-    i += static_cast<std::size_t>(len);
-    return cp;
-}
-
-void encode(char32_t cp, std::string& out) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
-
 // Skips an escape sequence whose ESC is at s[i-1]; i points after the ESC.
 void skipEscape(std::string_view s, std::size_t& i) {
     if (i >= s.size()) return;
@@ -105,8 +45,8 @@ std::string sanitizeText(std::string_view input) {
     out.reserve(input.size());
     std::size_t i = 0;
     while (i < input.size()) {
-        char32_t cp = decode(input, i);
-        if (cp == kInvalid) {
+        char32_t cp = sockchat::text::decodeUtf8(input, i);
+        if (cp == sockchat::text::kInvalidUtf8) {
             out += kReplacement;
         } else if (cp == 0x1B) {
             skipEscape(input, i);
@@ -115,7 +55,7 @@ std::string sanitizeText(std::string_view input) {
         } else if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F)) {
             // C0 and C1 controls: dropped (C1 0x9B/0x9D are 8-bit CSI/OSC introducers).
         } else {
-            encode(cp, out);
+            sockchat::text::encodeUtf8(cp, out);
         }
     }
     return out;

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "sockchat/text/utf8.h"
+
 namespace sockchat::text {
 namespace {
 
@@ -13,25 +15,6 @@ void appendHex(std::string& out, unsigned char c) {
 
 bool isControl(unsigned char c) {
     return c < 0x20 || c == 0x7F;
-}
-
-// Length of the well-formed UTF-8 sequence starting at text[i] (1 for ASCII), 0 if there is none
-// (a stray continuation byte, an overlong form, a surrogate, beyond U+10FFFF, or cut short).
-std::size_t utf8SequenceLength(std::string_view text, std::size_t i) {
-    const auto b0 = static_cast<unsigned char>(text[i]);
-    if (b0 < 0x80) return 1;
-    std::size_t length = b0 >= 0xC2 && b0 <= 0xDF   ? 2
-                         : b0 >= 0xE0 && b0 <= 0xEF ? 3
-                         : b0 >= 0xF0 && b0 <= 0xF4 ? 4
-                                                    : 0;
-    if (length == 0 || i + length > text.size()) return 0;
-    for (std::size_t k = 1; k < length; ++k)
-        if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return 0;
-    const auto b1 = static_cast<unsigned char>(text[i + 1]);
-    if ((b0 == 0xE0 && b1 < 0xA0) || (b0 == 0xED && b1 > 0x9F) || (b0 == 0xF0 && b1 < 0x90) ||
-        (b0 == 0xF4 && b1 > 0x8F))
-        return 0;
-    return length;
 }
 
 }  // namespace
@@ -65,15 +48,12 @@ std::string escapeForMessage(std::string_view text) {
     std::string out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size();) {
-        std::size_t length = utf8SequenceLength(text, i);
-        const auto c = static_cast<unsigned char>(text[i]);
-        if (length == 0 || (length == 1 && isControl(c))) {
-            appendHex(out, c);
-            ++i;
-        } else {
-            out.append(text, i, length);
-            i += length;
-        }
+        const std::size_t start = i;
+        const auto c = static_cast<unsigned char>(text[start]);
+        if (decodeUtf8(text, i) == kInvalidUtf8 || isControl(c))
+            appendHex(out, c);  // decodeUtf8 moved i past this one byte (or the control byte)
+        else
+            out.append(text, start, i - start);
     }
     return out;
 }
