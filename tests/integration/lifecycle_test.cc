@@ -230,6 +230,26 @@ TEST(Lifecycle, ReloadAddsAndRemovesListeners) {
     EXPECT_EQ(daemon.stop(), 0);
 }
 
+// A reload cannot swap the log sink or format under running workers: it says a restart is
+// needed and keeps logging as before, while the level (which it can apply) changes.
+TEST(Lifecycle, ReloadKeepsTheLogFormatAndSaysARestartIsNeeded) {
+    DaemonProcess daemon(testConfig());
+    std::ofstream(daemon.configPath()) << "listen:\n  - {service: echo, address: \"127.0.0.1:0\"}\n"
+                                          "logging: {level: info, format: text, sink: console}\n";
+    daemon.signal(SIGHUP);
+    ASSERT_TRUE(daemon.waitForEvent(reloadEvent("info", "configuration reloaded")))
+        << daemon.stderrText();
+    EXPECT_TRUE(daemon.waitForEvent(
+        reloadEvent("warn", "logging.format or logging.sink changed: restart needed to apply it")));
+    TestClient c(daemon.port());  // still JSON (the events parse), now at info: connect is there
+    c.send("x");
+    ASSERT_EQ(c.recvExactly(7), "hello x");
+    EXPECT_TRUE(daemon.waitForEvent(eventIs("connect")));
+    EXPECT_EQ(daemon.stop(), 0);
+    EXPECT_EQ(daemon.stderrText().find("info  connect"), std::string::npos)
+        << "switched to text logging in place";
+}
+
 TEST(Lifecycle, StoppingIsAnnouncedToTheServiceManager) {
     DaemonProcess daemon(testConfig());
     daemon.signal(SIGTERM);
