@@ -104,6 +104,12 @@ ListenSocket& Server::adoptListener(sockchat::net::Fd fd, sockchat::config::Serv
     return *listeners_.back();
 }
 
+bool Server::passedBySystemd(sockchat::config::Service service) const {
+    return std::any_of(listeners_.begin(), listeners_.end(), [service](const auto& l) {
+        return l->service == service && !l->configured;
+    });
+}
+
 void Server::logListening(const ListenSocket& l) {
     logger_.info("listen", "",
                  {{"listener", l.name},
@@ -119,7 +125,7 @@ bool Server::prepareListenerChange(const sockchat::config::Config& next,
                            [&](const auto& l) { return l->configured == wanted; });
     };
     for (const auto& wanted : next.listen) {
-        if (passedService_[static_cast<int>(wanted.service)] || bound(wanted)) continue;
+        if (passedBySystemd(wanted.service) || bound(wanted)) continue;
         int errorNumber = 0;
         sockchat::net::Fd fd =
             sockchat::net::listenTcp(wanted.address, kListenBacklog, &errorNumber);
@@ -146,11 +152,10 @@ int Server::bindListeners() {
         return kExitConfig;
     }
     for (auto& socket : passed.sockets) {
-        passedService_[static_cast<int>(socket.service)] = true;
         adoptListener(std::move(socket.fd), socket.service);
     }
     for (const auto& wanted : config_.listen) {
-        if (passedService_[static_cast<int>(wanted.service)]) continue;
+        if (passedBySystemd(wanted.service)) continue;
         int error = 0;
         sockchat::net::Fd fd = sockchat::net::listenTcp(wanted.address, kListenBacklog, &error);
         if (!fd) {

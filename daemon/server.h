@@ -37,6 +37,8 @@ class Server {
   private:
     int bindListeners();  // kExitOk or the exit code to stop with
     ListenSocket& adoptListener(sockchat::net::Fd fd, sockchat::config::Service service);
+    // True if systemd passed a socket for this service: it replaces the config's listeners.
+    bool passedBySystemd(sockchat::config::Service service) const;
     void logListening(const ListenSocket& listener);
     // Reload: binds the entries of `next` that are not bound yet (nothing if one fails: *error
     // says which and why) and lists the listeners whose entry went away.
@@ -66,7 +68,6 @@ class Server {
     sockchat::net::EventLoop control_;
     sockchat::net::Fd signalFd_;
     std::vector<std::unique_ptr<ListenSocket>> listeners_;
-    bool passedService_[2] = {false, false};  // systemd passed sockets for echo / chat
     ConnectionLimiter limiter_;
     ChatHub chatHub_;
     WorkerShared shared_;
