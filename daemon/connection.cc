@@ -23,6 +23,8 @@ namespace {
 constexpr std::size_t kReadChunk = 64 * 1024;
 // While lingering at shutdown, how often to check whether the peer acknowledged everything.
 constexpr auto kLingerPoll = std::chrono::milliseconds(10);
+// How long a client we close (idle, /quit) may take to read its last words.
+constexpr auto kGracefulCloseLimit = std::chrono::seconds(5);
 }  // namespace
 
 Connection::Connection(sockchat::net::EventLoop& loop, sockchat::net::Fd fd, std::string id,
@@ -45,6 +47,7 @@ Connection::~Connection() {
     if (flushDeferred_) loop_.cancelDeferred(flushDeferred_);
     if (idleTimer_) loop_.cancel(idleTimer_);
     if (lingerTimer_) loop_.cancel(lingerTimer_);
+    if (gracefulTimer_) loop_.cancel(gracefulTimer_);
     if (fd_) loop_.unwatch(fd_.get());
 }
 
@@ -83,7 +86,7 @@ void Connection::onEvents(std::uint32_t events) {
     if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) && !closed()) {
         if (lingering_)
             handleLingerRead();
-        else if (!draining_ && !readPaused_ && !peerClosed_)
+        else if (!draining_ && !readPaused_ && !inputHeld_ && !peerClosed_)
             handleReadable();
         else if (events & (EPOLLHUP | EPOLLERR))
             close("hang-up");
@@ -103,6 +106,8 @@ void Connection::handleReadable() {
         // The peer will send nothing more but may still be reading (shutdown(SHUT_WR)):
         // everything it sent gets its answer before we close.
         peerClosed_ = true;
+        service_.onEndOfInput(*this);
+        if (closed()) return;
         if (output_.empty())
             close("peer closed");
         else
@@ -159,7 +164,7 @@ void Connection::send(std::string_view bytes) {
                           {"peer", peer_.toString()},
                           {"reason", "slow consumer"},
                           {"pending_bytes", output_.size()}});
-            close("slow consumer");
+            dropSlowConsumer();
             return;
         }
         readPaused_ = true;
@@ -202,6 +207,7 @@ bool Connection::flushOutput() {
             return false;
         }
         bytesOut_ += static_cast<std::size_t>(n);
+        lastSentNewline_ = output_.data()[n - 1] == '\n';
         output_.consume(static_cast<std::size_t>(n));
     }
     return true;
@@ -210,7 +216,8 @@ bool Connection::flushOutput() {
 void Connection::updateInterest() {
     if (closed()) return;
     std::uint32_t want = 0;
-    if (lingering_ || (!draining_ && !readPaused_ && !peerClosed_)) want |= EPOLLIN | EPOLLRDHUP;
+    if (lingering_ || (!draining_ && !readPaused_ && !inputHeld_ && !peerClosed_))
+        want |= EPOLLIN | EPOLLRDHUP;
     if (!output_.empty()) want |= EPOLLOUT;
     if (want != interest_) {
         interest_ = want;
@@ -218,12 +225,31 @@ void Connection::updateInterest() {
     }
 }
 
-void Connection::beginGracefulClose(std::string reason) {
+void Connection::holdInput(bool hold) {
+    if (hold == inputHeld_) return;
+    inputHeld_ = hold;
+    updateInterest();
+}
+
+void Connection::dropSlowConsumer() {
+    // Its queued output goes (that is the memory it would eat); what the service says last
+    // takes its place, on a line of its own, and gets kGracefulCloseLimit to be read.
+    output_.clear();
+    if (!lastSentNewline_) output_.append("\n");
+    beginGracefulClose("slow consumer", true);
+}
+
+void Connection::beginGracefulClose(std::string reason, bool bounded) {
     if (closed() || draining_) return;
     gracefulCloseReason_ = std::move(reason);
-    service_.onShutdown(*this);
+    service_.onClosing(*this, gracefulCloseReason_);
     if (closed()) return;
     draining_ = true;
+    if (bounded)
+        gracefulTimer_ = loop_.runAfter(kGracefulCloseLimit, [this] {
+            gracefulTimer_ = 0;
+            close(gracefulCloseReason_);
+        });
     if (output_.empty())
         finishGracefulClose();
     else
@@ -248,7 +274,7 @@ void Connection::onIdleTimer() {
     if (idleFor >= limits_.idle_timeout) {
         logger_.info("limit", "idle timeout",
                      {{"conn", id_}, {"peer", peer_.toString()}, {"reason", "idle timeout"}});
-        close("idle timeout");
+        beginGracefulClose("idle timeout", true);
         return;
     }
     armIdleTimer(std::chrono::ceil<std::chrono::milliseconds>(limits_.idle_timeout - idleFor));
@@ -263,6 +289,10 @@ void Connection::close(std::string_view reason) {
     if (lingerTimer_) {
         loop_.cancel(lingerTimer_);
         lingerTimer_ = 0;
+    }
+    if (gracefulTimer_) {
+        loop_.cancel(gracefulTimer_);
+        gracefulTimer_ = 0;
     }
     if (flushDeferred_) {
         loop_.cancelDeferred(flushDeferred_);

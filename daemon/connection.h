@@ -45,7 +45,11 @@ class Connection {
     // unread byte cannot turn our close into an RST that destroys output still in flight.
     // `reason` is the disconnect event's reason: "shutdown" for the daemon's, "quit: ..." for
     // a chat client's own.
-    void beginGracefulClose(std::string reason = "shutdown");
+    // `bounded`: close for good after kGracefulCloseLimit even if the peer never reads (an idle
+    // or quitting client); the daemon's own shutdown is bounded by shutdown_timeout instead.
+    void beginGracefulClose(std::string reason = "shutdown", bool bounded = false);
+    // Stops (true) or resumes reading the peer: the service has enough of its input queued.
+    void holdInput(bool hold);
     void setLimits(ConnectionLimits limits);
 
     const std::string& id() const { return id_; }
@@ -68,6 +72,7 @@ class Connection {
     void finishGracefulClose();
     void armIdleTimer(std::chrono::milliseconds delay);
     void onIdleTimer();
+    void dropSlowConsumer();
 
     sockchat::net::EventLoop& loop_;
     sockchat::net::Fd fd_;
@@ -90,7 +95,10 @@ class Connection {
     sockchat::net::EventLoop::TimerId lingerTimer_ = 0;
     sockchat::net::EventLoop::DeferredId flushDeferred_ = 0;
 
-    bool readPaused_ = false;  // output full (backpressure)
+    bool readPaused_ = false;      // output full (backpressure)
+    bool inputHeld_ = false;       // the service has queued enough of this peer's input
+    bool lastSentNewline_ = true;  // the peer has seen whole lines only
+    sockchat::net::EventLoop::TimerId gracefulTimer_ = 0;
     bool peerClosed_ = false;  // read EOF: answer what we have, then close
     bool draining_ = false;    // graceful shutdown: no more reading
     std::string gracefulCloseReason_ = "shutdown";

@@ -75,6 +75,8 @@ WorkerSettings Server::workerSettings() const {
     chat.maxLineBytes = config_.limits.max_line_bytes;
     chat.messagesPerSecond = config_.limits.messages_per_second;
     chat.burst = config_.limits.burst;
+    chat.maxRoomsPerClient = config_.limits.max_rooms_per_client;
+    chat.idleTimeout = config_.limits.idle_timeout;
     return WorkerSettings{
         ConnectionLimits{config_.limits.output_buffer_bytes, config_.limits.idle_timeout},
         config_.echo.prefix, std::move(chat)};

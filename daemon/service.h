@@ -24,9 +24,14 @@ class Service {
     virtual void onOpen(Connection&) {}
     // Bytes just read from the peer. The service answers with conn.send(...).
     virtual void onData(Connection& conn, std::string_view bytes) = 0;
+    // The peer will send nothing more (it shut down its side); the connection closes once
+    // its pending output is written.
+    virtual void onEndOfInput(Connection&) {}
     virtual void onClose(Connection&, std::string_view /*reason*/) {}
-    // Graceful shutdown started: last words before the output is flushed and the socket closed.
-    virtual void onShutdown(Connection&) {}
+    // A graceful close started (shutdown, idle timeout, a dropped slow consumer, /quit): last
+    // words before the output is flushed and the socket closed. `reason` is the disconnect
+    // event's reason.
+    virtual void onClosing(Connection&, std::string_view /*reason*/) {}
 
     // What happens when a peer's output buffer reaches output_buffer_bytes: pause reading it
     // until it drains (true, echo), or drop it as a slow consumer (false, chat).

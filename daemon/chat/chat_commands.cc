@@ -17,15 +17,22 @@ namespace {
 
 constexpr const char* kHelp[] = {
     "commands:",
-    "  /nick NAME        change your nick (1-32 of A-Z a-z 0-9 - _ .)",
-    "  /join ROOM        leave your room and join ROOM (created if new)",
-    "  /rooms            list rooms and their member counts",
-    "  /who [ROOM]       list the members of a room (default: yours)",
-    "  /msg NICK TEXT    private message",
-    "  /me TEXT          action",
-    "  /mode json|text   output format",
-    "  /quit [REASON]    leave",
-    "  //text            send a line that starts with /",
+    "  /join ROOM (/j)         join ROOM (created if new) and talk there; you stay in your other "
+    "rooms",
+    "  /part [ROOM] [REASON]   leave ROOM (default: the current room)",
+    "  /msg #ROOM TEXT         say TEXT in one of your rooms without switching to it",
+    "  /msg NICK TEXT (/query) private message",
+    "  /me TEXT                action",
+    "  /nick NAME              change your nick (1-32 of A-Z a-z 0-9 - _ .)",
+    "  /who [ROOM] (/names)    the members of a room (default: the current room)",
+    "  /rooms (/list)          rooms, member counts and topics",
+    "  /topic [TEXT|-delete]   show or set the current room's topic",
+    "  /away [TEXT]            mark yourself away (no TEXT: back)",
+    "  /whois NICK             a nick's rooms and away text",
+    "  /ping [TOKEN]           the server answers pong TOKEN",
+    "  /mode json|text         output format",
+    "  /quit [REASON]          leave",
+    "  //text                  send a line that starts with /",
 };
 
 }  // namespace
@@ -33,37 +40,72 @@ constexpr const char* kHelp[] = {
 void ChatService::handleCommand(Session& s, const std::string& name, std::string_view args) {
     if (name == "nick")
         changeNick(s, trimSpaces(args));
-    else if (name == "join")
+    else if (name == "join" || name == "j")
         joinRoom(s, roomArgument(args));
-    else if (name == "rooms")
+    else if (name == "part" || name == "leave")
+        partRoom(s, args);
+    else if (name == "rooms" || name == "list")
         listRooms(s);
-    else if (name == "who")
+    else if (name == "who" || name == "names")
         who(s, roomArgument(args));
-    else if (name == "msg")
-        privateMessage(s, args);
+    else if (name == "msg" || name == "query")
+        message(s, args);
     else if (name == "me")
         trimSpaces(args).empty() ? sendError(s, "usage: /me TEXT")
-                                 : say(s, std::string(args), true);
-    else if (name == "quit")
+                                 : say(s, s.current, std::string(args), true);
+    else if (name == "topic")
+        topic(s, trimSpaces(args));
+    else if (name == "away")
+        away(s, trimSpaces(args));
+    else if (name == "whois")
+        whois(s, trimSpaces(args));
+    else if (name == "ping") {
+        ChatEvent pong;
+        pong.type = ChatEvent::Type::pong;
+        pong.text = std::string(trimSpaces(args));
+        sendEvent(s, pong);
+    } else if (name == "quit")
         quit(s, trimSpaces(args));
     else if (name == "help")
         help(s);
     else if (name == "mode")
         setMode(s, trimSpaces(args));
+    else if (name == "hello")
+        sendError(s, "hello: only as the first line of a connection");
     else
         sendError(s, "unknown command /" + name + " (try /help)");
 }
 
-void ChatService::say(Session& s, std::string text, bool action) {
+void ChatService::hello(Session& s, std::string_view args) {
+    auto parsed = sockchat::chat::parseHello(args);
+    if (!parsed.hello) return sendError(s, parsed.error);
+    const auto& hello = *parsed.hello;
+    if (hello.rooms.size() > settings_.maxRoomsPerClient)
+        return sendError(s, "hello: at most " + std::to_string(settings_.maxRoomsPerClient) +
+                                " rooms (limits.max_rooms_per_client)");
+    if (!hello.nick.empty() && hello.nick != s.nick) {
+        if (foldCase(hello.nick).starts_with("guest-"))
+            return sendError(s, "hello: nicks starting with guest- are reserved");
+        std::vector<ChatHub::Published> none;  // in no room yet: nobody to tell
+        if (hub_.rename(s.nick, hello.nick, &none) == ChatHub::RenameResult::taken)
+            return sendError(s, "hello: nick " + hello.nick + " is taken");
+        logger_.info("nick", "", {{"conn", s.conn.id()}, {"from", s.nick}, {"nick", hello.nick}});
+        s.nick = hello.nick;
+    }
+    greet(s, hello);
+}
+
+void ChatService::say(Session& s, const std::string& room, std::string text, bool action) {
+    if (room.empty()) return sendError(s, "you are in no room (try /join ROOM)");
     if (logger_.enabled(sockchat::log::Level::debug))
         logger_.debug("message", "",
-                      {{"conn", s.conn.id()}, {"nick", s.nick}, {"room", s.room}, {"text", text}});
+                      {{"conn", s.conn.id()}, {"nick", s.nick}, {"room", room}, {"text", text}});
     ChatEvent e;
     e.type = action ? ChatEvent::Type::action : ChatEvent::Type::message;
-    e.room = s.room;
+    e.room = room;
     e.from = s.nick;
     e.text = std::move(text);
-    hub_.publish(std::move(e));
+    if (auto published = hub_.publish(std::move(e))) s.awaiting.push_back(*published);
 }
 
 void ChatService::changeNick(Session& s, std::string_view name) {
@@ -72,23 +114,55 @@ void ChatService::changeNick(Session& s, std::string_view name) {
         return sendError(s, "nicks starting with guest- are reserved");
     if (name == s.nick) return sendError(s, "you are already " + s.nick);
     std::string newNick(name);
-    if (hub_.rename(s.nick, newNick, s.room) == ChatHub::RenameResult::taken)
+    std::vector<ChatHub::Published> published;
+    if (hub_.rename(s.nick, newNick, &published) == ChatHub::RenameResult::taken)
         return sendError(s, "nick " + newNick + " is taken");
     logger_.info("nick", "",
-                 {{"conn", s.conn.id()}, {"from", s.nick}, {"nick", newNick}, {"room", s.room}});
+                 {{"conn", s.conn.id()}, {"from", s.nick}, {"nick", newNick}, {"room", s.current}});
+    if (published.empty()) {  // in no room: the confirmation is ours alone
+        ChatEvent e;
+        e.type = ChatEvent::Type::nick;
+        e.from = s.nick;
+        e.nick = newNick;
+        sendEvent(s, e);
+    }
+    s.awaiting.insert(s.awaiting.end(), published.begin(), published.end());
     s.nick = std::move(newNick);
 }
 
 void ChatService::joinRoom(Session& s, std::string_view name) {
     if (auto error = validateName(name, "room")) return sendError(s, *error);
-    if (foldCase(name) == foldCase(s.room)) return sendError(s, "you are already in #" + s.room);
-    std::string next(name);
-    leaveRoom(s, "joined #" + next);
-    enterRoom(s, next);
+    if (Membership* m = membership(s, name)) {
+        if (foldCase(s.current) == foldCase(m->name))
+            return sendError(s, "you are already in #" + m->name);
+        s.current = m->name;
+        ChatEvent e;
+        e.type = ChatEvent::Type::current;
+        e.room = m->name;
+        return sendEvent(s, e);
+    }
+    std::size_t in = std::count_if(s.rooms.begin(), s.rooms.end(),
+                                   [](const Membership& m) { return m.leftSeq == 0; });
+    if (in >= settings_.maxRoomsPerClient)
+        return sendError(
+            s, "you are in " + std::to_string(in) + " rooms, the most allowed (/part one first)");
+    enterRoom(s, std::string(name));
+}
+
+void ChatService::partRoom(Session& s, std::string_view args) {
+    auto [word, reason] = splitWord(args);
+    std::string_view name = roomArgument(word);
+    if (name.empty()) name = s.current;
+    if (name.empty()) return sendError(s, "you are in no room");
+    Membership* m = membership(s, name);
+    if (!m) return sendError(s, "you are not in #" + std::string(name));
+    leaveRoom(s, *m, reason.empty() ? "part" : "part: " + std::string(trimSpaces(reason)));
 }
 
 void ChatService::who(Session& s, std::string_view room) {
-    auto members = hub_.who(room.empty() ? s.room : std::string(room));
+    if (room.empty() && s.current.empty())
+        return sendError(s, "you are in no room (try /who ROOM)");
+    auto members = hub_.who(room.empty() ? s.current : std::string(room));
     if (!members) return sendError(s, "no such room #" + std::string(room));
     ChatEvent e;
     e.type = ChatEvent::Type::who;
@@ -100,13 +174,24 @@ void ChatService::who(Session& s, std::string_view room) {
 void ChatService::listRooms(Session& s) {
     ChatEvent e;
     e.type = ChatEvent::Type::rooms;
-    e.rooms = hub_.rooms();
+    for (auto& room : hub_.rooms()) {
+        e.rooms.emplace_back(room.name, room.members);
+        e.topics.push_back(std::move(room.topic));
+    }
     sendEvent(s, e);
 }
 
-void ChatService::privateMessage(Session& s, std::string_view args) {
+void ChatService::message(Session& s, std::string_view args) {
     auto [target, text] = splitWord(args);
-    if (target.empty() || trimSpaces(text).empty()) return sendError(s, "usage: /msg NICK TEXT");
+    if (target.empty() || trimSpaces(text).empty())
+        return sendError(s, "usage: /msg NICK TEXT or /msg #ROOM TEXT");
+    if (target.front() != '#') return privateMessage(s, target, text);
+    Membership* m = membership(s, target.substr(1));
+    if (!m) return sendError(s, "you are not in " + std::string(target) + " (try /join)");
+    say(s, m->name, std::string(text), false);
+}
+
+void ChatService::privateMessage(Session& s, std::string_view target, std::string_view text) {
     ChatEvent e;
     e.type = ChatEvent::Type::privateMessage;
     e.from = s.nick;
@@ -117,9 +202,49 @@ void ChatService::privateMessage(Session& s, std::string_view args) {
     if (logger_.enabled(sockchat::log::Level::debug))
         logger_.debug(
             "private", "",
-            {{"conn", s.conn.id()}, {"nick", s.nick}, {"to", *recipient}, {"text", e.text}});
-    e.to = *recipient;
+            {{"conn", s.conn.id()}, {"nick", s.nick}, {"to", recipient->nick}, {"text", e.text}});
+    e.to = recipient->nick;
     e.nick = s.nick;  // the sender's copy
+    sendEvent(s, e);
+    if (!recipient->away.empty()) sendNotice(s, recipient->nick + " is away: " + recipient->away);
+}
+
+void ChatService::topic(Session& s, std::string_view text) {
+    if (s.current.empty()) return sendError(s, "you are in no room (try /join ROOM)");
+    if (text.empty()) {
+        for (const auto& room : hub_.rooms())
+            if (foldCase(room.name) == foldCase(s.current)) {
+                ChatEvent e;
+                e.type = ChatEvent::Type::topic;
+                e.room = room.name;
+                e.text = room.topic.empty() ? "(none)" : room.topic;
+                return sendEvent(s, e);
+            }
+        return;
+    }
+    ChatEvent e;
+    e.type = ChatEvent::Type::topic;
+    e.room = s.current;
+    e.from = s.nick;
+    e.text = text == "-delete" ? "" : std::string(text);
+    logger_.info("topic", "", {{"conn", s.conn.id()}, {"nick", s.nick}, {"room", s.current}});
+    if (auto published = hub_.publish(std::move(e))) s.awaiting.push_back(*published);
+}
+
+void ChatService::away(Session& s, std::string_view text) {
+    hub_.setAway(s.nick, std::string(text));
+    sendNotice(s, text.empty() ? "you are back" : "you are away: " + std::string(text));
+}
+
+void ChatService::whois(Session& s, std::string_view nick) {
+    if (nick.empty()) return sendError(s, "usage: /whois NICK");
+    auto found = hub_.whois(std::string(nick));
+    if (!found) return sendError(s, "no such nick " + std::string(nick));
+    ChatEvent e;
+    e.type = ChatEvent::Type::whois;
+    e.nick = found->nick;
+    e.names = std::move(found->rooms);
+    e.text = std::move(found->away);
     sendEvent(s, e);
 }
 
@@ -131,7 +256,11 @@ void ChatService::setMode(Session& s, std::string_view mode) {
         ChatEvent e;
         e.type = ChatEvent::Type::welcome;
         e.nick = s.nick;
-        e.room = s.room;
+        e.room = s.current;
+        for (const auto& m : s.rooms)
+            if (m.leftSeq == 0) e.names.push_back(m.name);
+        e.idleTimeoutMs = settings_.idleTimeout.count();
+        e.maxRooms = settings_.maxRoomsPerClient;
         e.text = "json mode";
         sendEvent(s, e);
     } else if (folded == "text") {
@@ -145,7 +274,7 @@ void ChatService::setMode(Session& s, std::string_view mode) {
 void ChatService::quit(Session& s, std::string_view reason) {
     s.quitReason = reason.empty() ? "quit" : "quit: " + std::string(reason);
     sendNotice(s, "bye");
-    s.conn.beginGracefulClose(s.quitReason);
+    s.conn.beginGracefulClose(s.quitReason, true);
 }
 
 void ChatService::help(Session& s) {

@@ -28,7 +28,7 @@ ChatHub::Client ChatHub::addClient(std::size_t worker) {
     std::uint64_t id = ++nextClient_;
     for (;;) {
         std::string nick = "guest-" + std::to_string(++nextGuest_);
-        if (nicks_.emplace(nick, Nick{nick, worker, id}).second) return {id, nick};
+        if (nicks_.emplace(nick, Nick{nick, worker, id, {}, {}}).second) return {id, nick};
     }
 }
 
@@ -38,26 +38,27 @@ void ChatHub::removeClient(const std::string& nick) {
 }
 
 ChatHub::RenameResult ChatHub::rename(const std::string& oldNick, const std::string& newNick,
-                                      const std::string& roomName) {
+                                      std::vector<Published>* published) {
     std::lock_guard lock(mutex_);
     std::string oldKey = foldCase(oldNick), newKey = foldCase(newNick);
     auto it = nicks_.find(oldKey);
     if (it == nicks_.end()) return RenameResult::taken;
     if (newKey != oldKey && nicks_.count(newKey)) return RenameResult::taken;
-    Nick owner = it->second;
+    Nick owner = std::move(it->second);
     owner.display = newNick;
     nicks_.erase(it);
-    nicks_.emplace(newKey, std::move(owner));
-    auto room = rooms_.find(foldCase(roomName));
-    if (room != rooms_.end()) {
+    for (const std::string& roomKey : owner.rooms) {
+        auto room = rooms_.find(roomKey);
+        if (room == rooms_.end()) continue;
         room->second.members.erase(oldKey);
         room->second.members[newKey] = newNick;
         ChatEvent e;
         e.type = ChatEvent::Type::nick;
         e.from = oldNick;
         e.nick = newNick;
-        broadcastLocked(room->second, std::move(e));
+        published->push_back({room->second.id, broadcastLocked(room->second, std::move(e))});
     }
+    nicks_.emplace(newKey, std::move(owner));
     return RenameResult::ok;
 }
 
@@ -71,54 +72,85 @@ ChatHub::Joined ChatHub::join(const std::string& roomName, const std::string& ni
         room.id = ++nextRoomId_;
         room.name = roomName;
         room.perWorker.resize(endpoints_.size());
+        room.topic.type = ChatEvent::Type::topic;
     }
     room.members[foldCase(nick)] = nick;
     ++room.perWorker.at(worker);
+    if (auto owner = nicks_.find(foldCase(nick)); owner != nicks_.end())
+        owner->second.rooms.insert(key);
     ChatEvent e;
     e.type = ChatEvent::Type::join;
     e.nick = nick;
     std::uint64_t seq = broadcastLocked(room, std::move(e));
+    ChatEvent topic = room.topic;
+    topic.seq = 0;  // shown on join, not news
+    topic.room = room.name;
     return {room.name, room.id, seq,
-            std::vector<ChatEvent>(room.history.begin(), room.history.end())};
+            std::vector<ChatEvent>(room.history.begin(), room.history.end()), std::move(topic)};
 }
 
-void ChatHub::leave(const std::string& roomName, const std::string& nick, std::size_t worker,
-                    const std::string& reason) {
+std::optional<ChatHub::Published> ChatHub::leave(const std::string& roomName,
+                                                 const std::string& nick, std::size_t worker,
+                                                 const std::string& reason) {
     std::lock_guard lock(mutex_);
     std::string key = foldCase(roomName);
     auto it = rooms_.find(key);
-    if (it == rooms_.end()) return;
+    if (it == rooms_.end()) return std::nullopt;
     Room& room = it->second;
-    if (room.members.erase(foldCase(nick)) == 0) return;
-    --room.perWorker.at(worker);
+    if (room.members.erase(foldCase(nick)) == 0) return std::nullopt;
+    if (auto owner = nicks_.find(foldCase(nick)); owner != nicks_.end())
+        owner->second.rooms.erase(key);
     ChatEvent e;
     e.type = ChatEvent::Type::leave;
     e.nick = nick;
     e.text = reason;
-    broadcastLocked(room, std::move(e));
+    // Broadcast before the leaver's worker stops counting it: the leaver sees its own leave.
+    Published left{room.id, broadcastLocked(room, std::move(e))};
+    --room.perWorker.at(worker);
     // Empty rooms go away (and their history with them), except the default room.
     if (room.members.empty() && key != foldCase(defaultRoom_)) rooms_.erase(it);
+    return left;
 }
 
-void ChatHub::publish(ChatEvent event) {
+std::optional<ChatHub::Published> ChatHub::publish(ChatEvent event) {
     std::lock_guard lock(mutex_);
     auto it = rooms_.find(foldCase(event.room));
-    if (it == rooms_.end()) return;
-    broadcastLocked(it->second, std::move(event));
+    if (it == rooms_.end()) return std::nullopt;
+    return Published{it->second.id, broadcastLocked(it->second, std::move(event))};
 }
 
-std::optional<std::string> ChatHub::sendPrivate(ChatEvent event) {
+std::optional<ChatHub::Recipient> ChatHub::sendPrivate(ChatEvent event) {
     std::lock_guard lock(mutex_);
     auto it = nicks_.find(foldCase(event.to));
     if (it == nicks_.end()) return std::nullopt;
     const Nick& owner = it->second;
+    Recipient recipient{owner.display, owner.away};
+    // A note to oneself: the sender's own copy is the only one.
+    if (foldCase(event.from) == it->first) return recipient;
     event.to = owner.display;
     event.nick = owner.display;  // the recipient's copy
     Endpoint target = endpoints_.at(owner.worker);
     target.loop->post([target, client = owner.client, event = std::move(event)] {
         target.endpoint->deliverPrivate(client, event);
     });
-    return owner.display;
+    return recipient;
+}
+
+void ChatHub::setAway(const std::string& nick, std::string text) {
+    std::lock_guard lock(mutex_);
+    if (auto it = nicks_.find(foldCase(nick)); it != nicks_.end())
+        it->second.away = std::move(text);
+}
+
+std::optional<ChatHub::Whois> ChatHub::whois(const std::string& nick) const {
+    std::lock_guard lock(mutex_);
+    auto it = nicks_.find(foldCase(nick));
+    if (it == nicks_.end()) return std::nullopt;
+    Whois w{it->second.display, {}, it->second.away};
+    for (const auto& key : it->second.rooms)
+        if (auto room = rooms_.find(key); room != rooms_.end())
+            w.rooms.push_back(room->second.name);
+    return w;
 }
 
 std::uint64_t ChatHub::broadcastLocked(Room& room, ChatEvent event) {
@@ -126,6 +158,7 @@ std::uint64_t ChatHub::broadcastLocked(Room& room, ChatEvent event) {
     event.room = room.name;
     // Stamped under the lock, so ts never goes backwards within a room's seq order.
     event.time = std::chrono::system_clock::now();
+    if (event.type == ChatEvent::Type::topic) room.topic = event;
     if (event.type == ChatEvent::Type::message || event.type == ChatEvent::Type::action) {
         if (history_ > 0) {
             ChatEvent past = event;
@@ -155,10 +188,11 @@ std::optional<std::pair<std::string, std::vector<std::string>>> ChatHub::who(
     return std::make_pair(it->second.name, std::move(names));
 }
 
-std::vector<std::pair<std::string, std::size_t>> ChatHub::rooms() const {
+std::vector<ChatHub::RoomInfo> ChatHub::rooms() const {
     std::lock_guard lock(mutex_);
-    std::vector<std::pair<std::string, std::size_t>> out;
-    for (const auto& [_, room] : rooms_) out.emplace_back(room.name, room.members.size());
+    std::vector<RoomInfo> out;
+    for (const auto& [_, room] : rooms_)
+        out.push_back({room.name, room.members.size(), room.topic.text});
     return out;
 }
 

@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -42,29 +43,59 @@ class ChatHub {
     Client addClient(std::size_t worker);
     void removeClient(const std::string& nick);
 
+    // A room event published by a client: the client waits for it to come back before it
+    // handles its next line (PROTOCOL.md "Order"), so it knows which one to wait for.
+    struct Published {
+        std::uint64_t roomId;
+        std::uint64_t seq;
+    };
+
     enum class RenameResult { ok, taken };
-    // Renames and tells `room` (nick event). Case-only changes of one's own nick are allowed.
+    // Renames and tells every room the client is in (one nick event each, returned in
+    // `published`). Case-only changes of one's own nick are allowed.
     RenameResult rename(const std::string& oldNick, const std::string& newNick,
-                        const std::string& room);
+                        std::vector<Published>* published);
 
     struct Joined {
         std::string room;  // display name, as first created
         std::uint64_t roomId;
         std::uint64_t seq;               // the join event's seq: earlier events are history
         std::vector<ChatEvent> history;  // messages and actions, oldest first
+        ChatEvent topic;                 // type topic, seq 0; empty text: none
     };
     // Joins (creating the room) and tells its members, the joiner included.
     Joined join(const std::string& room, const std::string& nick, std::size_t worker);
-    void leave(const std::string& room, const std::string& nick, std::size_t worker,
-               const std::string& reason);
-    // A message or action to `event.room`: seq assigned, kept in history, sent to members.
-    void publish(ChatEvent event);
-    // Sends to event.to; returns the recipient's display nick, or nullopt if there is none.
-    std::optional<std::string> sendPrivate(ChatEvent event);
+    // Leaves and tells the members, the leaver included (its worker gets the event even when
+    // it was the worker's last member). Returns the leave event, nullopt if not a member.
+    std::optional<Published> leave(const std::string& room, const std::string& nick,
+                                   std::size_t worker, const std::string& reason);
+    // A message, action or topic to `event.room`: seq assigned, kept in history (messages and
+    // actions) or as the topic, sent to members. nullopt if the room does not exist.
+    std::optional<Published> publish(ChatEvent event);
+
+    struct Recipient {
+        std::string nick;  // display nick
+        std::string away;  // away text, empty if not away
+    };
+    // Sends to event.to (not to the sender when it is the sender itself); nullopt if no such nick.
+    std::optional<Recipient> sendPrivate(ChatEvent event);
+    void setAway(const std::string& nick, std::string text);
+
+    struct Whois {
+        std::string nick;
+        std::vector<std::string> rooms;  // display names
+        std::string away;
+    };
+    std::optional<Whois> whois(const std::string& nick) const;
 
     std::optional<std::pair<std::string, std::vector<std::string>>> who(
         const std::string& room) const;
-    std::vector<std::pair<std::string, std::size_t>> rooms() const;
+    struct RoomInfo {
+        std::string name;
+        std::size_t members;
+        std::string topic;
+    };
+    std::vector<RoomInfo> rooms() const;
     // Thread-safe snapshots for status reports.
     std::size_t roomCount() const;
     std::size_t clientCount() const;
@@ -75,6 +106,7 @@ class ChatHub {
         std::string name;  // display name, as first created
         std::uint64_t seq = 0;
         std::deque<ChatEvent> history;
+        ChatEvent topic;                             // type topic; text empty: none
         std::map<std::string, std::string> members;  // folded nick -> display nick
         std::vector<std::size_t> perWorker;          // member count per worker
     };
@@ -86,6 +118,8 @@ class ChatHub {
         std::string display;
         std::size_t worker;
         std::uint64_t client;
+        std::set<std::string> rooms;  // folded names of the rooms it is in
+        std::string away;
     };
 
     std::uint64_t broadcastLocked(Room& room, ChatEvent event);

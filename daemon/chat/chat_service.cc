@@ -1,5 +1,7 @@
 #include "chat_service.h"
 
+#include <algorithm>
+
 #include "../connection.h"
 #include "sockchat/chat/command.h"
 #include "sockchat/chat/names.h"
@@ -7,8 +9,32 @@
 
 namespace sockchatd {
 
+using sockchat::chat::foldCase;
+using sockchat::chat::ForeignProtocol;
 using sockchat::chat::ParsedLine;
 using sockchat::chat::TokenBucket;
+
+namespace {
+
+// How long a silent client waits for its greeting (at most: a shorter partial_line_timeout
+// wins): long enough for a /hello sent right after connecting, short enough not to be noticed.
+constexpr std::chrono::milliseconds kGreetingWait{250};
+
+// A queued overlong line: its error must keep its place among the lines around it.
+const std::string kOverlongMarker("\0overlong", 9);
+
+// Input queued behind a client's own pending events, before the client stops being read.
+std::size_t queueLimit(std::size_t maxLineBytes) {
+    return std::max<std::size_t>(64 * 1024, 4 * maxLineBytes);
+}
+
+std::string closingReason(std::string_view reason) {
+    // The disconnect event says "shutdown"; the client reads what is happening.
+    if (reason == "shutdown") return "shutting down";
+    return std::string(reason);
+}
+
+}  // namespace
 
 ChatService::ChatService(sockchat::net::EventLoop& loop, ChatHub& hub, ChatSettings settings,
                          sockchat::log::Logger& logger)
@@ -27,12 +53,19 @@ void ChatService::applySettings(ChatSettings settings) {
 }
 
 std::optional<std::string> ChatService::refusalLine(std::string_view reason) const {
-    return "! server full: " + std::string(reason) + "\n";
+    return "! closing: server full (" + std::string(reason) + ")\n";
 }
 
 ChatService::Session* ChatService::find(Connection& conn) {
     auto it = sessions_.find(&conn);
     return it == sessions_.end() ? nullptr : it->second.get();
+}
+
+ChatService::Membership* ChatService::membership(Session& s, std::string_view room) {
+    std::string key = foldCase(room);
+    for (auto& m : s.rooms)
+        if (m.leftSeq == 0 && foldCase(m.name) == key) return &m;
+    return nullptr;
 }
 
 void ChatService::onAccept(Connection& conn) {
@@ -51,20 +84,37 @@ void ChatService::describe(const Connection& conn,
     auto it = sessions_.find(&conn);
     if (it == sessions_.end()) return;
     fields.emplace_back("nick", it->second->nick);
-    // Before its first join (the connect event) a session is on its way to the default room.
-    const std::string& room = it->second->room;
-    fields.emplace_back("room", room.empty() ? settings_.defaultRoom : room);
+    const std::string& room = it->second->current;
+    if (!room.empty()) fields.emplace_back("room", room);
 }
 
 void ChatService::onOpen(Connection& conn) {
-    Session* found = find(conn);
-    if (!found) return;
-    Session& s = *found;
+    Session* s = find(conn);
+    if (!s) return;
+    // The client may state mode, nick and rooms first (/hello); one that says nothing gets the
+    // default greeting once it has been quiet as long as a partial line may be.
+    s->greetTimer =
+        loop_.runAfter(std::min(settings_.partialLineTimeout, kGreetingWait), [this, s] {
+            s->greetTimer = 0;
+            if (!s->greeted && s->quitReason.empty() && !s->conn.closed()) greet(*s, {});
+        });
+}
+
+void ChatService::greet(Session& s, const sockchat::chat::Hello& hello) {
+    if (s.greetTimer) loop_.cancel(s.greetTimer);
+    s.greetTimer = 0;
+    s.greeted = true;
+    s.json = hello.json;
+    std::vector<std::string> rooms = hello.rooms;
+    if (rooms.empty()) rooms.push_back(settings_.defaultRoom);
     ChatEvent welcome;
     welcome.type = ChatEvent::Type::welcome;
     welcome.nick = s.nick;
-    welcome.room = settings_.defaultRoom;
-    welcome.text = "Welcome to sockchatd! You are " + s.nick + " in #" + settings_.defaultRoom +
+    welcome.room = rooms.front();
+    welcome.names = rooms;
+    welcome.idleTimeoutMs = settings_.idleTimeout.count();
+    welcome.maxRooms = settings_.maxRoomsPerClient;
+    welcome.text = "Welcome to sockchatd! You are " + s.nick + " in #" + rooms.front() +
                    ". Type /help for commands.";
     sendEvent(s, welcome);
     std::string_view motd = settings_.motd;
@@ -75,42 +125,84 @@ void ChatService::onOpen(Connection& conn) {
     }
     // A peer that reset at once is gone already (onClose ran): joining now would leave a
     // member behind that nobody removes.
-    if (conn.closed()) return;
-    enterRoom(s, settings_.defaultRoom);
+    if (s.conn.closed()) return;
+    for (const auto& room : rooms) enterRoom(s, room);
+    s.current = s.rooms.front().name;  // the first is the current room, as the welcome says
 }
 
 void ChatService::enterRoom(Session& s, const std::string& room) {
     auto joined = hub_.join(room, s.nick, worker_);
-    s.room = joined.room;
-    s.roomId = joined.roomId;
-    s.joinedSeq = joined.seq;
-    roomMembers_[s.roomId].insert(&s);
+    s.rooms.push_back({joined.room, joined.roomId, joined.seq, 0});
+    s.current = joined.room;
+    s.awaiting.push_back({joined.roomId, joined.seq});
+    roomMembers_[joined.roomId].insert(&s);
+    if (!joined.topic.text.empty()) sendEvent(s, joined.topic);
     for (const auto& past : joined.history) sendEvent(s, past);
-    logger_.info("join", "",
-                 {{"conn", s.conn.id()}, {"nick", s.nick}, {"room", s.room}, {"worker", worker_}});
+    logger_.info(
+        "join", "",
+        {{"conn", s.conn.id()}, {"nick", s.nick}, {"room", joined.room}, {"worker", worker_}});
 }
 
-void ChatService::leaveRoom(Session& s, const std::string& reason) {
-    hub_.leave(s.room, s.nick, worker_, reason);
-    if (auto members = roomMembers_.find(s.roomId); members != roomMembers_.end()) {
-        members->second.erase(&s);
-        if (members->second.empty()) roomMembers_.erase(members);
+void ChatService::leaveRoom(Session& s, Membership& room, const std::string& reason) {
+    auto left = hub_.leave(room.name, s.nick, worker_, reason);
+    logger_.info(
+        "leave", "",
+        {{"conn", s.conn.id()}, {"nick", s.nick}, {"room", room.name}, {"reason", reason}});
+    if (foldCase(s.current) == foldCase(room.name)) s.current.clear();
+    if (left) {
+        // Still a member until the leave comes back (deliverRoomEvent drops the membership).
+        room.leftSeq = left->seq;
+        s.awaiting.push_back(*left);
+    } else {
+        room.leftSeq = ~std::uint64_t{0};
     }
-    logger_.info("leave", "",
-                 {{"conn", s.conn.id()}, {"nick", s.nick}, {"room", s.room}, {"reason", reason}});
+    if (s.current.empty())
+        for (auto it = s.rooms.rbegin(); it != s.rooms.rend(); ++it)
+            if (it->leftSeq == 0) {
+                s.current = it->name;
+                break;
+            }
+}
+
+void ChatService::leaveAllRooms(Session& s, const std::string& reason) {
+    for (auto& m : s.rooms) {
+        if (m.leftSeq == 0) {
+            hub_.leave(m.name, s.nick, worker_, reason);
+            logger_.info(
+                "leave", "",
+                {{"conn", s.conn.id()}, {"nick", s.nick}, {"room", m.name}, {"reason", reason}});
+        }
+        if (auto members = roomMembers_.find(m.roomId); members != roomMembers_.end()) {
+            members->second.erase(&s);
+            if (members->second.empty()) roomMembers_.erase(members);
+        }
+    }
+    s.rooms.clear();
+    s.current.clear();
 }
 
 void ChatService::onData(Connection& conn, std::string_view bytes) {
     Session* s = find(conn);
     if (!s) return;
     s->splitter.feed(
-        bytes, [this, s](std::string_view line) { handleLine(*s, line); },
-        [this, s] { lineTooLong(*s); });
+        bytes, [this, s](std::string_view line) { acceptLine(*s, line); },
+        [this, s] { acceptLine(*s, kOverlongMarker); });
     if (!conn.closed()) armPartialTimer(*s);
 }
 
+void ChatService::onEndOfInput(Connection& conn) {
+    Session* s = find(conn);
+    if (!s || !s->quitReason.empty()) return;
+    if (s->greeted || !s->splitter.hasPartial()) return;
+    // Bytes and then end of input before any greeting: a one-shot client of another service
+    // (sockctl echo, the tutorial's echo client) aimed at the chat port. Not chat.
+    s->quitReason = "not a chat client";
+    sendError(*s,
+              "this is a sockchatd chat port (a line protocol: /hello, /help); your input "
+              "was not posted");
+}
+
 void ChatService::lineTooLong(Session& s) {
-    if (s.conn.closed() || !s.quitReason.empty()) return;
     logger_.info("limit", "line too long, discarded",
                  {{"conn", s.conn.id()},
                   {"nick", s.nick},
@@ -127,16 +219,87 @@ void ChatService::armPartialTimer(Session& s) {
     // Clients that send without a newline (the tutorial's) still get their line handled.
     s.partialTimer = loop_.runAfter(settings_.partialLineTimeout, [this, ptr = &s] {
         ptr->partialTimer = 0;
-        ptr->splitter.flushPartial([this, ptr](std::string_view line) { handleLine(*ptr, line); },
-                                   [this, ptr] { lineTooLong(*ptr); });
+        ptr->splitter.flushPartial([this, ptr](std::string_view line) { acceptLine(*ptr, line); },
+                                   [this, ptr] { acceptLine(*ptr, kOverlongMarker); });
     });
 }
 
-void ChatService::handleLine(Session& s, std::string_view raw) {
+void ChatService::acceptLine(Session& s, std::string_view raw) {
     // Lines after /quit or a close (slow consumer) in the same read are dropped.
     if (s.conn.closed() || !s.quitReason.empty()) return;
-    ParsedLine line = sockchat::chat::parseLine(sockchat::chat::sanitizeText(raw));
-    if (line.kind == ParsedLine::Kind::blank) return;
+    std::string line = raw == kOverlongMarker ? kOverlongMarker : sockchat::chat::sanitizeText(raw);
+    if (!s.awaiting.empty() || !s.queued.empty()) {
+        s.queuedBytes += line.size();
+        s.queued.push_back(std::move(line));
+        if (s.queuedBytes >= queueLimit(settings_.maxLineBytes)) s.conn.holdInput(true);
+        return;
+    }
+    handleLine(s, line);
+}
+
+void ChatService::resumeQueued(Session& s) {
+    while (s.awaiting.empty() && !s.queued.empty() && s.quitReason.empty() && !s.conn.closed()) {
+        std::string line = std::move(s.queued.front());
+        s.queued.pop_front();
+        s.queuedBytes -= line.size();
+        handleLine(s, line);
+    }
+    if (s.queued.empty() && !s.conn.closed()) s.conn.holdInput(false);
+}
+
+bool ChatService::rejectForeign(Session& s, const std::string& line) {
+    if (s.chatted) return false;
+    ForeignProtocol foreign = sockchat::chat::detectForeignProtocol(line);
+    if (foreign == ForeignProtocol::none)
+        // An IRC client goes on registering (JOIN, PING, MODE...): one error is enough.
+        return s.foreign == ForeignProtocol::irc && sockchat::chat::looksLikeIrcCommand(line);
+    bool first = s.foreign == ForeignProtocol::none;
+    s.foreign = foreign;
+    if (!first) return true;
+    // Not greeted either: a chat greeting would tell the lobby that a guest joined.
+    if (s.greetTimer) loop_.cancel(s.greetTimer);
+    s.greetTimer = 0;
+    logger_.info("limit", "not a chat client",
+                 {{"conn", s.conn.id()},
+                  {"peer", s.conn.peer().toString()},
+                  {"reason", foreign == ForeignProtocol::http ? "http request" : "irc client"}});
+    if (foreign == ForeignProtocol::http) {
+        sendError(s, "this is a sockchatd chat port, not an HTTP server");
+        // An HTTP client waits for a response that will never come: let it go.
+        s.quitReason = "not a chat client: http";
+        s.conn.beginGracefulClose(s.quitReason, true);
+    } else {
+        sendError(s, "this is a sockchatd chat port (a line protocol: /hello, /help), not IRC");
+    }
+    return true;
+}
+
+bool ChatService::handleBeforeGreeting(Session& s, const std::string& line) {
+    if (s.greeted) return false;
+    if (line != kOverlongMarker && rejectForeign(s, line)) return true;
+    ParsedLine parsed = sockchat::chat::parseLine(line);
+    if (parsed.kind == ParsedLine::Kind::command && parsed.name == "hello") {
+        hello(s, parsed.text);
+        return true;
+    }
+    // Anything else: the client did not wait for the greeting (the tutorial's client sends its
+    // text at once). Greet it first; its line follows once its join came back.
+    greet(s, {});
+    return false;
+}
+
+void ChatService::handleLine(Session& s, const std::string& line) {
+    if (s.conn.closed() || !s.quitReason.empty()) return;
+    if (handleBeforeGreeting(s, line)) return;
+    if (!s.awaiting.empty()) {  // greeted just now: wait for the join like any other line
+        s.queuedBytes += line.size();
+        s.queued.push_front(line);
+        return;
+    }
+    if (line == kOverlongMarker) return lineTooLong(s);
+    ParsedLine parsed = sockchat::chat::parseLine(line);
+    if (parsed.kind == ParsedLine::Kind::blank) return;
+    if (rejectForeign(s, line)) return;
     if (!s.bucket.take(TokenBucket::Clock::now())) {
         if (!s.throttled)
             logger_.info("limit", "rate limited",
@@ -146,10 +309,11 @@ void ChatService::handleLine(Session& s, std::string_view raw) {
         return;
     }
     s.throttled = false;
-    if (line.kind == ParsedLine::Kind::say)
-        say(s, std::move(line.text), false);
+    s.chatted = true;
+    if (parsed.kind == ParsedLine::Kind::say)
+        say(s, s.current, std::move(parsed.text), false);
     else
-        handleCommand(s, line.name, line.text);
+        handleCommand(s, parsed.name, parsed.text);
 }
 
 void ChatService::sendEvent(Session& s, const ChatEvent& event) {
@@ -175,11 +339,33 @@ void ChatService::deliverRoomEvent(const SharedEvent& event) {
     if (it == roomMembers_.end()) return;
     // Copy: a send can drop a slow consumer, which removes it from the set we iterate.
     std::vector<Session*> members(it->second.begin(), it->second.end());
+    std::vector<Session*> resume;
     for (Session* s : members) {
-        // Posted before this member joined (it has them as history), or after its last words.
-        if (event->seq < s->joinedSeq || !s->quitReason.empty() || s->conn.closed()) continue;
-        s->conn.send(s->json ? event->json : event->text);
+        auto m = std::find_if(s->rooms.begin(), s->rooms.end(),
+                              [&](const Membership& r) { return r.roomId == event->roomId; });
+        if (m == s->rooms.end()) continue;
+        // Posted before this member joined (it has them as history), after it left, or after
+        // its last words.
+        bool news = event->seq >= m->joinedSeq && (m->leftSeq == 0 || event->seq <= m->leftSeq);
+        if (news && s->quitReason.empty() && !s->conn.closed())
+            s->conn.send(s->json ? event->json : event->text);
+        if (m->leftSeq != 0 && event->seq >= m->leftSeq) {
+            s->rooms.erase(m);
+            if (auto own = roomMembers_.find(event->roomId); own != roomMembers_.end()) {
+                own->second.erase(s);
+                if (own->second.empty()) roomMembers_.erase(own);
+            }
+        }
+        auto& awaiting = s->awaiting;
+        std::size_t before = awaiting.size();
+        std::erase_if(awaiting, [&](const ChatHub::Published& p) {
+            return p.roomId == event->roomId && p.seq <= event->seq;
+        });
+        if (before != awaiting.size() && awaiting.empty() && !s->queued.empty())
+            resume.push_back(s);
     }
+    // After the fan-out: a resumed line may publish, join or leave, which changes the sets.
+    for (Session* s : resume) resumeQueued(*s);
 }
 
 void ChatService::deliverPrivate(std::uint64_t client, const ChatEvent& event) {
@@ -190,11 +376,16 @@ void ChatService::deliverPrivate(std::uint64_t client, const ChatEvent& event) {
     sendEvent(s, event);
 }
 
-void ChatService::onShutdown(Connection& conn) {
+void ChatService::onClosing(Connection& conn, std::string_view reason) {
     Session* s = find(conn);
     if (!s || !s->quitReason.empty()) return;
-    s->quitReason = "server shutting down";
-    sendNotice(*s, "server shutting down");
+    s->quitReason = std::string(reason);
+    if (s->greetTimer) loop_.cancel(s->greetTimer);
+    s->greetTimer = 0;
+    ChatEvent e;
+    e.type = ChatEvent::Type::closing;
+    e.text = closingReason(reason);
+    sendEvent(*s, e);
 }
 
 void ChatService::onClose(Connection& conn, std::string_view reason) {
@@ -202,8 +393,9 @@ void ChatService::onClose(Connection& conn, std::string_view reason) {
     if (it == sessions_.end()) return;
     Session& s = *it->second;
     if (s.partialTimer) loop_.cancel(s.partialTimer);
-    s.partialTimer = 0;
-    if (s.roomId != 0) leaveRoom(s, s.quitReason.empty() ? std::string(reason) : s.quitReason);
+    if (s.greetTimer) loop_.cancel(s.greetTimer);
+    s.partialTimer = s.greetTimer = 0;
+    leaveAllRooms(s, s.quitReason.empty() ? std::string(reason) : s.quitReason);
     hub_.removeClient(s.nick);
     byClient_.erase(s.client);
     // Destroy later: we may be inside this session's own line handling or a room fan-out.

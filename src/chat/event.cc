@@ -7,9 +7,9 @@
 namespace sockchat::chat {
 
 const char* typeName(Event::Type type) {
-    static constexpr const char* kTypes[] = {"welcome", "notice",  "history", "message",
-                                             "action",  "private", "join",    "leave",
-                                             "nick",    "error",   "who",     "rooms"};
+    static constexpr const char* kTypes[] = {
+        "welcome", "notice", "history", "message", "action",  "private", "join",    "leave", "nick",
+        "error",   "who",    "rooms",   "topic",   "current", "pong",    "closing", "whois"};
     return kTypes[static_cast<int>(type)];
 }
 
@@ -32,8 +32,9 @@ std::string renderText(const Event& e) {
             line = "* " + e.from + " " + e.text;
             break;
         case T::privateMessage:
-            line = e.nick == e.to ? "[msg from " + e.from + "] " + e.text
-                                  : "[msg to " + e.to + "] " + e.text;
+            // The recipient's copy, unless it is a note to oneself (one copy, the sender's).
+            line = e.nick == e.to && e.from != e.to ? "[msg from " + e.from + "] " + e.text
+                                                    : "[msg to " + e.to + "] " + e.text;
             break;
         case T::join:
             line = "* " + e.nick + " joined #" + e.room;
@@ -53,9 +54,36 @@ std::string renderText(const Event& e) {
             break;
         case T::rooms:
             line = "* rooms:";
-            for (std::size_t i = 0; i < e.rooms.size(); ++i)
+            for (std::size_t i = 0; i < e.rooms.size(); ++i) {
                 line += (i ? ", #" : " #") + e.rooms[i].first + " (" +
-                        std::to_string(e.rooms[i].second) + ")";
+                        std::to_string(e.rooms[i].second);
+                if (i < e.topics.size() && !e.topics[i].empty())
+                    line += ", \"" + e.topics[i] + "\"";
+                line += ")";
+            }
+            break;
+        case T::topic:
+            if (e.seq == 0)
+                line = "* topic of #" + e.room + ": " + e.text;
+            else if (e.text.empty())
+                line = "* " + e.from + " cleared the topic of #" + e.room;
+            else
+                line = "* " + e.from + " set the topic of #" + e.room + ": " + e.text;
+            break;
+        case T::current:
+            line = "* now talking in #" + e.room;
+            break;
+        case T::pong:
+            line = e.text.empty() ? "* pong" : "* pong " + e.text;
+            break;
+        case T::closing:
+            line = "! closing: " + e.text;
+            break;
+        case T::whois:
+            line = "* " + e.nick + (e.names.empty() ? ": in no room" : ": in");
+            for (std::size_t i = 0; i < e.names.size(); ++i)
+                line += (i ? ", #" : " #") + e.names[i];
+            if (!e.text.empty()) line += "; away: " + e.text;
             break;
     }
     return line + "\n";
@@ -70,6 +98,10 @@ std::string renderJson(const Event& e) {
             j["nick"] = e.nick;
             j["room"] = e.room;
             j["text"] = e.text;
+            if (!e.names.empty()) j["rooms"] = e.names;
+            j["protocol"] = Event::kProtocolVersion;
+            j["idle_timeout_ms"] = e.idleTimeoutMs;
+            j["max_rooms"] = e.maxRooms;
             break;
         case T::notice:
         case T::error:
@@ -117,11 +149,33 @@ std::string renderJson(const Event& e) {
             break;
         case T::rooms: {
             auto list = nlohmann::ordered_json::array();
-            for (const auto& [name, members] : e.rooms)
-                list.push_back({{"name", name}, {"members", members}});
+            for (std::size_t i = 0; i < e.rooms.size(); ++i)
+                list.push_back({{"name", e.rooms[i].first},
+                                {"members", e.rooms[i].second},
+                                {"topic", i < e.topics.size() ? e.topics[i] : ""}});
             j["rooms"] = std::move(list);
             break;
         }
+        case T::topic:
+            j["room"] = e.room;
+            j["from"] = e.from;
+            j["text"] = e.text;
+            j["seq"] = e.seq;
+            break;
+        case T::current:
+            j["room"] = e.room;
+            break;
+        case T::pong:
+            j["text"] = e.text;
+            break;
+        case T::closing:
+            j["reason"] = e.text;
+            break;
+        case T::whois:
+            j["nick"] = e.nick;
+            j["rooms"] = e.names;
+            j["away"] = e.text;
+            break;
     }
     j["ts"] = sockchat::log::rfc3339(e.time);
     // Text is sanitised before it gets here (MOTD comes from the config, though): replace

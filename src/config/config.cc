@@ -179,11 +179,11 @@ class Validator {
         readChat(
             subsection(top, "chat", {"default_room", "history", "motd", "partial_line_timeout"}),
             config.chat);
-        readLimits(
-            subsection(top, "limits",
-                       {"max_connections", "max_connections_per_ip", "max_line_bytes",
-                        "output_buffer_bytes", "idle_timeout", "messages_per_second", "burst"}),
-            config.limits);
+        readLimits(subsection(top, "limits",
+                              {"max_connections", "max_connections_per_ip", "max_line_bytes",
+                               "output_buffer_bytes", "idle_timeout", "messages_per_second",
+                               "burst", "max_rooms_per_client"}),
+                   config.limits);
         if (const Entry* e = find(top, "shutdown_timeout"))
             config.shutdown_timeout = readDuration(*e, Duration{0}, Duration{10 * 60 * 1000});
         readLogging(subsection(top, "logging", {"level", "format", "sink"}), config.logging);
@@ -426,6 +426,8 @@ class Validator {
             limits.messages_per_second = readNumber(*e, 10000);
         if (const Entry* e = find(s, "burst"))
             limits.burst = static_cast<unsigned>(readInteger(*e, 1, 100'000));
+        if (const Entry* e = find(s, "max_rooms_per_client"))
+            limits.max_rooms_per_client = static_cast<unsigned>(readInteger(*e, 1, 1000));
     }
 
     void readLogging(const Section& s, Logging& logging) const {

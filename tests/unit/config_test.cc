@@ -125,6 +125,7 @@ TEST(LoadConfig, AcceptsRangeEdges) {
     EXPECT_EQ(load("limits: {output_buffer_bytes: 1GiB}").limits.output_buffer_bytes, 1073741824u);
     EXPECT_EQ(load("limits: {messages_per_second: 10000}").limits.messages_per_second, 10000.0);
     EXPECT_EQ(load("limits: {burst: 100000}").limits.burst, 100000u);
+    EXPECT_EQ(load("limits: {max_rooms_per_client: 1000}").limits.max_rooms_per_client, 1000u);
     EXPECT_EQ(load("shutdown_timeout: 10m").shutdown_timeout, milliseconds(600'000));
     EXPECT_EQ(load("echo: {prefix: \"" + std::string(256, 'x') + "\"}").echo.prefix.size(), 256u);
     EXPECT_EQ(load("chat: {default_room: " + std::string(32, 'r') + "}").chat.default_room,
@@ -221,6 +222,8 @@ TEST(LoadConfigErrors, IntegerRanges) {
               "t.yaml:1:34: limits.max_connections_per_ip: must be ≥ 1");
     EXPECT_EQ(error("limits: {burst: 0}\n"), "t.yaml:1:17: limits.burst: must be ≥ 1");
     EXPECT_EQ(error("limits: {burst: 100001}\n"), "t.yaml:1:17: limits.burst: must be ≤ 100000");
+    EXPECT_EQ(error("limits: {max_rooms_per_client: 0}\n"),
+              "t.yaml:1:32: limits.max_rooms_per_client: must be ≥ 1");
 }
 
 TEST(LoadConfigErrors, PerIpLimitAboveTotal) {

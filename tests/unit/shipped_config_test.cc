@@ -42,7 +42,7 @@ TEST(ShippedConfig, SpellsOutEveryKey) {
         {"chat", {"default_room", "history", "motd", "partial_line_timeout"}},
         {"limits",
          {"max_connections", "max_connections_per_ip", "max_line_bytes", "output_buffer_bytes",
-          "idle_timeout", "messages_per_second", "burst"}},
+          "idle_timeout", "messages_per_second", "burst", "max_rooms_per_client"}},
         {"logging", {"level", "format", "sink"}},
         {"admin", {"socket"}},
         {"metrics", {"address"}},

@@ -23,8 +23,16 @@ struct Event {
         nick,
         error,
         who,
-        rooms
+        rooms,
+        topic,    // a room's topic: set now (seq > 0) or shown on join (seq 0)
+        current,  // the client's current room changed without a join (/join of a room it is in)
+        pong,     // answer to /ping
+        closing,  // the server closes this connection; `text` is the reason
+        whois     // answer to /whois: nick, rooms (names), away text (text)
     };
+
+    // Protocol version announced in the welcome (PROTOCOL.md "Versions").
+    static constexpr int kProtocolVersion = 2;
 
     Type type = Type::notice;
     std::string room;
@@ -39,6 +47,10 @@ struct Event {
     std::chrono::system_clock::time_point time = std::chrono::system_clock::now();
     std::vector<std::string> names;                          // who
     std::vector<std::pair<std::string, std::size_t>> rooms;  // rooms: name, member count
+    std::vector<std::string> topics;  // rooms: each room's topic (same order; may be shorter)
+    // welcome: the rooms joined (names), the idle timeout in ms (0 = none), rooms allowed.
+    long long idleTimeoutMs = 0;
+    unsigned maxRooms = 0;
 };
 
 // One line each, ending in "\n". Text fields must already be sanitised (sanitize.h); the JSON

@@ -44,6 +44,7 @@ struct Limits {
     Duration idle_timeout{0};  // 0 = no idle timeout
     double messages_per_second = 5;
     unsigned burst = 20;
+    unsigned max_rooms_per_client = 20;
     friend bool operator==(const Limits&, const Limits&) = default;
 };
 

@@ -68,12 +68,13 @@ TEST(Chat, RoomsKeepTheirMessagesAndNoticesToTheirMembers) {
     ASSERT_FALSE(
         alice.waitFor([](const std::string& l) { return l.ends_with(" is now known as carol"); })
             .empty());
+    // /join adds a room; /part leaves one.
     carol.send("/join dev");
+    carol.send("/part lobby");
     EXPECT_EQ(carol.waitForLine("* carol joined #dev"), "* carol joined #dev");
-    EXPECT_EQ(alice.waitForLine("* carol left #lobby (joined #dev)"),
-              "* carol left #lobby (joined #dev)");
-    EXPECT_EQ(bob.waitForLine("* carol left #lobby (joined #dev)"),
-              "* carol left #lobby (joined #dev)");
+    EXPECT_EQ(carol.waitForLine("* carol left #lobby (part)"), "* carol left #lobby (part)");
+    EXPECT_EQ(alice.waitForLine("* carol left #lobby (part)"), "* carol left #lobby (part)");
+    EXPECT_EQ(bob.waitForLine("* carol left #lobby (part)"), "* carol left #lobby (part)");
 
     alice.send("hello lobby");
     EXPECT_EQ(bob.waitForLine("<alice> hello lobby"), "<alice> hello lobby");
@@ -81,7 +82,10 @@ TEST(Chat, RoomsKeepTheirMessagesAndNoticesToTheirMembers) {
     carol.send("hello dev");
     EXPECT_EQ(carol.waitForLine("<carol> hello dev"), "<carol> hello dev");
     bob.send("/join dev");
+    bob.send("/part #lobby bye for now");
     EXPECT_EQ(carol.waitForLine("* bob joined #dev"), "* bob joined #dev");
+    EXPECT_EQ(bob.waitForLine("* bob left #lobby (part: bye for now)"),
+              "* bob left #lobby (part: bye for now)");
     bob.send("/nick robert");
     EXPECT_EQ(carol.waitForLine("* bob is now known as robert"), "* bob is now known as robert");
     // Alice (in #lobby) saw none of #dev: the next thing she sees is bob leaving.
@@ -89,7 +93,7 @@ TEST(Chat, RoomsKeepTheirMessagesAndNoticesToTheirMembers) {
     std::string line;
     std::vector<std::string> seen;
     while ((line = alice.nextLine()) != "<alice> marker" && !line.empty()) seen.push_back(line);
-    EXPECT_EQ(seen, (std::vector<std::string>{"* bob left #lobby (joined #dev)"}));
+    EXPECT_EQ(seen, (std::vector<std::string>{"* bob left #lobby (part: bye for now)"}));
     carol.send("/rooms");
     EXPECT_EQ(carol.waitForPrefix("* rooms:"), "* rooms: #dev (2), #lobby (1)");
     carol.send("/who");
@@ -224,7 +228,7 @@ TEST(Chat, BadCommandsGetAnErrorLineAndKeepTheConnection) {
         {"/nick TAKEN", "! nick TAKEN is taken"},
         {"/nick guest-99", "! nicks starting with guest- are reserved"},
         {"/msg nobody hi", "! no such nick nobody"},
-        {"/msg taken", "! usage: /msg NICK TEXT"},
+        {"/msg taken", "! usage: /msg NICK TEXT or /msg #ROOM TEXT"},
         {"/join bad room", "! room must be 1-32 characters of A-Z a-z 0-9 - _ ."},
         {"/join lobby", "! you are already in #lobby"},
         {"/who nosuch", "! no such room #nosuch"},
@@ -472,11 +476,11 @@ TEST(Chat, ShutdownTellsEveryClient) {
     ChatClient b(daemon.port());
     b.readGreeting();
     daemon.signal(SIGTERM);
-    EXPECT_EQ(json::parse(a.waitFor([](const std::string& l) {
-                  return l.find("shutting down") != std::string::npos;
-              }))["type"],
-              "notice");
-    EXPECT_EQ(b.waitForLine("* server shutting down"), "* server shutting down");
+    auto closing = json::parse(a.waitFor(
+        [](const std::string& l) { return l.find("shutting down") != std::string::npos; }));
+    EXPECT_EQ(closing["type"], "closing");
+    EXPECT_EQ(closing["reason"], "shutting down");
+    EXPECT_EQ(b.waitForLine("! closing: shutting down"), "! closing: shutting down");
     EXPECT_EQ(daemon.waitExit(), 0);
 }
 
@@ -498,7 +502,8 @@ TEST(Chat, JsonRoomEventsAndHistoryCarryTheProtocolFields) {
     c.readGreeting();
     c.nick("cat0");
     c.send("/join dev");
-    c.waitForLine("* cat0 joined #dev");
+    c.send("/part lobby");
+    c.waitForLine("* cat0 left #lobby (part)");
     c.send("old one");
     c.send("/me old two");
     c.waitForLine("* cat0 old two");
@@ -506,9 +511,15 @@ TEST(Chat, JsonRoomEventsAndHistoryCarryTheProtocolFields) {
     ChatClient a(daemon.port());
     std::string aNick = a.readGreeting();
     a.send("/mode json");
-    auto welcome = protocolLine(a.nextLine(), "welcome", {"nick", "room", "text"});
+    auto welcome =
+        protocolLine(a.nextLine(), "welcome",
+                     {"nick", "room", "rooms", "text", "protocol", "idle_timeout_ms", "max_rooms"});
     EXPECT_EQ(welcome["nick"], aNick);
     EXPECT_EQ(welcome["room"], "lobby");
+    EXPECT_EQ(welcome["rooms"], json::array({"lobby"}));
+    EXPECT_EQ(welcome["protocol"], 2);
+    EXPECT_EQ(welcome["idle_timeout_ms"], 0);
+    EXPECT_EQ(welcome["max_rooms"], 20);
     a.send("/join #dev");
     // The room's history comes first (straight to the joiner), then the own join (through the
     // hub, in the room's order).
@@ -541,8 +552,8 @@ TEST(Chat, JsonRoomEventsAndHistoryCarryTheProtocolFields) {
     EXPECT_EQ(who["nicks"], json::array({aNick}));
     a.send("/rooms");
     auto rooms = protocolLine(a.nextLine(), "rooms", {"rooms"});
-    EXPECT_EQ(rooms["rooms"],
-              json::parse(R"([{"name":"dev","members":1},{"name":"lobby","members":0}])"));
+    EXPECT_EQ(rooms["rooms"], json::parse(R"([{"name":"dev","members":1,"topic":""},)"
+                                          R"({"name":"lobby","members":1,"topic":""}])"));
     a.send("/help");
     EXPECT_EQ(protocolLine(a.nextLine(), "notice", {"text"})["text"], "commands:");
     a.waitFor([](const std::string& l) { return l.find("//text") != std::string::npos; });
@@ -601,7 +612,7 @@ TEST(Chat, ConnectionsOverALimitGetAServerFullLine) {
     ChatClient first(daemon.port());
     std::string nick = first.readGreeting();
     ChatClient second(daemon.port());
-    EXPECT_EQ(second.nextLine(), "! server full: max_connections_per_ip reached");
+    EXPECT_EQ(second.nextLine(), "! closing: server full (max_connections_per_ip reached)");
     EXPECT_TRUE(second.socket().waitClosed());
     first.send("still here");
     EXPECT_EQ(first.nextLine(), "<" + nick + "> still here");
@@ -615,8 +626,8 @@ TEST(Chat, EmptiedRoomsGoAwayExceptTheDefaultRoom) {
     a.send("/join tmp");
     a.waitForLine("* solo joined #tmp");
     a.send("said in the first tmp");
-    a.send("/join lobby");
-    a.waitForLine("* solo joined #lobby");
+    a.send("/part");  // the current room
+    a.waitForLine("* solo left #tmp (part)");
     a.send("/rooms");
     EXPECT_EQ(a.waitForPrefix("* rooms:"), "* rooms: #lobby (1)");
     // A new #tmp is a new room: no history from the old one.
@@ -655,12 +666,12 @@ TEST(Chat, MessageTextIsLoggedOnlyAtDebug) {
     };
     EXPECT_TRUE(has("join", {{"nick", aNick}, {"room", "lobby"}}));
     EXPECT_TRUE(has("nick", {{"from", aNick}, {"nick", "loud"}, {"room", "lobby"}}));
-    EXPECT_TRUE(has("leave", {{"nick", "loud"}, {"room", "lobby"}, {"reason", "joined #den"}}));
     EXPECT_TRUE(has("join", {{"nick", "loud"}, {"room", "den"}}));
+    EXPECT_TRUE(has("leave", {{"nick", "loud"}, {"room", "lobby"}, {"reason", "quit: done"}}));
     EXPECT_TRUE(has("leave", {{"nick", "loud"}, {"room", "den"}, {"reason", "quit: done"}}));
-    // connect carries the assigned nick and the room it enters; disconnect the nick and room at
-    // the end.
-    EXPECT_TRUE(has("connect", {{"nick", aNick}, {"room", "lobby"}}));
+    // connect carries the assigned nick (its rooms are not known before its /hello or greeting);
+    // disconnect the nick and current room at the end.
+    EXPECT_TRUE(has("connect", {{"nick", aNick}}));
     EXPECT_TRUE(has("disconnect", {{"nick", "loud"}, {"room", "den"}, {"reason", "quit: done"}}));
     EXPECT_EQ(daemon.stderrText().find("top secret"), std::string::npos);
 }

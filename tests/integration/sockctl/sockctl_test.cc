@@ -434,7 +434,7 @@ TEST(SockctlChat, RefusedConnectionsAreRetriedWithGrowingWaits) {
     waits.resize(3);
     EXPECT_EQ(waits, (std::vector<int>{1, 2, 4})) << script.stderrText();
     // What the server said, on every attempt (not only on the first connection).
-    const std::string refusal = "! server full: max_connections_per_ip reached";
+    const std::string refusal = "! closing: server full (max_connections_per_ip reached)";
     EXPECT_TRUE(script.waitForStdout([&](const std::string& out) {
         return occurrences(out, refusal) >= 3;
     })) << script.stdoutText();

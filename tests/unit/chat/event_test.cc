@@ -46,7 +46,13 @@ TEST(Event, WelcomeAndNotice) {
     EXPECT_EQ(r.text, "* json mode\n");
     EXPECT_EQ(
         r.json.dump(),
-        R"j({"type":"welcome","nick":"guest-1","room":"lobby","text":"json mode","ts":"2026-11-25T10:00:01.042Z"})j");
+        R"j({"type":"welcome","nick":"guest-1","room":"lobby","text":"json mode","protocol":2,"idle_timeout_ms":0,"max_rooms":0,"ts":"2026-11-25T10:00:01.042Z"})j");
+    e.names = {"lobby", "dev"};
+    e.idleTimeoutMs = 30000;
+    e.maxRooms = 20;
+    EXPECT_EQ(
+        render(e).json.dump(),
+        R"j({"type":"welcome","nick":"guest-1","room":"lobby","text":"json mode","rooms":["lobby","dev"],"protocol":2,"idle_timeout_ms":30000,"max_rooms":20,"ts":"2026-11-25T10:00:01.042Z"})j");
     e = make(Type::notice);
     e.text = "server shutting down";
     r = render(e);
@@ -151,11 +157,60 @@ TEST(Event, ErrorWhoRooms) {
         R"j({"type":"who","room":"dev","nicks":["carol","robert"],"ts":"2026-11-25T10:00:01.042Z"})j");
     e = make(Type::rooms);
     e.rooms = {{"dev", 2}, {"lobby", 1}};
+    e.topics = {"", "say hi"};
     r = render(e);
-    EXPECT_EQ(r.text, "* rooms: #dev (2), #lobby (1)\n");
+    EXPECT_EQ(r.text, "* rooms: #dev (2), #lobby (1, \"say hi\")\n");
     EXPECT_EQ(
         r.json.dump(),
-        R"j({"type":"rooms","rooms":[{"name":"dev","members":2},{"name":"lobby","members":1}],"ts":"2026-11-25T10:00:01.042Z"})j");
+        R"j({"type":"rooms","rooms":[{"name":"dev","members":2,"topic":""},{"name":"lobby","members":1,"topic":"say hi"}],"ts":"2026-11-25T10:00:01.042Z"})j");
+}
+
+TEST(Event, TopicCurrentPongClosingWhois) {
+    Event e = make(Type::topic);
+    e.room = "dev";
+    e.from = "alice";
+    e.text = "release friday";
+    e.seq = 7;
+    auto r = render(e);
+    EXPECT_EQ(r.text, "* alice set the topic of #dev: release friday\n");
+    EXPECT_EQ(
+        r.json.dump(),
+        R"j({"type":"topic","room":"dev","from":"alice","text":"release friday","seq":7,"ts":"2026-11-25T10:00:01.042Z"})j");
+    e.seq = 0;  // shown on join
+    EXPECT_EQ(render(e).text, "* topic of #dev: release friday\n");
+    e.seq = 8;
+    e.text = "";
+    EXPECT_EQ(render(e).text, "* alice cleared the topic of #dev\n");
+
+    e = make(Type::current);
+    e.room = "dev";
+    r = render(e);
+    EXPECT_EQ(r.text, "* now talking in #dev\n");
+    EXPECT_EQ(r.json.dump(),
+              R"j({"type":"current","room":"dev","ts":"2026-11-25T10:00:01.042Z"})j");
+
+    e = make(Type::pong);
+    e.text = "t1";
+    r = render(e);
+    EXPECT_EQ(r.text, "* pong t1\n");
+    EXPECT_EQ(r.json.dump(), R"j({"type":"pong","text":"t1","ts":"2026-11-25T10:00:01.042Z"})j");
+
+    e = make(Type::closing);
+    e.text = "idle timeout";
+    r = render(e);
+    EXPECT_EQ(r.text, "! closing: idle timeout\n");
+    EXPECT_EQ(r.json.dump(),
+              R"j({"type":"closing","reason":"idle timeout","ts":"2026-11-25T10:00:01.042Z"})j");
+
+    e = make(Type::whois);
+    e.nick = "bob";
+    e.names = {"dev", "lobby"};
+    e.text = "lunch";
+    r = render(e);
+    EXPECT_EQ(r.text, "* bob: in #dev, #lobby; away: lunch\n");
+    EXPECT_EQ(
+        r.json.dump(),
+        R"j({"type":"whois","nick":"bob","rooms":["dev","lobby"],"away":"lunch","ts":"2026-11-25T10:00:01.042Z"})j");
 }
 
 TEST(Event, InvalidUtf8DoesNotThrowInJson) {
