@@ -2,7 +2,10 @@
 // (tmux) against the real daemon: Tab completion, history kept across runs, highlights and the
 // bell, wrapped lines, timestamps and lines typed while offline; and the clear error when the
 // address is not a chat service, in pipe mode too.
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <regex>
@@ -191,4 +194,25 @@ TEST(SockctlChat, PipeModeSaysWhenTheAddressIsNotAChatService) {
               "sockctl: " + at(daemon.port()) +
                   " is not a sockchatd chat service (it answered \"hello /mode json\")\n");
     EXPECT_EQ(script.stdoutText(), "");
+}
+
+// A server that takes the connection and says nothing (the kernel accepts it into the backlog;
+// nobody reads): no welcome, so no chat service.
+TEST(SockctlChat, NoWelcomeWithinFiveSecondsIsNotAChatService) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), len), 0);
+    ASSERT_EQ(::listen(fd, 4), 0);
+    ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+    std::uint16_t port = ntohs(addr.sin_port);
+    SockctlProcess script({"chat", at(port)});
+    EXPECT_EQ(script.waitExit(15s), 1) << script.stderrText();
+    EXPECT_EQ(
+        script.stderrText(),
+        "sockctl: " + at(port) + " is not a sockchatd chat service (no welcome within 5 s)\n");
+    ::close(fd);
 }
