@@ -143,6 +143,12 @@ TEST_F(SockctlInteractive, LongLinesWrapUnderTheTextColumn) {
     EXPECT_TRUE(waitToMatch(*term, std::regex("\\[[0-9:]{5}\\] <bob> one two three four five\n"
                                               " {14}six seven eight nine ten\n"
                                               " {14}eleven twelve\n")));
+    // Wider now (SIGWINCH): the next line wraps at the new width.
+    term->resize(60, 24);
+    bob->write("thirteen fourteen fifteen sixteen seventeen eighteen nineteen\n");
+    EXPECT_TRUE(waitToMatch(*term, std::regex("\\[[0-9:]{5}\\] <bob> thirteen fourteen fifteen "
+                                              "sixteen seventeen\n"
+                                              " {14}eighteen nineteen\n")));
     expectLeavesWithStatusZero(*term, "C-d");
 }
 
