@@ -178,6 +178,23 @@ TEST_F(SockctlInteractive, LinesTypedOfflineAreSentAfterTheReconnect) {
     expectLeavesWithStatusZero(*term, "C-d");
 }
 
+TEST_F(SockctlInteractive, TheOfflineQueueIsBoundedAndSaysSo) {
+    auto daemon = std::make_unique<DaemonProcess>(testConfig(chatListener()));
+    std::uint16_t port = daemon->port();
+    auto term = startAtPrompt(port, "alice");
+    EXPECT_EQ(daemon->stop(), 0);
+    ASSERT_TRUE(waitToSee(*term, "connection to " + at(port) + " lost"));
+    // 100 lines wait; the 101st is refused, with a message.
+    std::string lines;
+    for (int i = 1; i <= 101; ++i) lines += "line " + std::to_string(i) + "\n";
+    term->type(lines);
+    ASSERT_TRUE(waitToSee(*term, "100 lines are already waiting; this one was not queued"));
+    std::string screen = term->screen();
+    EXPECT_NE(screen.find("(pending) line 100\n"), std::string::npos) << screen;
+    EXPECT_EQ(screen.find("(pending) line 101"), std::string::npos) << screen;
+    expectLeavesWithStatusZero(*term, "C-d");
+}
+
 TEST_F(SockctlInteractive, NotAChatServiceIsAClearErrorAndExitOne) {
     DaemonProcess daemon(testConfig(echoListener()));
     auto term = start(daemon.port(), "alice");
