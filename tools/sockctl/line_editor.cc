@@ -8,7 +8,6 @@
 #include <clocale>
 #include <cstdio>
 #include <cstdlib>
-#include <cwchar>
 
 #include "history_file.h"
 #include "sockchat/text/utf8.h"
