@@ -73,6 +73,25 @@ class SockctlInteractive : public ::testing::Test {
         return term;
     }
 
+    // alice at her prompt, then her daemon stopped: the port it was on and alice's terminal
+    // once sockctl said the connection is lost (a failed expectation if it did not).
+    struct Offline {
+        std::uint16_t port = 0;
+        std::unique_ptr<TmuxSession> term;
+    };
+    Offline aliceOffline() {
+        DaemonProcess daemon(testConfig(chatListener()));
+        Offline offline{daemon.port(), startAtPrompt(daemon.port(), "alice")};
+        EXPECT_EQ(daemon.stop(), 0);
+        // sockctl's own lines have their time too.
+        const std::regex lost("\\[[0-9:]{5}\\] -- connection to " + at(offline.port) + " lost");
+        bool ok = false;
+        std::string screen = offline.term->waitForScreen(
+            [&](const std::string& s) { return std::regex_search(s, lost); }, 10s, &ok);
+        EXPECT_TRUE(ok) << screen;
+        return offline;
+    }
+
     // Waits until the screen shows text; whether it did (a failed expectation if not).
     static bool waitToSee(TmuxSession& term, const std::string& text,
                           std::chrono::milliseconds timeout = 10s) {

@@ -153,14 +153,8 @@ TEST_F(SockctlInteractive, LongLinesWrapUnderTheTextColumn) {
 }
 
 TEST_F(SockctlInteractive, LinesTypedOfflineAreSentAfterTheReconnect) {
-    auto first = std::make_unique<DaemonProcess>(testConfig(chatListener()));
-    std::uint16_t port = first->port();
-    auto term = startAtPrompt(port, "alice");
-    EXPECT_EQ(first->stop(), 0);
-    // sockctl's own lines have their time too.
-    ASSERT_TRUE(
-        waitToMatch(*term, std::regex("\\[[0-9:]{5}\\] -- connection to " + at(port) + " lost")));
-
+    auto [port, term] = aliceOffline();
+    ASSERT_TRUE(term);
     term->type("typed while offline");
     term->key("Enter");
     term->type("and a second line");
@@ -179,11 +173,8 @@ TEST_F(SockctlInteractive, LinesTypedOfflineAreSentAfterTheReconnect) {
 }
 
 TEST_F(SockctlInteractive, TheOfflineQueueIsBoundedAndSaysSo) {
-    auto daemon = std::make_unique<DaemonProcess>(testConfig(chatListener()));
-    std::uint16_t port = daemon->port();
-    auto term = startAtPrompt(port, "alice");
-    EXPECT_EQ(daemon->stop(), 0);
-    ASSERT_TRUE(waitToSee(*term, "connection to " + at(port) + " lost"));
+    auto [port, term] = aliceOffline();
+    ASSERT_TRUE(term);
     // 100 lines wait; the 101st is refused, with a message.
     std::string lines;
     for (int i = 1; i <= 101; ++i) lines += "line " + std::to_string(i) + "\n";
