@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "chat_event.h"
+
 namespace sockctl {
 
 class ChatFrontend {
@@ -33,6 +35,8 @@ class ChatFrontend {
     virtual void status(std::string_view text) = 0;
     // Who and where we are, for the prompt.
     virtual void setState(std::string_view nick, std::string_view room, bool connected) = 0;
+    // Every event from the server, before it is shown (nicks for completion, say).
+    virtual void observe(const ChatEvent& /*event*/) {}
 };
 
 }  // namespace sockctl

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "exit_codes.h"
+#include "service_check.h"
 #include "sockchat/chat/command.h"
 #include "sockchat/chat/sanitize.h"
 
@@ -17,10 +18,12 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr auto kMaxBackoff = 30s;
-// A server that never answers "/mode json" (not sockchatd?) still gets the script's lines.
+// A server that does not answer "/mode json" with a welcome this soon is not a chat service.
 // Only the welcome is waited for this long; the answers to /nick and /join that follow it are
 // waited for without a limit (the server answers every line, or the connection drops).
-constexpr auto kWelcomeTimeout = 10s;
+constexpr auto kWelcomeTimeout = 5s;
+// Lines typed while offline wait for the reconnect, up to this many.
+constexpr std::size_t kMaxPendingLines = 100;
 // How long leaving may take: "/quit" sent, the server's last lines read, its close seen.
 constexpr auto kGoodbyeTimeout = 2s;
 
@@ -70,11 +73,11 @@ int msUntil(ChatSession::Clock::time_point t) {
 }  // namespace
 
 ChatSession::ChatSession(Endpoint endpoint, ChatOptions options, ChatFrontend& frontend,
-                         bool colour)
+                         Renderer& renderer)
     : endpoint_(std::move(endpoint)),
       options_(std::move(options)),
       frontend_(frontend),
-      renderer_(colour),
+      renderer_(renderer),
       connector_(endpoint_),
       wantNick_(options_.nick),
       wantRoom_(options_.room) {}
@@ -127,7 +130,7 @@ void ChatSession::connected(sockchat::net::Fd fd) {
     reconnected_ = everConnected_;
     everConnected_ = true;
     channel_ = std::make_unique<LineChannel>(std::move(fd));
-    welcomeSeen_ = restoreSent_ = syncPending_ = ready_ = false;
+    answered_ = welcomeSeen_ = restoreSent_ = syncPending_ = ready_ = false;
     welcomeDeadline_ = Clock::now() + kWelcomeTimeout;
     // The backoff stays as it is until the session is ready: a server that accepts and closes
     // at once ("! server full", a restart in progress) is retried ever more gently.
@@ -212,6 +215,9 @@ void ChatSession::readServer() {
 }
 
 void ChatSession::handleServerLine(const std::string& line) {
+    if (!answered_ && !looksLikeChatService(line))
+        throw NotAChatService::answered(endpoint_.toString(), line);
+    answered_ = true;
     auto event = parseChatEvent(line);
     if (!event) {
         // Plain text: the greeting, MOTD and room history the server sends on connect, before
@@ -240,7 +246,9 @@ void ChatSession::handleEvent(const ChatEvent& e, const std::string& raw) {
         return;
     }
     if (answer.kind == Answered::refused) {
-        frontend_.status(quoted(answer.line) + " failed: " + printable(e.text));
+        // At a terminal the error line itself says it.
+        if (!frontend_.interactive())
+            frontend_.status(quoted(answer.line) + " failed: " + printable(e.text));
         scriptFailed_ = true;
     }
     if (e.type == "welcome") {
@@ -263,6 +271,7 @@ void ChatSession::handleEvent(const ChatEvent& e, const std::string& raw) {
         wantRoom_ = room_;
     }
 
+    frontend_.observe(e);
     if (options_.json) {
         frontend_.show(raw);
     } else {
@@ -335,15 +344,28 @@ void ChatSession::handleInput(const ChatFrontend::Input& input) {
         sendScript();
         return;
     }
-    if (!channel_) {
-        frontend_.status("not connected: line not sent");
-        return;
-    }
     if (isQuit(line)) {
         leave(kExitOk, line);
         return;
     }
+    if (!ready_ || !script_.idle()) {
+        queueTyped(line);
+        return;
+    }
     channel_->sendLine(line);
+}
+
+void ChatSession::queueTyped(const std::string& line) {
+    // Through the script queue: after the reconnect the lines go in order, one at a time, each
+    // once the server answered the one before, so a burst of them does not meet the rate limit.
+    if (script_.size() >= kMaxPendingLines) {
+        frontend_.status("offline: " + std::to_string(kMaxPendingLines) +
+                         " lines are already waiting; this one was not queued");
+        return;
+    }
+    script_.push({line, inputLines_});
+    if (!ready_) frontend_.show(renderer_.renderPending(line));
+    sendScript();
 }
 
 void ChatSession::sendScript() {
@@ -355,16 +377,6 @@ void ChatSession::sendScript() {
         if (!script_.hasQueued() && !inputDone_) return;
         // At the end of input, a "/quit" of our own.
         ScriptQueue::Line line = script_.hasQueued() ? script_.pop() : ScriptQueue::Line{"/quit"};
-        // A server that never answered "/mode json" (not sockchatd?): its answers cannot be
-        // told apart, so the lines just go.
-        if (!welcomeSeen_) {
-            if (isQuit(line.text)) {
-                leave(scriptExitCode(), line.text);
-                return;
-            }
-            channel_->sendLine(line.text);
-            continue;
-        }
         // "/quit" waits for its "bye" like any line for its answer: it may meet the rate limit
         // too, and then goes again.
         quitting_ = isQuit(line.text);
@@ -428,7 +440,10 @@ void ChatSession::checkTimers() {
     if (!channel_ && reconnectAt_ && now >= *reconnectAt_) startReconnect();
     if (connector_.status() == Connector::Status::inProgress && now >= connector_.deadline())
         connectStep();
-    if (channel_ && !welcomeSeen_ && !ready_ && now >= welcomeDeadline_) becomeReady();
+    if (channel_ && !welcomeSeen_ && !ready_ && now >= welcomeDeadline_)
+        throw NotAChatService(
+            endpoint_.toString(),
+            "no welcome within " + std::to_string(kWelcomeTimeout.count()) + " s");
     if (finished_) return;
     if (auto late = script_.overdue(now)) {
         if (quitting_) {

@@ -28,13 +28,16 @@ struct ChatOptions {
     bool noColour = false;
     bool json = false;         // print the server's JSON lines as they are
     bool noReconnect = false;  // connection lost → exit 1 instead of reconnecting
+    bool noBell = false;       // no terminal bell on a mention or a private message
 };
 
 class ChatSession {
   public:
     using Clock = std::chrono::steady_clock;
 
-    ChatSession(Endpoint endpoint, ChatOptions options, ChatFrontend& frontend, bool colour);
+    // The renderer is shared with the frontend, which renders its own status lines: one clock
+    // for the day-change markers.
+    ChatSession(Endpoint endpoint, ChatOptions options, ChatFrontend& frontend, Renderer& renderer);
 
     // Runs on an established connection until the user leaves (exit 0) or the connection is
     // lost for good (exit 1); returns the exit code.
@@ -55,6 +58,9 @@ class ChatSession {
     void becomeReady();
 
     void handleInput(const ChatFrontend::Input& input);
+    // An interactive line that cannot go now (offline, or lines typed offline still on their
+    // way): queued behind them.
+    void queueTyped(const std::string& line);
     // Sends a script's next line if it may go; leaves after the last one.
     void sendScript();
     int scriptExitCode() const;
@@ -72,12 +78,13 @@ class ChatSession {
     Endpoint endpoint_;
     ChatOptions options_;
     ChatFrontend& frontend_;
-    Renderer renderer_;
+    Renderer& renderer_;
     Connector connector_;
 
     std::unique_ptr<LineChannel> channel_;
     bool everConnected_ = false;
     bool reconnected_ = false;  // this connection is not the first: its greeting is not shown
+    bool answered_ = false;     // a first line came on this connection (and was chat-like)
     bool welcomeSeen_ = false;  // the server has answered "/mode json" on this connection
     bool restoreSent_ = false;  // /nick and /join for --nick/--room (or the old state) went out
     bool syncPending_ = false;  // ... followed by a "/mode json" whose welcome is not here yet

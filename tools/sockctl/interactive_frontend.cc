@@ -3,12 +3,26 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <cstdlib>
+
+#include "history_file.h"
+#include "line_wrap.h"
+
 namespace sockctl {
 
-InteractiveFrontend::InteractiveFrontend(bool colour)
+InteractiveFrontend::InteractiveFrontend(Renderer& renderer)
     // SIGTERM and SIGHUP (terminal closed) too: leaving through the loop restores the terminal
     // and says goodbye to the server, where dying in a handler would leave raw mode behind.
-    : signals_({SIGINT, SIGWINCH, SIGTERM, SIGHUP}), editor_("> "), colour_(colour) {}
+    : signals_({SIGINT, SIGWINCH, SIGTERM, SIGHUP}), editor_("> "), renderer_(renderer) {
+    editor_.setCompleter(&completer_);
+    auto path = historyPath(std::getenv("XDG_STATE_HOME"), std::getenv("HOME"));
+    auto error = path ? prepareHistoryFile(*path)
+                      : std::optional<std::string>("neither XDG_STATE_HOME nor HOME is set");
+    if (error)
+        status("input history not kept: " + *error);
+    else
+        editor_.keepHistoryIn(*path);
+}
 
 void InteractiveFrontend::addPollFds(std::vector<pollfd>& fds, bool /*acceptInput*/) {
     // A person may type while sockctl reconnects; lines are checked when submitted.
@@ -53,12 +67,21 @@ std::vector<ChatFrontend::Input> InteractiveFrontend::handle(const pollfd* fds, 
 }
 
 void InteractiveFrontend::show(std::string_view lines) {
-    editor_.printAbove(lines);
+    // Wrapped here, at print time: the width is the terminal's now (SIGWINCH updates it).
+    int columns = editor_.columns();
+    std::string wrapped;
+    for (std::size_t start = 0; start <= lines.size();) {
+        std::size_t nl = lines.find('\n', start);
+        if (nl == std::string_view::npos) nl = lines.size();
+        if (!wrapped.empty()) wrapped += '\n';
+        wrapped += wrapLine(lines.substr(start, nl - start), columns);
+        start = nl + 1;
+    }
+    editor_.printAbove(wrapped);
 }
 
 void InteractiveFrontend::status(std::string_view text) {
-    std::string line = "-- " + std::string(text);
-    editor_.printAbove(colour_ ? "\x1b[33m" + line + "\x1b[0m" : line);
+    show(renderer_.renderStatus(text));
 }
 
 void InteractiveFrontend::setState(std::string_view nick, std::string_view room, bool connected) {
@@ -70,9 +93,7 @@ void InteractiveFrontend::setState(std::string_view nick, std::string_view room,
         prompt = "[#" + std::string(room) + "] ";
     prompt += nick.empty() ? std::string("> ") : std::string(nick) + "> ";
     editor_.setPrompt(prompt);
-    // Submitted lines come back from the server (as "<alice> hi"): take the typed copy off the
-    // screen then, but keep it visible when it cannot be sent.
-    editor_.setEraseSubmitted(connected);
+    completer_.setSelf(nick);
 }
 
 }  // namespace sockctl

@@ -8,35 +8,15 @@
 #include <clocale>
 #include <cstdio>
 #include <cstdlib>
-#include <cwchar>
+
+#include "history_file.h"
+#include "sockchat/text/utf8.h"
+#include "text_width.h"
 
 namespace sockctl {
 namespace {
 
 LineEditor* active = nullptr;  // libedit's callback carries no context pointer
-
-// Display columns of UTF-8 text, as libedit draws it: control characters take two (^X).
-int displayWidth(std::string_view text) {
-    std::mbstate_t state{};
-    int width = 0;
-    const char* p = text.data();
-    const char* end = p + text.size();
-    while (p < end) {
-        wchar_t wc = 0;
-        std::size_t n = std::mbrtowc(&wc, p, static_cast<std::size_t>(end - p), &state);
-        if (n == static_cast<std::size_t>(-1) || n == static_cast<std::size_t>(-2)) {
-            state = {};
-            width += 1;
-            ++p;
-            continue;
-        }
-        if (n == 0) n = 1;
-        int w = ::wcwidth(wc);
-        width += w < 0 ? 2 : w;
-        p += n;
-    }
-    return width;
-}
 
 void writeOut(std::string_view text) {
     std::fwrite(text.data(), 1, text.size(), stdout);
@@ -55,9 +35,12 @@ LineEditor::LineEditor(std::string prompt) : prompt_(std::move(prompt)) {
     rl_readline_name = "sockctl";  // "sockctl:" lines in ~/.editrc apply to us
     rl_instream = stdin;
     rl_outstream = stdout;
-    stifle_history(1000);
+    stifle_history(kHistoryEntries);
     active = this;
     install();
+    // After install(): libedit exists now, and its readline emulation bound Tab to filename
+    // completion, which this replaces.
+    rl_add_defun("sockctl-complete", &LineEditor::onTab, '\t');
 }
 
 LineEditor::~LineEditor() {
@@ -104,16 +87,18 @@ LineEditor::Input LineEditor::readKey() {
     if (submitted_) {
         Input in{Input::Kind::line, std::move(*submitted_)};
         submitted_.reset();
-        if (!in.text.empty()) add_history(in.text.c_str());
-        if (eraseSubmitted_) {
-            // libedit has moved below the submitted line; take the whole line off the screen.
-            int rows = (displayWidth(prompt_) + displayWidth(in.text)) / columns() + 1;
-            writeOut("\r\x1b[" + std::to_string(rows) + "A\x1b[J");
-        }
+        remember(in.text);
+        // libedit has moved below the submitted line; take the whole line off the screen: it
+        // comes back from the server ("<alice> hi"), or as "(pending) hi" while offline.
+        int rows = (displayWidth(prompt_) + displayWidth(in.text)) / columns() + 1;
+        writeOut("\r\x1b[" + std::to_string(rows) + "A\x1b[J");
         install();
         return in;
     }
-    if (rl_end < 0 || rl_line_buffer == nullptr) {
+    if (completedJustNow_) {
+        // onTab replaced the line; libedit does not update rl_point/rl_end after that.
+        completedJustNow_ = false;
+    } else if (rl_end < 0 || rl_line_buffer == nullptr) {
         beforeCursor_.clear();
         lineEmpty_ = true;
     } else {
@@ -184,6 +169,49 @@ void LineEditor::clearLine() {
 
 void LineEditor::resize() {
     rl_resize_terminal();
+}
+
+void LineEditor::keepHistoryIn(std::string path) {
+    historyPath_ = std::move(path);
+    read_history(historyPath_.c_str());
+}
+
+void LineEditor::remember(const std::string& line) {
+    if (line.empty()) return;
+    // Like a shell with ignoredups: Up after sending the same line five times should not take
+    // five presses to get past it.
+    if (HIST_ENTRY* last = history_get(history_base + history_length - 1);
+        last && last->line && line == last->line)
+        return;
+    add_history(line.c_str());
+    // The whole (bounded) history each time: a crash or a closed terminal loses nothing typed.
+    if (!historyPath_.empty()) write_history(historyPath_.c_str());
+}
+
+int LineEditor::onTab(int /*count*/, int /*key*/) {
+    if (!active || !active->completer_ || rl_line_buffer == nullptr) return 0;
+    // Completion works on the word before the cursor with the cursor at the end of the line,
+    // where Tab is pressed nearly always; libedit's readline emulation has no reliable way to
+    // replace text in the middle of the line.
+    if (rl_point != rl_end) return 0;
+    std::string line(rl_line_buffer, static_cast<std::size_t>(rl_end));
+    auto completed = active->completer_->complete(line);
+    if (!completed) return 0;
+    // libedit's refresh draws from where the cursor is: start at the prompt's first row, on a
+    // cleared edit area, as printAbove() does.
+    active->eraseEditArea();
+    // rl_replace_line keeps the cursor where it was (clamped to the new line's end), and
+    // rl_insert_text moves it along: replacing the line with its first character only and
+    // inserting the rest leaves the cursor at the end, where completion leaves it.
+    std::size_t first = 0;
+    sockchat::text::decodeUtf8(*completed, first);
+    rl_replace_line(completed->substr(0, first).c_str(), 0);
+    rl_insert_text(completed->substr(first).c_str());
+    rl_forced_update_display();
+    active->beforeCursor_ = *completed;
+    active->lineEmpty_ = completed->empty();
+    active->completedJustNow_ = true;
+    return 0;
 }
 
 }  // namespace sockctl

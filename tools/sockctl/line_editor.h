@@ -1,5 +1,7 @@
 #pragma once
 // LineEditor: the interactive input line, on libedit's readline-compatible callback interface.
+// Submitted lines go into the history (kept in a file across runs when keepHistoryIn() names
+// one); Tab completes through a Completer.
 //
 // libedit rather than GNU readline because of the licence: libedit is BSD-licensed, GNU readline
 // is GPL, and linking readline would make the sockctl binary GPL.
@@ -14,6 +16,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "completion.h"
 
 namespace sockctl {
 
@@ -41,16 +45,22 @@ class LineEditor {
     // Ctrl-C: throws the half-typed line away and shows an empty prompt.
     void clearLine();
     bool lineEmpty() const { return beforeCursor_.empty() && lineEmpty_; }
-    // Whether a submitted line is taken off the screen (when the server will echo it back).
-    void setEraseSubmitted(bool erase) { eraseSubmitted_ = erase; }
     // The terminal changed size (SIGWINCH).
     void resize();
+    int columns() const;
+
+    // Loads the history from path and saves it there after every submitted line.
+    void keepHistoryIn(std::string path);
+    // Tab completes with completer (not owned; null: Tab does nothing).
+    void setCompleter(Completer* completer) { completer_ = completer; }
 
   private:
     static void onLine(char* line);
+    static int onTab(int count, int key);
+    // Adds a submitted line to the history (and the history file).
+    void remember(const std::string& line);
     void install();
     void eraseEditArea();
-    int columns() const;
     int rowsAbove(std::string_view textBeforeCursor) const;
 
     std::string prompt_;
@@ -61,7 +71,9 @@ class LineEditor {
     bool lineEmpty_ = true;
     std::optional<std::string> submitted_;
     bool endOfInput_ = false;
-    bool eraseSubmitted_ = false;
+    std::string historyPath_;  // empty: history not kept across runs
+    Completer* completer_ = nullptr;
+    bool completedJustNow_ = false;  // the last keystroke was a Tab that completed
 };
 
 }  // namespace sockctl

@@ -4,6 +4,9 @@
 #include <cstdio>
 #include <ctime>
 
+#include "mention.h"
+#include "sockchat/chat/names.h"
+
 namespace sockctl {
 namespace {
 
@@ -11,6 +14,9 @@ constexpr const char* kReset = "\x1b[0m";
 constexpr const char* kDim = "\x1b[2m";
 constexpr const char* kRed = "\x1b[31m";
 constexpr const char* kBold = "\x1b[1m";
+constexpr const char* kYellow = "\x1b[33m";
+// Our nick in someone else's text: bold reverse video, which no nick colour uses.
+constexpr const char* kHighlight = "\x1b[1;7m";
 
 // Twelve colours that read on dark and light backgrounds alike (no black, white or grey).
 constexpr const char* kNickColours[] = {"\x1b[31m", "\x1b[32m", "\x1b[33m", "\x1b[34m",
@@ -44,13 +50,13 @@ std::string hhmm(std::time_t t) {
 
 }  // namespace
 
-std::string clockTime(std::string_view ts) {
+std::time_t eventTime(std::string_view ts) {
     // YYYY-MM-DDTHH:MM:SS[.fff](Z|+HH:MM|-HH:MM)
     if (!(digits(ts, 0, 4) && ts.size() >= 19 && ts[4] == '-' && digits(ts, 5, 2) && ts[7] == '-' &&
           digits(ts, 8, 2) && (ts[10] == 'T' || ts[10] == 't' || ts[10] == ' ') &&
           digits(ts, 11, 2) && ts[13] == ':' && digits(ts, 14, 2) && ts[16] == ':' &&
           digits(ts, 17, 2)))
-        return hhmm(std::time(nullptr));
+        return std::time(nullptr);
     std::tm utc{};
     utc.tm_year = number(ts, 0, 4) - 1900;
     utc.tm_mon = number(ts, 5, 2) - 1;
@@ -67,7 +73,11 @@ std::string clockTime(std::string_view ts) {
         offset = (number(ts, pos + 1, 2) * 60L + number(ts, pos + 4, 2)) * 60L;
         if (ts[pos] == '-') offset = -offset;
     }
-    return hhmm(::timegm(&utc) - offset);
+    return ::timegm(&utc) - offset;
+}
+
+std::string clockTime(std::string_view ts) {
+    return hhmm(eventTime(ts));
 }
 
 std::string printable(std::string_view text) {
@@ -133,46 +143,81 @@ std::string Renderer::dim(std::string_view text) const {
     return style(kDim, text);
 }
 
-std::string Renderer::time(const ChatEvent& event) const {
-    return "[" + clockTime(event.ts) + "] ";
+std::string Renderer::stamp(std::time_t t) const {
+    return "[" + hhmm(t) + "] ";
 }
 
-std::string Renderer::render(const ChatEvent& e, std::string_view self) const {
+std::string Renderer::dated(std::time_t t, std::string line) {
+    if (line.empty()) return line;
+    if (auto marker = days_.before(t)) return dim(*marker) + "\n" + line;
+    return line;
+}
+
+std::string Renderer::body(std::string_view raw, std::string_view self, bool* mentioned) const {
+    std::string text = printable(raw);
+    auto spans = findMentions(text, self);
+    *mentioned = !spans.empty();
+    if (!colour_ || spans.empty()) return text;
+    std::string out;
+    std::size_t done = 0;
+    for (auto [begin, end] : spans) {
+        out +=
+            text.substr(done, begin - done) + kHighlight + text.substr(begin, end - begin) + kReset;
+        done = end;
+    }
+    return out + text.substr(done);
+}
+
+std::string Renderer::render(const ChatEvent& e, std::string_view self) {
+    std::time_t t = eventTime(e.ts);
+    bool ring = false;
+    std::string line = eventLine(e, self, stamp(t), &ring);
+    if (ring && bell_ && !line.empty()) line += '\a';
+    return dated(t, std::move(line));
+}
+
+std::string Renderer::eventLine(const ChatEvent& e, std::string_view self, const std::string& time,
+                                bool* ring) const {
     const std::string text = printable(e.text);
     const std::string room = "#" + printable(e.room);
-    if (e.type == "message") return time(e) + "<" + nick(e.from) + "> " + text;
-    if (e.type == "action") return time(e) + "* " + nick(e.from) + " " + text;
+    // Only others' words can mention us or ring: our own echo comes back too.
+    bool fromOther =
+        !e.from.empty() && sockchat::chat::foldCase(e.from) != sockchat::chat::foldCase(self);
+    bool mentioned = false;
+    std::string said = fromOther ? body(e.text, self, &mentioned) : text;
+    if (e.type == "message" || e.type == "action") *ring = mentioned;
+    if (e.type == "message") return time + "<" + nick(e.from) + "> " + said;
+    if (e.type == "action") return time + "* " + nick(e.from) + " " + said;
     if (e.type == "private") {
         std::string to = e.field("to");
-        bool mine = !self.empty() && e.from == self;
-        std::string tag = mine ? style(kBold, "[msg to ") + nick(to) + style(kBold, "]")
-                               : style(kBold, "[msg from ") + nick(e.from) + style(kBold, "]");
-        return time(e) + tag + " " + text;
+        *ring = fromOther;
+        std::string tag = fromOther ? style(kBold, "[msg from ") + nick(e.from) + style(kBold, "]")
+                                    : style(kBold, "[msg to ") + nick(to) + style(kBold, "]");
+        return time + tag + " " + said;
     }
     if (e.type == "history") {
-        std::string body = e.field("kind") == "action" ? "* " + nick(e.from) + " " + text
-                                                       : "<" + nick(e.from) + "> " + text;
-        return dim(time(e) + "[history]") + " " + body;
+        // Highlighted like live text, but old news: no bell.
+        std::string line = e.field("kind") == "action" ? "* " + nick(e.from) + " " + said
+                                                       : "<" + nick(e.from) + "> " + said;
+        return dim(time + "[history]") + " " + line;
     }
-    if (e.type == "join")
-        return dim(time(e) + "* " + printable(e.field("nick")) + " joined " + room);
+    if (e.type == "join") return dim(time + "* " + printable(e.field("nick")) + " joined " + room);
     if (e.type == "leave") {
         std::string reason = printable(e.field("reason"));
-        return dim(time(e) + "* " + printable(e.field("nick")) + " left " + room +
+        return dim(time + "* " + printable(e.field("nick")) + " left " + room +
                    (reason.empty() ? "" : " (" + reason + ")"));
     }
     if (e.type == "nick")
-        return dim(time(e) + "* " + printable(e.from) + " is now known as " +
+        return dim(time + "* " + printable(e.from) + " is now known as " +
                    printable(e.field("nick")));
-    if (e.type == "notice")
-        return "* " + text;  // MOTD, /help, bye: no time, as the server words them
-    if (e.type == "error") return style(kRed, "! " + text);
+    if (e.type == "notice") return time + "* " + text;  // MOTD, /help, bye
+    if (e.type == "error") return time + style(kRed, "! " + text);
     if (e.type == "who") {
         std::string list;
         if (auto it = e.raw.find("nicks"); it != e.raw.end() && it->is_array())
             for (const auto& n : *it)
                 if (n.is_string()) list += (list.empty() ? "" : ", ") + nick(n.get<std::string>());
-        return "* " + room + ": " + (list.empty() ? "(nobody)" : list);
+        return time + "* " + room + ": " + (list.empty() ? "(nobody)" : list);
     }
     if (e.type == "rooms") {
         std::string list;
@@ -184,17 +229,28 @@ std::string Renderer::render(const ChatEvent& e, std::string_view self) const {
                 list += (list.empty() ? "" : ", ") + std::string("#") + printable(name) + " (" +
                         std::to_string(members) + ")";
             }
-        return "* rooms: " + (list.empty() ? std::string("(none)") : list);
+        return time + "* rooms: " + (list.empty() ? std::string("(none)") : list);
     }
     if (e.type == "welcome") return {};  // state only; the server's greeting came as text
     // A type this sockctl does not know yet: show its text rather than drop it.
-    return text.empty() ? std::string() : "* " + text;
+    return text.empty() ? std::string() : time + "* " + text;
 }
 
-std::string Renderer::renderText(std::string_view line) const {
+std::string Renderer::renderText(std::string_view line) {
+    std::time_t now = std::time(nullptr);
     // "! ..." is an error in text mode as in JSON mode ("! server full: ...").
-    if (line.starts_with('!')) return style(kRed, printable(line));
-    return printable(line);
+    std::string shown = line.starts_with('!') ? style(kRed, printable(line)) : printable(line);
+    return dated(now, stamp(now) + shown);
+}
+
+std::string Renderer::renderStatus(std::string_view text) {
+    std::time_t now = std::time(nullptr);
+    return dated(now, style(kYellow, stamp(now) + "-- " + printable(text)));
+}
+
+std::string Renderer::renderPending(std::string_view text) {
+    std::time_t now = std::time(nullptr);
+    return dated(now, dim(stamp(now) + "(pending) " + printable(text)));
 }
 
 }  // namespace sockctl

@@ -45,6 +45,7 @@ class ScriptQueue {
 
     void push(Line line) { queued_.push_back(std::move(line)); }
     bool hasQueued() const { return !queued_.empty(); }
+    std::size_t size() const { return queued_.size(); }
     // Nothing queued and nothing in flight.
     bool idle() const { return queued_.empty() && !inFlight_; }
     const std::optional<Line>& inFlight() const { return inFlight_; }

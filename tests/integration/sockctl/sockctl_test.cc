@@ -13,6 +13,7 @@
 
 #include "chat/chat_client.h"
 #include "daemon_process.h"
+#include "sockctl_fixture.h"
 #include "sockctl_process.h"
 #include "test_client.h"
 #include "tmux_session.h"
@@ -22,18 +23,6 @@ using namespace sockctl_test;
 using nlohmann::json;
 
 namespace {
-
-std::string echoListener(const std::string& address = "127.0.0.1:0") {
-    return "  - {service: echo, address: \"" + address + "\"}\n";
-}
-
-std::string chatListener(const std::string& address = "127.0.0.1:0") {
-    return "  - {service: chat, address: \"" + address + "\"}\n";
-}
-
-std::string at(std::uint16_t port) {
-    return "127.0.0.1:" + std::to_string(port);
-}
 
 std::string refusedMessage(std::uint16_t port) {
     return "sockctl: cannot connect to 127.0.0.1:" + std::to_string(port) +
@@ -457,104 +446,6 @@ TEST(SockctlChat, BackoffStartsAgainAtOneSecondOnceTheSessionIsReady) {
 }
 
 // --- the interactive client in a real terminal ----------------------------------------------
-
-class SockctlInteractive : public ::testing::Test {
-  protected:
-    // sockctl in a tmux pane, with NO_COLOR unset unless `env` sets it ("NO_COLOR=1 "); its
-    // stderr goes to a file (checked for sanitizer reports), and its exit code is printed on
-    // the screen when it ends.
-    std::unique_ptr<TmuxSession> start(std::uint16_t port, const std::string& nick,
-                                       const std::string& env = "",
-                                       const std::string& extraArgs = "") {
-        stderrFiles_.push_back(std::make_unique<TempFile>("", "stderr"));
-        std::string command = "unset NO_COLOR; " + env + SOCKCTL_BIN + " chat " + at(port) +
-                              " --nick " + nick + extraArgs + " 2>" + stderrFiles_.back()->path() +
-                              "; echo SOCKCTL-EXIT=$?; exec sleep 600";
-        return std::make_unique<TmuxSession>(command, 80, 24);
-    }
-
-    // Waits for the prompt of nick in #lobby; the screen then.
-    static std::string waitForPrompt(TmuxSession& term, const std::string& nick, bool* ok) {
-        return term.waitForScreen(
-            [&](const std::string& s) { return lastLine(s) == "[#lobby] " + nick + ">"; }, 10s, ok);
-    }
-
-    // Waits for sockctl to exit; the screen then, with "SOCKCTL-EXIT=<status>".
-    static std::string waitForExit(TmuxSession& term, bool* ok) {
-        return term.waitForScreen(
-            [](const std::string& s) { return s.find("SOCKCTL-EXIT=") != std::string::npos; }, 10s,
-            ok);
-    }
-
-    // bob (in pipe mode) comes, says "hello from bob" and leaves.
-    static void bobSaysHello(std::uint16_t port) {
-        SockctlProcess bob({"chat", at(port), "--nick", "bob"});
-        bob.write("hello from bob\n");
-        bob.closeStdin();
-        EXPECT_EQ(bob.waitExit(), 0) << bob.stderrText();
-    }
-
-    // Once alice's prompt is there: bob says hello, and alice types an unknown command. Returns the
-    // screen with escapes (screenWithEscapes) once all of it is shown: another's nick, notices, an
-    // error.
-    static std::string everythingColourable(TmuxSession& term, std::uint16_t port) {
-        bool ok = false;
-        std::string screen = waitForPrompt(term, "alice", &ok);
-        EXPECT_TRUE(ok) << screen;
-        bobSaysHello(port);
-        term.type("/frobnicate");
-        term.key("Enter");
-        screen = term.waitForScreen(
-            [](const std::string& s) {
-                return s.find("<bob> hello from bob") != std::string::npos &&
-                       s.find("bob left #lobby") != std::string::npos &&
-                       s.find("! unknown command /frobnicate") != std::string::npos;
-            },
-            10s, &ok);
-        EXPECT_TRUE(ok) << screen;
-        return term.screenWithEscapes();
-    }
-
-    // Waits until the screen shows the rendered message `[HH:MM] <from> text` above the prompt
-    // line `prompt`, redrawn (it may follow the message a moment later) with what was typed into
-    // it, there once.
-    static void expectMessageAbovePrompt(TmuxSession& term, const std::string& from,
-                                         const std::string& text, const std::string& prompt,
-                                         const std::string& typed) {
-        const std::regex message("(^|\n)\\[[0-2][0-9]:[0-5][0-9]\\] <" + from + "> " + text + "\n");
-        bool ok = false;
-        std::string screen = term.waitForScreen(
-            [&](const std::string& s) {
-                return std::regex_search(s, message) && lastLine(s) == prompt + typed;
-            },
-            10s, &ok);
-        ASSERT_TRUE(ok) << screen;
-        EXPECT_LT(screen.find("<" + from + "> " + text), screen.rfind(prompt)) << screen;
-        if (!typed.empty()) {
-            EXPECT_EQ(screen.find(typed), screen.rfind(typed)) << screen;
-        }
-    }
-
-    // Presses keyName (C-d) and expects sockctl to exit with status 0.
-    static void expectLeavesWithStatusZero(TmuxSession& term, const std::string& keyName) {
-        term.key(keyName);
-        bool ok = false;
-        std::string screen = waitForExit(term, &ok);
-        ASSERT_TRUE(ok) << screen;
-        EXPECT_NE(screen.find("SOCKCTL-EXIT=0"), std::string::npos) << screen;
-    }
-
-    void TearDown() override {
-        for (const auto& file : stderrFiles_) {
-            std::ifstream in(file->path());
-            std::string text((std::istreambuf_iterator<char>(in)),
-                             std::istreambuf_iterator<char>());
-            expectNoSanitizerReport(text, "interactive sockctl");
-        }
-    }
-
-    std::vector<std::unique_ptr<TempFile>> stderrFiles_;
-};
 
 TEST_F(SockctlInteractive, IncomingMessageKeepsTheHalfTypedLineIntact) {
     DaemonProcess daemon(testConfig(chatListener()));

@@ -60,6 +60,14 @@ std::string TmuxSession::screenWithEscapes() {
     return tmux({"capture-pane", "-p", "-e", "-t", "t"});
 }
 
+void TmuxSession::resize(int columns, int rows) {
+    tmux({"resize-window", "-t", "t", "-x", std::to_string(columns), "-y", std::to_string(rows)});
+}
+
+bool TmuxSession::bellRang() {
+    return tmux({"display-message", "-p", "-t", "t", "#{window_bell_flag}"}) == "1\n";
+}
+
 std::string TmuxSession::waitForScreen(const std::function<bool(const std::string&)>& pred,
                                        std::chrono::milliseconds timeout, bool* ok) {
     // A terminal has no "output arrived" event to wait on; poll the screen with a deadline.

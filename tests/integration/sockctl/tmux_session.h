@@ -31,6 +31,11 @@ class TmuxSession {
     // The same with the cells' colours and attributes as escape sequences (capture-pane -e),
     // to see what is coloured.
     std::string screenWithEscapes();
+    // Resizes the terminal (the program gets SIGWINCH).
+    void resize(int columns, int rows);
+    // Whether the program rang the terminal bell (tmux's window_bell_flag: set by a BEL, and
+    // kept, as nobody looks at the detached session's window).
+    bool bellRang();
     // Polls the screen (every 20 ms, bounded) until pred holds; returns the last screen seen.
     std::string waitForScreen(const std::function<bool(const std::string&)>& pred,
                               std::chrono::milliseconds timeout = 10s, bool* ok = nullptr);

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <ctime>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -132,27 +133,52 @@ TEST(SockctlRenderer, JoinLeaveAndNickNoticesAreDimmed) {
     }
 }
 
+// "[HH:MM] " and then what: a line of the current time (its minute is not known in advance).
+bool stampedNow(const std::string& line, const std::string& rest) {
+    return std::regex_match(line.substr(0, 8), std::regex("\\[[0-2][0-9]:[0-5][0-9]\\] ")) &&
+           line.substr(8) == rest;
+}
+
 TEST(SockctlRenderer, ErrorsAreRedInJsonAndTextMode) {
     auto error = event({{"type", "error"}, {"text", "no such nick dave"}});
-    EXPECT_EQ(Renderer(false).render(error, "bob"), "! no such nick dave");
-    EXPECT_EQ(Renderer(true).render(error, "bob"), "\x1b[31m! no such nick dave\x1b[0m");
+    EXPECT_EQ(Renderer(false).render(error, "bob"), stamp() + "! no such nick dave");
+    EXPECT_EQ(Renderer(true).render(error, "bob"), stamp() + "\x1b[31m! no such nick dave\x1b[0m");
     const std::string full = "! server full: max_connections_per_ip reached";
-    EXPECT_EQ(Renderer(false).renderText(full), full);
-    EXPECT_EQ(Renderer(true).renderText(full), "\x1b[31m" + full + kReset);
+    std::string line = Renderer(false).renderText(full);
+    EXPECT_TRUE(stampedNow(line, full)) << line;
+    line = Renderer(true).renderText(full);
+    EXPECT_TRUE(stampedNow(line, "\x1b[31m" + full + kReset)) << line;
     // Other text lines (the greeting) stay plain even with colour.
-    EXPECT_EQ(Renderer(true).renderText("* Welcome!"), "* Welcome!");
+    line = Renderer(true).renderText("* Welcome!");
+    EXPECT_TRUE(stampedNow(line, "* Welcome!")) << line;
+}
+
+// Every line has its time: notices, errors and sockctl's own status lines too.
+TEST(SockctlRenderer, EveryLineHasATimestamp) {
+    Renderer plain(false);
+    for (const auto& e : everyKind()) {
+        std::string line = plain.render(e, "bob");
+        EXPECT_EQ(line.rfind(stamp(), 0), 0u) << e.type << ": " << line;
+    }
+    Renderer now(false);
+    std::string status = now.renderStatus("connection lost; reconnecting in 1 s");
+    EXPECT_TRUE(stampedNow(status, "-- connection lost; reconnecting in 1 s")) << status;
+    std::string pending = now.renderPending("said offline");
+    EXPECT_TRUE(stampedNow(pending, "(pending) said offline")) << pending;
+    // Pending lines are dim with colour.
+    EXPECT_EQ(Renderer(true).renderPending("x").rfind(kDim, 0), 0u);
 }
 
 TEST(SockctlRenderer, WhoAndRoomsAreLists) {
     Renderer plain(false);
     EXPECT_EQ(plain.render(event({{"type", "who"}, {"room", "lobby"}, {"nicks", {"alice", "bob"}}}),
                            "alice"),
-              "* #lobby: alice, bob");
+              stamp() + "* #lobby: alice, bob");
     EXPECT_EQ(plain.render(event({{"type", "rooms"},
                                   {"rooms", json::array({{{"name", "dev"}, {"members", 1}},
                                                          {{"name", "lobby"}, {"members", 3}}})}}),
                            "alice"),
-              "* rooms: #dev (1), #lobby (3)");
+              stamp() + "* rooms: #dev (1), #lobby (3)");
 }
 
 TEST(SockctlRenderer, EachNickKeepsOneColourAcrossRenderers) {
@@ -181,7 +207,7 @@ TEST(SockctlRenderer, NoEscapeSequencesWithoutColour) {
     EXPECT_EQ(plain.renderText("! server full: max_connections reached").find('\x1b'),
               std::string::npos);
     // Not even ones a server (or a proxy) let through in the text: sockctl's own guard.
-    std::string sneaky = plain.render(message("alice", "\x1b[2J\x1b]0;pwned\x07gotcha\r"), "bob");
+    std::string sneaky = Renderer(false).render(message("alice", "\x1b[2J\x1b]0;pwned\x07gotcha\r"), "bob");
     EXPECT_EQ(sneaky, stamp() + "<alice> gotcha");
 }
 

@@ -1,0 +1,22 @@
+#include "service_check.h"
+
+#include "chat_event.h"
+#include "sockchat/text/quote.h"
+
+namespace sockctl {
+
+bool looksLikeChatService(std::string_view firstLine) {
+    if (!firstLine.empty() && firstLine.back() == '\r') firstLine.remove_suffix(1);
+    return parseChatEvent(firstLine).has_value() || firstLine.starts_with("* ") ||
+           firstLine.starts_with("! ");
+}
+
+NotAChatService::NotAChatService(std::string_view address, std::string_view why)
+    : std::runtime_error(std::string(address) + " is not a sockchatd chat service (" +
+                         std::string(why) + ")") {}
+
+NotAChatService NotAChatService::answered(std::string_view address, std::string_view firstLine) {
+    return NotAChatService(address, "it answered " + sockchat::text::quoteForMessage(firstLine));
+}
+
+}  // namespace sockctl
