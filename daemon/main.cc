@@ -11,6 +11,7 @@
 
 #include "journald_sink.h"
 #include "server.h"
+#include "sockchat/cli/usage.h"
 #include "sockchat/config/loader.h"
 #include "sockchat/log/logger.h"
 
@@ -40,7 +41,7 @@ std::unique_ptr<sockchat::log::Sink> makeSink(const sockchat::config::Logging& l
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"sockchatd: echo and chat server over TCP"};
+    CLI::App app{"sockchatd: echo and chat server over TCP", "sockchatd"};
     std::string configFile;
     bool checkOnly = false;
     bool foreground = false;
@@ -50,8 +51,11 @@ int main(int argc, char** argv) {
     app.add_flag("-t,--check-config", checkOnly, "check the config and exit (0 ok, 78 invalid)");
     app.add_flag("-f,--foreground", foreground,
                  "log to the console even under systemd (sockchatd never forks)");
-    app.set_version_flag("--version", "sockchatd " SOCKCHAT_VERSION);
-    CLI11_PARSE(app, argc, argv);
+    app.set_version_flag("-V,--version", "sockchatd " SOCKCHAT_VERSION);
+    app.footer(
+        "Exit status: 0 stopped, or the config is valid (-t); 64 bad command line; 71 a listener "
+        "cannot be bound (or another resource the system refused); 78 invalid config.");
+    if (auto rc = sockchat::cli::parse(app, argc, argv)) return *rc;
 
     if (configFile.empty() && fileExists(kSystemConfig)) configFile = kSystemConfig;
     auto loaded = configFile.empty() ? sockchat::config::loadEmbeddedDefault()

@@ -1,4 +1,5 @@
-// The daemon's command line: config checking, config errors, bind errors, exit codes.
+// The daemon's command line: config checking, config errors, bind errors, usage errors, exit
+// codes.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -62,12 +63,41 @@ TEST(Cli, ListenerInUseExits71NamingAddressAndErrno) {
 }
 
 TEST(Cli, VersionAndHelp) {
-    auto v = runProgram({SOCKCHATD_BIN, "--version"});
-    EXPECT_EQ(v.exitCode, 0);
-    EXPECT_EQ(v.stdoutText, "sockchatd " SOCKCHAT_VERSION "\n");
-    auto h = runProgram({SOCKCHATD_BIN, "--help"});
-    EXPECT_EQ(h.exitCode, 0);
-    EXPECT_NE(h.stdoutText.find("--check-config"), std::string::npos);
+    for (const char* flag : {"--version", "-V"}) {
+        auto v = runProgram({SOCKCHATD_BIN, flag});
+        EXPECT_EQ(v.exitCode, 0) << flag;
+        EXPECT_EQ(v.stdoutText, "sockchatd " SOCKCHAT_VERSION "\n") << flag;
+        EXPECT_EQ(v.stderrText, "") << flag;
+    }
+    for (const char* flag : {"--help", "-h"}) {
+        auto h = runProgram({SOCKCHATD_BIN, flag});
+        EXPECT_EQ(h.exitCode, 0) << flag;
+        EXPECT_NE(h.stdoutText.find("--check-config"), std::string::npos) << flag;
+        EXPECT_NE(h.stdoutText.find("Exit status:"), std::string::npos) << flag;
+    }
+}
+
+TEST(Cli, UsageErrorsSayWhatOnOneLineAndExit64) {
+    // A usage error wins over whatever else the command line asks for (here -t).
+    const std::string hint = "Try 'sockchatd --help'.\n";
+    struct Case {
+        std::vector<std::string> args;
+        std::string message;
+    };
+    for (const auto& c : std::vector<Case>{
+             {{"--bogus"}, "unknown option '--bogus'"},
+             {{"-x", "-t"}, "unknown option '-x'"},
+             {{"-c"}, "option --config needs a value"},
+             {{"--config"}, "option --config needs a value"},
+             {{"-t", "-c", SHIPPED_CONFIG, "extra"}, "unexpected argument 'extra'"},
+         }) {
+        std::vector<std::string> argv{SOCKCHATD_BIN};
+        argv.insert(argv.end(), c.args.begin(), c.args.end());
+        auto r = runProgram(argv);
+        EXPECT_EQ(r.exitCode, 64) << c.args.front();
+        EXPECT_EQ(r.stderrText, "sockchatd: " + c.message + "\n" + hint) << c.args.front();
+        EXPECT_EQ(r.stdoutText, "") << c.args.front();
+    }
 }
 
 namespace {
