@@ -168,6 +168,7 @@ void DaemonProcess::start(Options options) {
             ::setenv("LISTEN_PID", std::to_string(::getpid()).c_str(), 1);
             ::setenv("LISTEN_FDNAMES", names.c_str(), 1);
         }
+        if (options.beforeExec) options.beforeExec();
         ::execv(args[0], args.data());
         ::_exit(127);
     }
