@@ -1,8 +1,8 @@
 #include "sockchat/cli/usage.h"
 
 #include <cstdio>
-#include <iostream>
 #include <regex>
+#include <vector>
 
 #include "sockchat/text/quote.h"
 
@@ -87,7 +87,8 @@ std::optional<int> parse(CLI::App& app, int argc, const char* const* argv) {
     } catch (const CLI::ParseError& e) {
         return usageError(app.get_name(), describe(e), commandPath(app));
     }
-    const auto extras = app.remaining(true);
+    auto extras = app.remaining(true);
+    std::erase(extras, "--");  // the end-of-options mark is no argument of its own
     if (!extras.empty())
         return usageError(app.get_name(), describeExtra(innermost(app), extras.front()),
                           commandPath(app));

@@ -106,6 +106,9 @@ TEST(Cli, UsageErrorsSayWhatOnOneLineAndExit64) {
         EXPECT_EQ(r.stderrText, "sockchatd: " + c.message + "\n" + hint) << c.args.front();
         EXPECT_EQ(r.stdoutText, "") << c.args.front();
     }
+    // The end-of-options mark alone is no error.
+    auto marked = runProgram({SOCKCHATD_BIN, "-t", "-c", SHIPPED_CONFIG, "--"});
+    EXPECT_EQ(marked.exitCode, 0) << marked.stderrText;
 }
 
 // --- where the log goes -------------------------------------------------------------------
