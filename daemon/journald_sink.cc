@@ -6,14 +6,20 @@
 #include <systemd/sd-journal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <mutex>
 #include <string>
 #include <vector>
 
 namespace sockchatd {
 namespace {
+
+// Where sd_journal_send() writes (libsystemd has the path built in).
+constexpr const char* kJournalSocket = "/run/systemd/journal/socket";
 
 int priorityOf(sockchat::log::Level level) {
     using sockchat::log::Level;
@@ -43,9 +49,32 @@ std::string journalFieldName(std::string_view key) {
     return name;
 }
 
+// Writes to the journal while it takes the entries; from the first one it refuses (journald
+// stopped, or a socket file with nobody behind it) everything goes to the console sink instead,
+// after one warning, so no line is lost silently and the console is not flooded with warnings.
 class JournaldSink : public sockchat::log::Sink {
   public:
+    explicit JournaldSink(std::unique_ptr<sockchat::log::Sink> fallback)
+        : fallback_(std::move(fallback)) {}
+
     void write(const sockchat::log::Event& event) override {
+        if (!failed_.load(std::memory_order_acquire)) {
+            int rc = sendToJournal(event);
+            if (rc >= 0) return;
+            std::call_once(warned_, [this, rc] {
+                std::fprintf(stderr,
+                             "sockchatd: warning: cannot write to the systemd journal at %s (%s); "
+                             "logging to the console\n",
+                             kJournalSocket, std::strerror(-rc));
+                failed_.store(true, std::memory_order_release);
+            });
+        }
+        fallback_->write(event);
+    }
+    void flush() override { fallback_->flush(); }
+
+  private:
+    static int sendToJournal(const sockchat::log::Event& event) {
         std::vector<std::string> items;
         items.reserve(event.fields.size() + 4);
         items.push_back("MESSAGE=" + sockchat::log::renderText(event));
@@ -57,14 +86,26 @@ class JournaldSink : public sockchat::log::Sink {
         std::vector<iovec> iov;
         iov.reserve(items.size());
         for (auto& item : items) iov.push_back({item.data(), item.size()});
-        sd_journal_sendv(iov.data(), static_cast<int>(iov.size()));
+        return sd_journal_sendv(iov.data(), static_cast<int>(iov.size()));
     }
+
+    std::unique_ptr<sockchat::log::Sink> fallback_;
+    std::atomic<bool> failed_{false};
+    std::once_flag warned_;
 };
 
 }  // namespace
 
-std::unique_ptr<sockchat::log::Sink> makeJournaldSink() {
-    return std::make_unique<JournaldSink>();
+std::unique_ptr<sockchat::log::Sink> makeJournaldSink(
+    std::unique_ptr<sockchat::log::Sink> fallback) {
+    struct stat st {};
+    if (::stat(kJournalSocket, &st) < 0) {
+        std::fprintf(stderr,
+                     "sockchatd: warning: no systemd journal at %s; logging to the console\n",
+                     kJournalSocket);
+        return fallback;
+    }
+    return std::make_unique<JournaldSink>(std::move(fallback));
 }
 
 bool stderrIsJournal() {

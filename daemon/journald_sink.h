@@ -8,7 +8,11 @@
 
 namespace sockchatd {
 
-std::unique_ptr<sockchat::log::Sink> makeJournaldSink();
+// Without a journal (no socket at /run/systemd/journal/socket: a container, a chroot) this is the
+// fallback sink, with one warning on stderr; a journal that refuses an entry later switches to
+// the fallback for good, with one warning too.
+std::unique_ptr<sockchat::log::Sink> makeJournaldSink(
+    std::unique_ptr<sockchat::log::Sink> fallback);
 
 // True when stderr is connected to the journal (systemd sets JOURNAL_STREAM to the device and
 // inode of the stream it gave us), which is how `logging.sink: auto` recognises systemd.

@@ -11,6 +11,7 @@
 
 #include "journald_sink.h"
 #include "server.h"
+#include "sockchat/cli/usage.h"
 #include "sockchat/config/loader.h"
 #include "sockchat/log/logger.h"
 
@@ -23,13 +24,7 @@ bool fileExists(const char* path) {
     return ::stat(path, &st) == 0;
 }
 
-std::unique_ptr<sockchat::log::Sink> makeSink(const sockchat::config::Logging& logging,
-                                              bool foreground) {
-    using sockchat::config::LogSink;
-    bool journal =
-        logging.sink == LogSink::journald ||
-        (logging.sink == LogSink::automatic && !foreground && sockchatd::stderrIsJournal());
-    if (journal) return sockchatd::makeJournaldSink();
+std::unique_ptr<sockchat::log::Sink> makeConsoleSink(const sockchat::config::Logging& logging) {
     if (logging.format == sockchat::config::LogFormat::json)
         return sockchat::log::makeJsonConsoleSink();
     // Colour only for a person at a terminal, and never when they asked for none.
@@ -37,10 +32,21 @@ std::unique_ptr<sockchat::log::Sink> makeSink(const sockchat::config::Logging& l
     return sockchat::log::makeTextConsoleSink(colour);
 }
 
+// -f wins over logging.sink; `auto` means the journal when systemd connected stderr to it.
+std::unique_ptr<sockchat::log::Sink> makeSink(const sockchat::config::Logging& logging,
+                                              bool foreground) {
+    using sockchat::config::LogSink;
+    bool journal =
+        !foreground && (logging.sink == LogSink::journald ||
+                        (logging.sink == LogSink::automatic && sockchatd::stderrIsJournal()));
+    if (journal) return sockchatd::makeJournaldSink(makeConsoleSink(logging));
+    return makeConsoleSink(logging);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"sockchatd: echo and chat server over TCP"};
+    CLI::App app{"sockchatd: echo and chat server over TCP", "sockchatd"};
     std::string configFile;
     bool checkOnly = false;
     bool foreground = false;
@@ -49,9 +55,13 @@ int main(int argc, char** argv) {
                        " if it exists, else the built-in default)");
     app.add_flag("-t,--check-config", checkOnly, "check the config and exit (0 ok, 78 invalid)");
     app.add_flag("-f,--foreground", foreground,
-                 "log to the console even under systemd (sockchatd never forks)");
-    app.set_version_flag("--version", "sockchatd " SOCKCHAT_VERSION);
-    CLI11_PARSE(app, argc, argv);
+                 "log to the console, whatever logging.sink says and even under systemd "
+                 "(sockchatd never forks)");
+    app.set_version_flag("-V,--version", "sockchatd " SOCKCHAT_VERSION);
+    app.footer(
+        "Exit status: 0 stopped, or the config is valid (-t); 64 bad command line; 71 a listener "
+        "cannot be bound (or another resource the system refused); 78 invalid config.");
+    if (auto rc = sockchat::cli::parse(app, argc, argv)) return *rc;
 
     if (configFile.empty() && fileExists(kSystemConfig)) configFile = kSystemConfig;
     auto loaded = configFile.empty() ? sockchat::config::loadEmbeddedDefault()

@@ -162,7 +162,7 @@ int Server::bindListeners() {
         sockchat::net::Fd fd = sockchat::net::listenTcp(wanted.address, kListenBacklog, &error);
         if (!fd) {
             std::fprintf(stderr, "sockchatd: %s\n", cannotListen(wanted, error).c_str());
-            return kExitCantCreate;
+            return kExitOsError;
         }
         adoptListener(std::move(fd), wanted.service).configured = wanted;
     }
@@ -185,7 +185,7 @@ int Server::run() {
     signalFd_ = makeSignalFd();
     if (!signalFd_) {
         std::fprintf(stderr, "sockchatd: signalfd: %s\n", std::strerror(errno));
-        return EXIT_FAILURE;
+        return kExitOsError;
     }
     if (int rc = bindListeners(); rc != kExitOk) return rc;
     if (int rc = startMetrics(); rc != kExitOk) return rc;
@@ -359,7 +359,7 @@ int Server::startMetrics() {
     if (!address || !metrics_->listen(*address, &error)) {
         std::fprintf(stderr, "sockchatd: cannot listen on %s (metrics): %s\n",
                      config_.metrics.address.c_str(), std::strerror(error));
-        return kExitCantCreate;
+        return kExitOsError;
     }
     logger_.info("listen", "",
                  {{"listener", metrics_->address().toString()},

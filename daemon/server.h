@@ -22,8 +22,9 @@
 namespace sockchatd {
 
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitConfig = 78;      // EX_CONFIG
-inline constexpr int kExitCantCreate = 71;  // EX_OSERR: a listener cannot be bound
+inline constexpr int kExitConfig = 78;  // EX_CONFIG
+// EX_OSERR: the system refused what the daemon needs (a listener cannot be bound, no signalfd).
+inline constexpr int kExitOsError = 71;
 
 class Server {
   public:

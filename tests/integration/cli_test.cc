@@ -1,6 +1,15 @@
-// The daemon's command line: config checking, config errors, bind errors, exit codes.
+// The daemon's command line: config checking, config errors, bind errors, usage errors, exit
+// codes, and where -f and logging.sink send the log.
 #include <gtest/gtest.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 
 #include "daemon_process.h"
@@ -62,12 +71,158 @@ TEST(Cli, ListenerInUseExits71NamingAddressAndErrno) {
 }
 
 TEST(Cli, VersionAndHelp) {
-    auto v = runProgram({SOCKCHATD_BIN, "--version"});
-    EXPECT_EQ(v.exitCode, 0);
-    EXPECT_EQ(v.stdoutText, "sockchatd " SOCKCHAT_VERSION "\n");
-    auto h = runProgram({SOCKCHATD_BIN, "--help"});
-    EXPECT_EQ(h.exitCode, 0);
-    EXPECT_NE(h.stdoutText.find("--check-config"), std::string::npos);
+    for (const char* flag : {"--version", "-V"}) {
+        auto v = runProgram({SOCKCHATD_BIN, flag});
+        EXPECT_EQ(v.exitCode, 0) << flag;
+        EXPECT_EQ(v.stdoutText, "sockchatd " SOCKCHAT_VERSION "\n") << flag;
+        EXPECT_EQ(v.stderrText, "") << flag;
+    }
+    for (const char* flag : {"--help", "-h"}) {
+        auto h = runProgram({SOCKCHATD_BIN, flag});
+        EXPECT_EQ(h.exitCode, 0) << flag;
+        EXPECT_NE(h.stdoutText.find("--check-config"), std::string::npos) << flag;
+        EXPECT_NE(h.stdoutText.find("Exit status:"), std::string::npos) << flag;
+    }
+}
+
+TEST(Cli, UsageErrorsSayWhatOnOneLineAndExit64) {
+    // A usage error wins over whatever else the command line asks for (here -t).
+    const std::string hint = "Try 'sockchatd --help'.\n";
+    struct Case {
+        std::vector<std::string> args;
+        std::string message;
+    };
+    for (const auto& c : std::vector<Case>{
+             {{"--bogus"}, "unknown option '--bogus'"},
+             {{"-x", "-t"}, "unknown option '-x'"},
+             {{"-c"}, "option --config needs a value"},
+             {{"--config"}, "option --config needs a value"},
+             {{"-t", "-c", SHIPPED_CONFIG, "extra"}, "unexpected argument 'extra'"},
+         }) {
+        std::vector<std::string> argv{SOCKCHATD_BIN};
+        argv.insert(argv.end(), c.args.begin(), c.args.end());
+        auto r = runProgram(argv);
+        EXPECT_EQ(r.exitCode, 64) << c.args.front();
+        EXPECT_EQ(r.stderrText, "sockchatd: " + c.message + "\n" + hint) << c.args.front();
+        EXPECT_EQ(r.stdoutText, "") << c.args.front();
+    }
+    // The end-of-options mark alone is no error.
+    auto marked = runProgram({SOCKCHATD_BIN, "-t", "-c", SHIPPED_CONFIG, "--"});
+    EXPECT_EQ(marked.exitCode, 0) << marked.stderrText;
+}
+
+// --- where the log goes -------------------------------------------------------------------
+
+namespace {
+
+const char* const kJournalSocket = "/run/systemd/journal/socket";
+
+// A config that asks for the journal, JSON lines so the harness can read the console.
+std::string journaldConfig() {
+    return "listen:\n  - {service: echo, address: \"127.0.0.1:0\"}\n"
+           "logging: {level: debug, format: json, sink: journald}\n";
+}
+
+// For the daemon's child process: a private mount namespace in which an empty tmpfs hides
+// /run/systemd (or /run, where there is no /run/systemd), so there is no journal whatever this
+// machine runs; with deadSocket, a socket file that nobody listens on stands where the journal's
+// would be. Exits 126 if it cannot (not root, no CAP_SYS_ADMIN).
+void hideJournal(bool deadSocket) {
+    const char* over = std::filesystem::exists("/run/systemd") ? "/run/systemd" : "/run";
+    if (::unshare(CLONE_NEWNS) != 0 ||
+        ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+        ::mount("tmpfs", over, "tmpfs", 0, "mode=0755") != 0)
+        ::_exit(126);
+    if (!deadSocket) return;
+    ::mkdir("/run/systemd", 0755);
+    ::mkdir("/run/systemd/journal", 0755);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strcpy(addr.sun_path, kJournalSocket);
+    int fd = ::socket(AF_UNIX, SOCK_DGRAM, 0);
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) ::_exit(126);
+    ::close(fd);  // the file stays; sending to it is refused
+}
+
+// Whether hideJournal works here: tried in a child, which exits 0 if it got that far.
+bool canHideJournal() {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        hideJournal(true);
+        ::_exit(std::filesystem::exists(kJournalSocket) ? 0 : 126);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+std::size_t countLines(const std::string& text, const std::string& line) {
+    std::size_t n = 0;
+    for (std::size_t pos = text.find(line); pos != std::string::npos;
+         pos = text.find(line, pos + 1))
+        n += (pos == 0 || text[pos - 1] == '\n') ? 1 : 0;
+    return n;
+}
+
+// Stops the daemon, then: the warning once and no other, and every event on the console from the
+// first (`listen`) to the last (`shutdown`).
+void expectConsoleAfterOneWarning(DaemonProcess& daemon, const std::string& warning) {
+    EXPECT_EQ(daemon.stop(), 0);
+    const std::string err = daemon.stderrText();
+    EXPECT_EQ(countLines(err, warning), 1u) << err;
+    EXPECT_EQ(countLines(err, "sockchatd: warning:"), 1u) << err;
+    auto events = daemon.events();
+    ASSERT_FALSE(events.empty()) << err;
+    EXPECT_EQ(events.front()["event"], "listen") << err;
+    EXPECT_EQ(events.back()["event"], "shutdown") << err;
+}
+
+}  // namespace
+
+TEST(Cli, ForegroundLogsToTheConsoleEvenWithSinkJournald) {
+    TempFile cfg(journaldConfig());
+    DaemonProcess::Options opts;
+    opts.args = {"-f", "-c", cfg.path()};
+    // Starting waits for the `start` event on stderr: it comes only if -f won.
+    DaemonProcess daemon(opts);
+    EXPECT_TRUE(
+        daemon.waitForEvent([](const nlohmann::json& e) { return e["event"] == "listen"; }));
+    EXPECT_EQ(daemon.stop(), 0);
+    // The console by choice, not as the fallback of a journal that is missing here.
+    EXPECT_EQ(daemon.stderrText().find("warning"), std::string::npos) << daemon.stderrText();
+    EXPECT_TRUE(
+        daemon.waitForEvent([](const nlohmann::json& e) { return e["event"] == "shutdown"; }));
+}
+
+TEST(Cli, SinkJournaldWithoutAJournalLogsToTheConsoleAfterOneWarning) {
+    const bool journalHere = std::filesystem::exists(kJournalSocket);
+    if (journalHere && !canHideJournal())
+        GTEST_SKIP() << "this machine has a journal, and a private mount namespace to hide it "
+                        "needs root with CAP_SYS_ADMIN";
+    TempFile cfg(journaldConfig());
+    DaemonProcess::Options opts;
+    opts.args = {"-c", cfg.path()};
+    if (journalHere) opts.beforeExec = [] { hideJournal(false); };
+    DaemonProcess daemon(opts);  // waits for the `start` event on stderr
+    expectConsoleAfterOneWarning(daemon,
+                                 "sockchatd: warning: no systemd journal at "
+                                 "/run/systemd/journal/socket; logging to the console\n");
+}
+
+TEST(Cli, AJournalThatRefusesEntriesFallsBackToTheConsoleAfterOneWarning) {
+    if (!canHideJournal())
+        GTEST_SKIP() << "a dead journal socket needs a private mount namespace (root with "
+                        "CAP_SYS_ADMIN), to leave the real /run alone";
+    TempFile cfg(journaldConfig());
+    DaemonProcess::Options opts;
+    opts.args = {"-c", cfg.path()};
+    opts.beforeExec = [] { hideJournal(true); };
+    DaemonProcess daemon(opts);
+    // The entry the journal refused is not lost either: it is the first on the console.
+    expectConsoleAfterOneWarning(daemon,
+                                 "sockchatd: warning: cannot write to the systemd journal at "
+                                 "/run/systemd/journal/socket (Connection refused); logging to "
+                                 "the console\n");
 }
 
 namespace {

@@ -168,6 +168,7 @@ void DaemonProcess::start(Options options) {
             ::setenv("LISTEN_PID", std::to_string(::getpid()).c_str(), 1);
             ::setenv("LISTEN_FDNAMES", names.c_str(), 1);
         }
+        if (options.beforeExec) options.beforeExec();
         ::execv(args[0], args.data());
         ::_exit(127);
     }
@@ -198,8 +199,13 @@ void DaemonProcess::start(Options options) {
         waitExit(5s);
         throw std::runtime_error("sockchatd did not become ready; stderr:\n" + stderrText());
     }
-    if (json_ && !waitForEvent([](const nlohmann::json& e) { return e["event"] == "start"; }, 10s))
+    if (json_ &&
+        !waitForEvent([](const nlohmann::json& e) { return e["event"] == "start"; }, 10s)) {
+        // The destructor does not run for a constructor that throws: no daemon may outlive us.
+        ::kill(pid_, SIGKILL);
+        waitExit(5s);
         throw std::runtime_error("no start event; stderr:\n" + stderrText());
+    }
 }
 
 DaemonProcess::~DaemonProcess() {

@@ -59,6 +59,9 @@ class DaemonProcess {
         // Listening sockets handed over as systemd would (fds 3.., LISTEN_FDNAMES).
         std::vector<std::pair<int, std::string>> passedListeners;
         bool expectReady = true;  // false: the test expects the daemon to fail at start
+        // Runs in the forked child just before exec (e.g. to unshare a mount namespace); it may
+        // call _exit() to fail the start.
+        std::function<void()> beforeExec;
     };
 
     // Starts sockchatd with `-c config` and waits for READY=1 (and, with JSON logs, the `start`

@@ -13,6 +13,7 @@
 
 #include "exit_codes.h"
 #include "service_connect.h"
+#include "sockchat/cli/usage.h"
 #include "sockchat/net/socket.h"
 
 namespace sockctl {
@@ -132,8 +133,7 @@ Command addEchoCommand(CLI::App& app, const GlobalOptions& globals) {
                     "where the echo service listens (default: from the config, else "
                     "127.0.0.1:8000), and the text to send (quote it if it has spaces)")
         ->type_name("[HOST[:PORT]] TEXT")
-        ->expected(1, 2)
-        ->required();
+        ->expected(1, 2);
     sub->formatter(std::make_shared<EchoFormatter>());
     sub->footer(
         "The reply is read until the server closes the connection (sockctl half-closes after "
@@ -141,6 +141,9 @@ Command addEchoCommand(CLI::App& app, const GlobalOptions& globals) {
         "Exit status: 0 reply printed, 1 no or broken reply, 64 bad arguments, 69 cannot "
         "connect, 78 bad config file.");
     return {sub, [&globals, options] {
+                // Checked here, not by CLI11, whose message would name the list ("args").
+                if (options->args.empty())
+                    return sockchat::cli::usageError("sockctl", "missing TEXT", "sockctl echo");
                 if (options->args.size() == 2) options->address = options->args.front();
                 options->text = options->args.back();
                 return runEcho(globals, *options);

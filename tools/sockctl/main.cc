@@ -10,17 +10,25 @@
 #include "command.h"
 #include "echo_command.h"
 #include "exit_codes.h"
+#include "help_command.h"
 #include "listener_lookup.h"
+#include "sockchat/cli/usage.h"
 
 int main(int argc, char** argv) {
     // A server that goes away while we write must be an error we report, not death by SIGPIPE.
     std::signal(SIGPIPE, SIG_IGN);
 
-    CLI::App app{"sockctl: client for sockchatd (chat, echo)"};
-    app.set_version_flag("--version", "sockctl " SOCKCHAT_VERSION);
+    CLI::App app{"sockctl: client for sockchatd (chat, echo)", "sockctl"};
+    app.set_version_flag("-V,--version", "sockctl " SOCKCHAT_VERSION);
     // `sockctl chat -c FILE` as well as `sockctl -c FILE chat`.
     app.fallthrough();
-    app.require_subcommand(1);
+    // One command at most, so that `chat` in `sockctl help chat` is help's argument; none is
+    // an error of ours below, not CLI11's "A subcommand is required".
+    app.require_subcommand(0, 1);
+    app.footer(
+        "Run 'sockctl help COMMAND' for a command's options.\n"
+        "Exit status: 0 ok, 1 the connection broke or the server refused a line, 64 bad "
+        "arguments, 69 cannot connect to sockchatd, 78 bad config file.");
 
     sockctl::GlobalOptions globals;
     app.add_option("-c,--config", globals.configPath,
@@ -33,13 +41,10 @@ int main(int argc, char** argv) {
     std::vector<sockctl::Command> commands;
     commands.push_back(sockctl::addChatCommand(app, globals));
     commands.push_back(sockctl::addEchoCommand(app, globals));
+    commands.push_back(sockctl::addHelpCommand(app));
 
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        int rc = app.exit(e);  // prints help, version or the error
-        return rc == 0 ? sockctl::kExitOk : sockctl::kExitUsage;
-    }
+    // Help and version, or a usage error printed the common way ("sockctl: ..." and exit 64).
+    if (auto rc = sockchat::cli::parse(app, argc, argv)) return *rc;
 
     try {
         for (const auto& command : commands)
@@ -48,5 +53,6 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "sockctl: %s\n", e.what());
         return sockctl::kExitFailure;
     }
-    return sockctl::kExitUsage;  // unreachable: require_subcommand(1)
+    std::fprintf(stderr, "sockctl: missing command\n%s", app.help().c_str());
+    return sockctl::kExitUsage;
 }

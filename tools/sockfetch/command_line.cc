@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "sockchat/cli/usage.h"
 #include "sockchat/http/fetch_error.h"
 
 namespace sockfetch {
@@ -98,7 +99,7 @@ ParseResult parseCommandLine(int argc, char** argv) {
         std::cout << e.what() << "\n";
         return {std::nullopt, 0};
     } catch (const CLI::ParseError& e) {
-        std::cerr << "sockfetch: " << e.what() << "\n"
+        std::cerr << "sockfetch: " << sockchat::cli::describe(e) << "\n"
                   << "sockfetch: try 'sockfetch --help' for more information\n";
         return {std::nullopt, kUsageError};
     }

@@ -226,17 +226,17 @@ TEST(SockctlEcho, CannotConnectSaysWhereAndExits69) {
 
 TEST(SockctlCli, HelpVersionAndUsageErrors) {
     for (auto args : std::vector<std::vector<std::string>>{
-             {"--help"}, {"chat", "--help"}, {"echo", "--help"}}) {
+             {"--help"}, {"chat", "--help"}, {"echo", "--help"}, {"help", "--help"}}) {
         auto r = sockctl(args);
         EXPECT_EQ(r.exitCode, 0) << args.front();
         EXPECT_NE(r.stdoutText.find("Usage:"), std::string::npos) << r.stdoutText;
     }
-    auto version = sockctl({"--version"});
-    EXPECT_EQ(version.exitCode, 0);
-    EXPECT_EQ(version.stdoutText, "sockctl " SOCKCHAT_VERSION "\n");
-    EXPECT_EQ(sockctl({}).exitCode, 64);                   // no subcommand
-    EXPECT_EQ(sockctl({"echo"}).exitCode, 64);             // no text
-    EXPECT_EQ(sockctl({"chat", "--bogus"}).exitCode, 64);  // unknown option
+    for (const char* flag : {"--version", "-V"}) {
+        auto version = sockctl({flag});
+        EXPECT_EQ(version.exitCode, 0) << flag;
+        EXPECT_EQ(version.stdoutText, "sockctl " SOCKCHAT_VERSION "\n") << flag;
+        EXPECT_EQ(version.stderrText, "") << flag;
+    }
     auto bad = sockctl({"chat", "[::1"});
     EXPECT_EQ(bad.exitCode, 64);
     EXPECT_NE(bad.stderrText.find("missing \"]\""), std::string::npos) << bad.stderrText;
@@ -244,6 +244,64 @@ TEST(SockctlCli, HelpVersionAndUsageErrors) {
     auto config = sockctl({"-c", broken.path(), "chat"});
     EXPECT_EQ(config.exitCode, 78);
     EXPECT_NE(config.stderrText.find(broken.path()), std::string::npos) << config.stderrText;
+}
+
+TEST(SockctlCli, HelpCommandPrintsTheHelpOfSockctlOrOfACommand) {
+    auto all = sockctl({"help"});
+    EXPECT_EQ(all.exitCode, 0) << all.stderrText;
+    EXPECT_EQ(all.stdoutText, sockctl({"--help"}).stdoutText);
+    EXPECT_EQ(all.stderrText, "");
+    for (const std::string command : {"chat", "echo", "help"}) {
+        auto one = sockctl({"help", command});
+        EXPECT_EQ(one.exitCode, 0) << command << ": " << one.stderrText;
+        EXPECT_EQ(one.stdoutText, sockctl({command, "--help"}).stdoutText) << command;
+        EXPECT_NE(one.stdoutText.find("sockctl " + command), std::string::npos) << one.stdoutText;
+    }
+    auto unknown = sockctl({"help", "bogus"});
+    EXPECT_EQ(unknown.exitCode, 64);
+    EXPECT_EQ(unknown.stderrText, "sockctl: unknown command 'bogus'\nTry 'sockctl --help'.\n");
+    EXPECT_EQ(unknown.stdoutText, "");
+}
+
+TEST(SockctlCli, UsageErrorsSayWhatOnOneLineAndExit64) {
+    struct Case {
+        std::vector<std::string> args;
+        std::string stderrText;
+    };
+    for (const auto& c : std::vector<Case>{
+             {{"bogus"}, "sockctl: unknown command 'bogus'\nTry 'sockctl --help'.\n"},
+             {{"--bogus"}, "sockctl: unknown option '--bogus'\nTry 'sockctl --help'.\n"},
+             {{"-c"}, "sockctl: option --config needs a value\nTry 'sockctl --help'.\n"},
+             {{"chat", "--bogus"},
+              "sockctl: unknown option '--bogus'\nTry 'sockctl chat --help'.\n"},
+             {{"chat", "--nick"},
+              "sockctl: option --nick needs a value\nTry 'sockctl chat --help'.\n"},
+             {{"chat", "127.0.0.1:1", "extra"},
+              "sockctl: unexpected argument 'extra'\nTry 'sockctl chat --help'.\n"},
+             {{"echo"}, "sockctl: missing TEXT\nTry 'sockctl echo --help'.\n"},
+             {{"echo", "127.0.0.1:1", "a", "b"},
+              "sockctl: too many arguments (at most 2)\nTry 'sockctl echo --help'.\n"},
+             {{"help", "chat", "echo"},
+              "sockctl: unexpected argument 'echo'\nTry 'sockctl help --help'.\n"},
+         }) {
+        auto r = sockctl(c.args);
+        EXPECT_EQ(r.exitCode, 64) << c.args.front();
+        EXPECT_EQ(r.stderrText, c.stderrText) << c.args.front();
+        EXPECT_EQ(r.stdoutText, "") << c.args.front();
+    }
+}
+
+TEST(SockctlCli, NoCommandPrintsTheUsageOnStderrAndExits64) {
+    auto r = sockctl({});
+    EXPECT_EQ(r.exitCode, 64);
+    EXPECT_EQ(r.stdoutText, "");
+    EXPECT_TRUE(r.stderrText.starts_with("sockctl: missing command\n")) << r.stderrText;
+    EXPECT_NE(r.stderrText.find("\nUsage: sockctl "), std::string::npos) << r.stderrText;
+    for (const char* command : {"chat", "echo", "help"})
+        EXPECT_NE(r.stderrText.find(command), std::string::npos) << command;
+    auto global = sockctl({"-c", "/nonexistent.yaml"});
+    EXPECT_EQ(global.exitCode, 64);
+    EXPECT_TRUE(global.stderrText.starts_with("sockctl: missing command\n")) << global.stderrText;
 }
 
 // --- chat -----------------------------------------------------------------------------------

@@ -184,6 +184,27 @@ TEST(SockfetchExitCodes, CommandLineErrorsAre2) {
     EXPECT_EQ(sockfetch({"http://127.0.0.1/", "http://127.0.0.2/"}).exitCode, 2);
 }
 
+TEST(SockfetchErrorMessages, CommandLineErrorsNameTheMistakeAndTheHelp) {
+    // curl's hint line, after one "sockfetch: " line that says what is wrong.
+    const std::string hint = "sockfetch: try 'sockfetch --help' for more information\n";
+    struct Case {
+        std::vector<std::string> args;
+        std::string message;
+    };
+    for (const auto& c : std::vector<Case>{
+             {{"--no-such-option", "http://127.0.0.1/"}, "unknown option '--no-such-option'"},
+             {{"http://127.0.0.1/", "-o"}, "option --output needs a value"},
+             {{"http://127.0.0.1/", "http://127.0.0.2/"},
+              "unexpected argument 'http://127.0.0.2/'"},
+             {{}, "no URL specified!"},
+         }) {
+        const auto r = sockfetch(c.args);
+        EXPECT_EQ(r.exitCode, 2) << c.message;
+        EXPECT_EQ(r.err, "sockfetch: " + c.message + "\n" + hint);
+        EXPECT_EQ(r.out, "") << c.message;
+    }
+}
+
 TEST(SockfetchErrorMessages, SilentAndShowError) {
     const std::string url = "http://127.0.0.1:" + std::to_string(refusedPort()) + "/";
     const auto plain = sockfetch({url});
