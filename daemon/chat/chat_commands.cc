@@ -80,6 +80,7 @@ void ChatService::hello(Session& s, std::string_view args) {
     auto parsed = sockchat::chat::parseHello(args);
     if (!parsed.hello) return sendError(s, parsed.error);
     const auto& hello = *parsed.hello;
+    s.json = hello.json;  // a refusal comes in the mode asked for, so a program can read it
     if (hello.rooms.size() > settings_.maxRoomsPerClient)
         return sendError(s, "hello: at most " + std::to_string(settings_.maxRoomsPerClient) +
                                 " rooms (limits.max_rooms_per_client)");

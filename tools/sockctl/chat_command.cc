@@ -5,12 +5,18 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
 
 #include "chat_session.h"
 #include "exit_codes.h"
 #include "interactive_frontend.h"
 #include "pipe_frontend.h"
 #include "service_connect.h"
+#include "sockchat/chat/command.h"
+#include "sockchat/chat/names.h"
+#include "sockchat/cli/usage.h"
 
 namespace sockctl {
 namespace {
@@ -22,7 +28,36 @@ bool wantColour(bool noColourFlag) {
     return !noColourFlag && !(noColor && *noColor) && ::isatty(STDOUT_FILENO);
 }
 
-int runChat(const GlobalOptions& globals, const ChatOptions& options) {
+// --nick and --room checked against the server's charset before connecting: a script that
+// asked for a name the server would refuse must fail before it posts anything anywhere.
+std::optional<std::string> badName(ChatOptions& options) {
+    using sockchat::chat::validateName;
+    if (!options.nick.empty()) {
+        if (auto error = validateName(options.nick, "nick")) return "--nick: " + *error;
+        if (sockchat::chat::foldCase(options.nick).starts_with("guest-"))
+            return "--nick: nicks starting with guest- are reserved";
+    }
+    std::vector<std::string> rooms;
+    for (const auto& given : options.rooms) {
+        // "--room dev,ops" as well as "--room dev --room ops"; "#dev" as the server takes it.
+        std::string_view list = given;
+        for (;;) {
+            std::size_t comma = list.find(',');
+            std::string_view room = sockchat::chat::roomArgument(list.substr(0, comma));
+            if (auto error = validateName(room, "room"))
+                return "--room " + sockchat::cli::quoteArgument(given) + ": " + *error;
+            rooms.emplace_back(room);
+            if (comma == std::string_view::npos) break;
+            list.remove_prefix(comma + 1);
+        }
+    }
+    options.rooms = std::move(rooms);
+    return std::nullopt;
+}
+
+int runChat(const GlobalOptions& globals, ChatOptions options) {
+    if (auto error = badName(options))
+        return sockchat::cli::usageError("sockctl", *error, "sockctl chat");
     int exitCode = kExitOk;
     auto service = connectToService(sockchat::config::Service::chat, options.address,
                                     globals.configPath, &exitCode);
@@ -50,8 +85,14 @@ Command addChatCommand(CLI::App& app, const GlobalOptions& globals) {
                     "HOST[:PORT] of the chat service (default: from the config, else "
                     "127.0.0.1:8001)")
         ->type_name("HOST[:PORT]");
-    sub->add_option("--nick", options->nick, "nick to take after connecting")->type_name("NICK");
-    sub->add_option("--room", options->room, "room to join after connecting")->type_name("ROOM");
+    sub->add_option("--nick", options->nick, "nick to ask for when connecting")->type_name("NICK");
+    sub->add_option("--room", options->rooms,
+                    "room to join when connecting (repeat it, or ROOM,ROOM, for several; the "
+                    "first is the current one)")
+        ->type_name("ROOM");
+    sub->add_flag("-q,--quiet", options->quiet,
+                  "print only the events after the connection is set up (no welcome, MOTD, "
+                  "history or own joins)");
     sub->add_flag("--no-color", options->noColour,
                   "no colours (also when NO_COLOR is set or stdout is not a terminal)");
     sub->add_flag("--no-bell", options->noBell,
@@ -73,6 +114,8 @@ Command addChatCommand(CLI::App& app, const GlobalOptions& globals) {
         "leaves at end of input or at a /quit line.\n"
         "A lost connection is retried after 1 s, 2 s, 4 s ... 30 s (a server that closes at once, "
         "e.g. \"! server full\", is a failed try), restoring nick and room.\n"
+        "With stdin not a terminal, a --nick or --room the server refuses (taken, reserved) is "
+        "one line on stderr and exit 1, and nothing is sent.\n"
         "Exit status: 0 left normally, 1 the server refused a line of the script, the "
         "connection was lost (--no-reconnect) or the address is not a chat service, 64 bad "
         "arguments, 69 cannot connect, 78 bad "

@@ -26,6 +26,8 @@ constexpr auto kWelcomeTimeout = 5s;
 constexpr std::size_t kMaxPendingLines = 100;
 // How long leaving may take: "/quit" sent, the server's last lines read, its close seen.
 constexpr auto kGoodbyeTimeout = 2s;
+// The token of the pings that keep an idle session from meeting the server's idle_timeout.
+constexpr const char* kKeepaliveToken = "sockctl-keepalive";
 
 char lower(char c) {
     return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
@@ -80,7 +82,7 @@ ChatSession::ChatSession(Endpoint endpoint, ChatOptions options, ChatFrontend& f
       renderer_(renderer),
       connector_(endpoint_),
       wantNick_(options_.nick),
-      wantRoom_(options_.room) {}
+      wantRooms_(options_.rooms) {}
 
 int ChatSession::run(sockchat::net::Fd fd) {
     connected(std::move(fd));
@@ -130,19 +132,23 @@ void ChatSession::connected(sockchat::net::Fd fd) {
     reconnected_ = everConnected_;
     everConnected_ = true;
     channel_ = std::make_unique<LineChannel>(std::move(fd));
-    answered_ = welcomeSeen_ = restoreSent_ = syncPending_ = ready_ = false;
+    answered_ = welcomeSeen_ = ready_ = false;
+    helloRefusals_ = 0;
+    joinsPending_ = 0;
+    rooms_.clear();
     welcomeDeadline_ = Clock::now() + kWelcomeTimeout;
     // The backoff stays as it is until the session is ready: a server that accepts and closes
     // at once ("! server full", a restart in progress) is retried ever more gently.
     reconnectAt_.reset();
-    // JSON first: everything after it is one object per line, which sockctl renders itself.
-    channel_->sendLine("/mode json");
+    // Mode, nick and rooms stated up front: one welcome for all of it, and nobody else sees a
+    // guest join and change its nick.
+    sendHello();
     updateFrontend();
 }
 
 void ChatSession::disconnected(const std::string& why) {
     channel_.reset();
-    welcomeSeen_ = restoreSent_ = syncPending_ = ready_ = false;
+    welcomeSeen_ = ready_ = false;
     if (finished_) return;
     std::string lost = "connection to " + endpoint_.toString() + " lost (" + why + ")";
     // A line whose answer did not come goes again after reconnecting.
@@ -237,6 +243,11 @@ void ChatSession::handleServerLine(const std::string& line) {
 }
 
 void ChatSession::handleEvent(const ChatEvent& e, const std::string& raw) {
+    if (!welcomeSeen_ && e.type == "error") {
+        helloRefused(e);
+        return;
+    }
+    if (isKeepalivePong(e)) return;
     // Before the event changes our nick: the answer to "/nick" comes from the old one.
     using Answered = ScriptQueue::Answer::Kind;
     auto answer = script_.answer(e, nick_, Clock::now());
@@ -251,36 +262,23 @@ void ChatSession::handleEvent(const ChatEvent& e, const std::string& raw) {
             frontend_.status(quoted(answer.line) + " failed: " + printable(e.text));
         scriptFailed_ = true;
     }
-    if (e.type == "welcome") {
-        // The answer to "/mode json": who and where the server says we are. The first one on a
-        // connection starts the restore; the one after the restore confirms it.
-        welcomeSeen_ = true;
-        nick_ = e.field("nick");
-        room_ = e.room;
-        if (!restoreSent_) {
-            restoreSent_ = true;
-            syncPending_ = restoreState();
-        } else {
-            syncPending_ = false;
-        }
-    } else if (e.type == "nick" && sameName(e.from, nick_)) {
-        nick_ = e.field("nick");
-        if (!isGuest(nick_)) wantNick_ = nick_;
-    } else if (e.type == "join" && sameName(e.field("nick"), nick_)) {
-        room_ = e.room;
-        wantRoom_ = room_;
-    }
+    bool handshake = !ready_;
+    trackOwnState(e);
 
     frontend_.observe(e);
-    if (options_.json) {
+    // --quiet: a script that wants only what happens after it arrived.
+    bool shown = !(options_.quiet && handshake);
+    if (shown && e.type == "closing") {
+        frontend_.status("the server closes the connection: " + printable(e.field("reason")));
+    } else if (shown && options_.json) {
         frontend_.show(raw);
-    } else {
+    } else if (shown) {
         std::string text = renderer_.render(e, nick_);
         if (!text.empty()) frontend_.show(text);
     }
     updateFrontend();
 
-    if (welcomeSeen_ && !syncPending_ && !ready_) {
+    if (welcomeSeen_ && joinsPending_ == 0 && !ready_) {
         becomeReady();
     } else if (answer.kind != Answered::none && quitting_) {
         finish(scriptExitCode());  // "bye": the server closes now
@@ -290,26 +288,90 @@ void ChatSession::handleEvent(const ChatEvent& e, const std::string& raw) {
     }
 }
 
-bool ChatSession::restoreState() {
-    bool sent = false;
-    if (!wantNick_.empty() && !sameName(wantNick_, nick_)) {
-        channel_->sendLine("/nick " + wantNick_);
-        sent = true;
+void ChatSession::trackOwnState(const ChatEvent& e) {
+    auto inRooms = [this](const std::string& room) {
+        return std::find_if(rooms_.begin(), rooms_.end(),
+                            [&](const std::string& r) { return sameName(r, room); });
+    };
+    if (e.type == "welcome") {
+        // The answer to our /hello: who and where the server says we are.
+        welcomeSeen_ = true;
+        nick_ = e.field("nick");
+        room_ = e.room;
+        if (auto it = e.raw.find("rooms"); it != e.raw.end() && it->is_array())
+            joinsPending_ = it->size();
+        if (auto it = e.raw.find("idle_timeout_ms"); it != e.raw.end() && it->is_number())
+            idleTimeout_ = std::chrono::milliseconds(it->get<long long>());
+    } else if (e.type == "nick" && sameName(e.from, nick_)) {
+        nick_ = e.field("nick");
+        if (!isGuest(nick_)) wantNick_ = nick_;
+    } else if (e.type == "join" && sameName(e.field("nick"), nick_)) {
+        if (inRooms(e.room) == rooms_.end()) rooms_.push_back(e.room);
+        if (joinsPending_ > 0)
+            --joinsPending_;  // the handshake's: the current room is the welcome's
+        else
+            room_ = e.room;
+    } else if (e.type == "leave" && sameName(e.field("nick"), nick_)) {
+        if (auto it = inRooms(e.room); it != rooms_.end()) rooms_.erase(it);
+        if (sameName(room_, e.room)) room_ = rooms_.empty() ? std::string() : rooms_.back();
+    } else if (e.type == "current") {
+        room_ = e.room;
+    } else {
+        return;
     }
-    if (!wantRoom_.empty() && !sameName(wantRoom_, room_)) {
-        channel_->sendLine("/join " + wantRoom_);
-        sent = true;
+    // What a reconnect asks for: the current room first, then the others.
+    wantRooms_.clear();
+    if (!room_.empty()) wantRooms_.push_back(room_);
+    for (const auto& r : rooms_)
+        if (!sameName(r, room_)) wantRooms_.push_back(r);
+    renderer_.setSeveralRooms(rooms_.size() > 1);
+}
+
+void ChatSession::sendHello() {
+    std::string hello = "/hello json";
+    if (helloRefusals_ < 1 && !wantNick_.empty() && !isGuest(wantNick_))
+        hello += " nick=" + wantNick_;
+    if (helloRefusals_ < 2 && !wantRooms_.empty()) {
+        hello += " room=";
+        for (std::size_t i = 0; i < wantRooms_.size(); ++i) hello += (i ? "," : "") + wantRooms_[i];
     }
-    // The server handles a connection's lines in order, so the welcome that answers this
-    // "/mode json" carries the nick and room as they are after /nick and /join, whether those
-    // worked (nick taken, bad name: an error line) or not, and whatever nick/join events we
-    // may or may not get for them.
-    if (sent) channel_->sendLine("/mode json");
-    return sent;
+    sendLine(hello);
+}
+
+void ChatSession::helloRefused(const ChatEvent& error) {
+    ++helloRefusals_;
+    std::string why = printable(error.text);
+    if (why.starts_with("hello: ")) why = why.substr(7);
+    if (!frontend_.interactive() && !everReady_) {
+        // A script must not post as someone else or somewhere else: nothing was sent.
+        frontend_.status("refused by the server: " + why);
+        finish(kExitFailure);
+        hangUp();
+        return;
+    }
+    if (helloRefusals_ >= 3) {
+        frontend_.status("refused by the server: " + why);
+        finish(kExitFailure);
+        hangUp();
+        return;
+    }
+    frontend_.status(
+        why + (helloRefusals_ == 1 ? "; trying without the nick" : "; trying without the rooms"));
+    sendHello();
+}
+
+bool ChatSession::isKeepalivePong(const ChatEvent& e) const {
+    return e.type == "pong" && e.text == kKeepaliveToken;
+}
+
+void ChatSession::sendLine(const std::string& line) {
+    channel_->sendLine(line);
+    lastSent_ = Clock::now();
 }
 
 void ChatSession::becomeReady() {
     ready_ = true;
+    everReady_ = true;
     backoff_ = std::chrono::seconds(1);
     if (reconnected_) {
         std::string where = nick_.empty() ? std::string() : " as " + nick_;
@@ -352,7 +414,7 @@ void ChatSession::handleInput(const ChatFrontend::Input& input) {
         queueTyped(line);
         return;
     }
-    channel_->sendLine(line);
+    sendLine(line);
 }
 
 void ChatSession::queueTyped(const std::string& line) {
@@ -380,7 +442,7 @@ void ChatSession::sendScript() {
         // "/quit" waits for its "bye" like any line for its answer: it may meet the rate limit
         // too, and then goes again.
         quitting_ = isQuit(line.text);
-        channel_->sendLine(line.text);
+        sendLine(line.text);
         script_.sent(std::move(line), now);
     }
 }
@@ -392,7 +454,7 @@ int ChatSession::scriptExitCode() const {
 void ChatSession::leave(int exitCode, const std::string& quitLine) {
     finish(exitCode);
     if (!channel_) return;
-    channel_->sendLine(quitLine);
+    sendLine(quitLine);
     hangUp();
 }
 
@@ -431,6 +493,7 @@ int ChatSession::pollTimeoutMs() const {
     if (reconnectAt_) consider(*reconnectAt_);
     if (connector_.status() == Connector::Status::inProgress) consider(connector_.deadline());
     if (channel_ && !welcomeSeen_ && !ready_) consider(welcomeDeadline_);
+    if (channel_ && ready_ && idleTimeout_.count() > 0) consider(lastSent_ + idleTimeout_ / 2);
     if (auto t = script_.wakeAt(Clock::now())) consider(*t);
     return timeout;
 }
@@ -445,6 +508,10 @@ void ChatSession::checkTimers() {
             endpoint_.toString(),
             "no welcome within " + std::to_string(kWelcomeTimeout.count()) + " s");
     if (finished_) return;
+    // Half the server's idle timeout without a line from us: a ping, so that a person reading
+    // along (or a script waiting for input) is not closed as idle.
+    if (channel_ && ready_ && idleTimeout_.count() > 0 && now >= lastSent_ + idleTimeout_ / 2)
+        sendLine(std::string("/ping ") + kKeepaliveToken);
     if (auto late = script_.overdue(now)) {
         if (quitting_) {
             finish(scriptExitCode());

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "chat_event.h"
 #include "chat_frontend.h"
@@ -23,8 +24,9 @@ namespace sockctl {
 
 struct ChatOptions {
     std::string address;  // HOST[:PORT] as given; empty = from the config
-    std::string nick;     // --nick: set after connecting (and again after every reconnect)
-    std::string room;     // --room: likewise
+    std::string nick;     // --nick: asked for in the /hello (and again after every reconnect)
+    std::vector<std::string> rooms;  // --room (repeatable): likewise; the first is current
+    bool quiet = false;              // pipe mode: only the events after the handshake (no greeting)
     bool noColour = false;
     bool json = false;         // print the server's JSON lines as they are
     bool noReconnect = false;  // connection lost → exit 1 instead of reconnecting
@@ -54,8 +56,13 @@ class ChatSession {
     void readServer();
     void handleServerLine(const std::string& line);
     void handleEvent(const ChatEvent& event, const std::string& raw);
-    bool restoreState();
+    // "/hello json nick=... room=..." for what we want; fewer wishes after each refusal.
+    void sendHello();
+    void helloRefused(const ChatEvent& error);
+    void trackOwnState(const ChatEvent& event);
     void becomeReady();
+    void sendLine(const std::string& line);
+    bool isKeepalivePong(const ChatEvent& event) const;
 
     void handleInput(const ChatFrontend::Input& input);
     // An interactive line that cannot go now (offline, or lines typed offline still on their
@@ -83,16 +90,21 @@ class ChatSession {
 
     std::unique_ptr<LineChannel> channel_;
     bool everConnected_ = false;
-    bool reconnected_ = false;  // this connection is not the first: its greeting is not shown
-    bool answered_ = false;     // a first line came on this connection (and was chat-like)
-    bool welcomeSeen_ = false;  // the server has answered "/mode json" on this connection
-    bool restoreSent_ = false;  // /nick and /join for --nick/--room (or the old state) went out
-    bool syncPending_ = false;  // ... followed by a "/mode json" whose welcome is not here yet
-    bool ready_ = false;        // nick and room are what they should be: input may flow
+    bool reconnected_ = false;      // this connection is not the first: its greeting is not shown
+    bool answered_ = false;         // a first line came on this connection (and was chat-like)
+    bool welcomeSeen_ = false;      // the server has answered our /hello on this connection
+    int helloRefusals_ = 0;         // refused /hello tries on this connection (nick taken, ...)
+    std::size_t joinsPending_ = 0;  // our own joins the welcome announced, not here yet
+    bool ready_ = false;            // greeted and joined: input may flow
+    bool everReady_ = false;
+    std::chrono::milliseconds idleTimeout_{0};  // the server's, from the welcome
+    Clock::time_point lastSent_{};
     Clock::time_point welcomeDeadline_{};
 
-    std::string nick_, room_;          // as the server last told us
-    std::string wantNick_, wantRoom_;  // what to restore after a reconnect
+    std::string nick_, room_;             // as the server last told us (room_: the current one)
+    std::vector<std::string> rooms_;      // every room we are in, in join order
+    std::string wantNick_;                // what to ask for after a reconnect
+    std::vector<std::string> wantRooms_;  // likewise, the current room first
 
     std::chrono::seconds backoff_{1};  // the wait before the next reconnect attempt
     std::optional<Clock::time_point> reconnectAt_;

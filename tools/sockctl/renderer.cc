@@ -186,8 +186,9 @@ std::string Renderer::eventLine(const ChatEvent& e, std::string_view self, const
     bool mentioned = false;
     std::string said = fromOther ? body(e.text, self, &mentioned) : text;
     if (e.type == "message" || e.type == "action") *ring = mentioned;
-    if (e.type == "message") return time + "<" + nick(e.from) + "> " + said;
-    if (e.type == "action") return time + "* " + nick(e.from) + " " + said;
+    const std::string where = severalRooms_ && !e.room.empty() ? dim(room) + " " : std::string();
+    if (e.type == "message") return time + where + "<" + nick(e.from) + "> " + said;
+    if (e.type == "action") return time + where + "* " + nick(e.from) + " " + said;
     if (e.type == "private") {
         std::string to = e.field("to");
         *ring = fromOther;
@@ -231,7 +232,28 @@ std::string Renderer::eventLine(const ChatEvent& e, std::string_view self, const
             }
         return time + "* rooms: " + (list.empty() ? std::string("(none)") : list);
     }
-    if (e.type == "welcome") return {};  // state only; the server's greeting came as text
+    if (e.type == "topic") {
+        if (!e.seq || *e.seq == 0) return time + "* topic of " + room + ": " + text;
+        if (e.text.empty())
+            return dim(time + "* " + nick(e.from) + " cleared the topic of " + room);
+        return time + "* " + nick(e.from) + " set the topic of " + room + ": " + text;
+    }
+    if (e.type == "current") return dim(time + "* now talking in " + room);
+    if (e.type == "pong") return time + "* pong" + (text.empty() ? "" : " " + text);
+    if (e.type == "whois") {
+        std::string rooms;
+        if (auto it = e.raw.find("rooms"); it != e.raw.end() && it->is_array())
+            for (const auto& r : *it)
+                if (r.is_string())
+                    rooms += (rooms.empty() ? "#" : ", #") + printable(r.get<std::string>());
+        std::string away = printable(e.field("away"));
+        return time + "* " + nick(e.field("nick")) + ": " +
+               (rooms.empty() ? std::string("in no room") : "in " + rooms) +
+               (away.empty() ? "" : "; away: " + away);
+    }
+    if (e.type == "closing")
+        return time + style(kRed, "! closing: " + printable(e.field("reason")));
+    if (e.type == "welcome") return {};  // state only
     // A type this sockctl does not know yet: show its text rather than drop it.
     return text.empty() ? std::string() : time + "* " + text;
 }

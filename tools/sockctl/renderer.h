@@ -35,6 +35,10 @@ class Renderer {
     // The colour escape for a nick ("\x1b[36m"); the same nick always gets the same colour.
     static std::string nickColour(std::string_view nick);
 
+    // In more than one room, messages and actions carry their room ("#dev <alice> hi"): one
+    // window for all rooms, as irssi users know it from its merged view.
+    void setSeveralRooms(bool several) { severalRooms_ = several; }
+
   private:
     std::string nick(std::string_view name) const;
     std::string dim(std::string_view text) const;
@@ -50,6 +54,7 @@ class Renderer {
 
     bool colour_;
     bool bell_;
+    bool severalRooms_ = false;
     DayMarker days_;
 };
 

@@ -57,8 +57,8 @@ std::unique_ptr<SockctlProcess> chatter(std::uint16_t port, const std::string& n
     args.insert(args.end(), extra.begin(), extra.end());
     auto p = std::make_unique<SockctlProcess>(args);
     if (!ready) {
-        // With --room, the join to that room is the last step; otherwise the nick change.
-        std::string marker = "is now known as " + nick;
+        // The own join ends the handshake (/hello with the nick and room asked for).
+        std::string marker = nick + " joined #lobby";
         for (std::size_t i = 0; i + 1 < extra.size(); ++i)
             if (extra[i] == "--room") marker = nick + " joined #" + extra[i + 1];
         ready = [marker](const std::string& out) { return out.find(marker) != std::string::npos; };
@@ -438,9 +438,11 @@ TEST(SockctlChat, NickAndRoomOptionsAreHonoured) {
         }
     }
     EXPECT_TRUE(found) << out;
-    // The lobby saw alice leave for dev, never her message.
-    EXPECT_TRUE(inLobby->waitForStdout("alice left #lobby")) << inLobby->stdoutText();
-    EXPECT_EQ(inLobby->stdoutText().find("in dev"), std::string::npos) << inLobby->stdoutText();
+    // The lobby saw nothing of alice (her /hello named dev): whatever of her reached #lobby
+    // would come before the next join there.
+    auto late = chatter(daemon.port(), "late");
+    ASSERT_TRUE(inLobby->waitForStdout("late joined #lobby")) << inLobby->stdoutText();
+    EXPECT_EQ(inLobby->stdoutText().find("alice"), std::string::npos) << inLobby->stdoutText();
 }
 
 TEST(SockctlChat, ReconnectsAfterDaemonRestartWithNickAndRoom) {
@@ -465,7 +467,7 @@ TEST(SockctlChat, ReconnectsAfterDaemonRestartWithNickAndRoom) {
 TEST(SockctlChat, NoReconnectExitsOneWhenTheConnectionIsLost) {
     DaemonProcess daemon(testConfig(chatListener()));
     SockctlProcess alice({"chat", at(daemon.port()), "--nick", "alice", "--no-reconnect"});
-    ASSERT_TRUE(alice.waitForStdout("is now known as alice")) << alice.stdoutText();
+    ASSERT_TRUE(alice.waitForStdout("alice joined #lobby")) << alice.stdoutText();
     EXPECT_EQ(daemon.stop(), 0);
     EXPECT_EQ(alice.waitExit(), 1) << alice.stderrText();
     EXPECT_NE(alice.stderrText().find("lost"), std::string::npos) << alice.stderrText();

@@ -19,7 +19,7 @@ namespace {
 std::unique_ptr<SockctlProcess> member(std::uint16_t port, const std::string& nick) {
     auto p = std::make_unique<SockctlProcess>(
         std::vector<std::string>{"chat", at(port), "--nick", nick});
-    EXPECT_TRUE(p->waitForStdout("is now known as " + nick)) << p->stdoutText() << p->stderrText();
+    EXPECT_TRUE(p->waitForStdout(nick + " joined #lobby")) << p->stdoutText() << p->stderrText();
     return p;
 }
 
@@ -193,9 +193,10 @@ TEST_F(SockctlInteractive, NotAChatServiceIsAClearErrorAndExitOne) {
     std::string screen = waitForExit(*term, &ok);
     ASSERT_TRUE(ok) << screen;
     EXPECT_NE(screen.find("SOCKCTL-EXIT=1"), std::string::npos) << screen;
-    EXPECT_EQ(fileText(stderrFiles_.back()->path()),
-              "sockctl: " + at(daemon.port()) +
-                  " is not a sockchatd chat service (it answered \"hello /mode json\")\n");
+    EXPECT_EQ(
+        fileText(stderrFiles_.back()->path()),
+        "sockctl: " + at(daemon.port()) +
+            " is not a sockchatd chat service (it answered \"hello /hello json nick=alice\")\n");
 }
 
 TEST(SockctlChat, PipeModeSaysWhenTheAddressIsNotAChatService) {
@@ -206,7 +207,7 @@ TEST(SockctlChat, PipeModeSaysWhenTheAddressIsNotAChatService) {
     EXPECT_EQ(script.waitExit(), 1) << script.stderrText();
     EXPECT_EQ(script.stderrText(),
               "sockctl: " + at(daemon.port()) +
-                  " is not a sockchatd chat service (it answered \"hello /mode json\")\n");
+                  " is not a sockchatd chat service (it answered \"hello /hello json nick=ci\")\n");
     EXPECT_EQ(script.stdoutText(), "");
 }
 
