@@ -43,6 +43,17 @@ json protocolLine(const std::string& line, const std::string& type, std::set<std
     return j;
 }
 
+// Waits until the daemon is done with the connection of `nick`'s owner: its disconnect event is
+// logged after the nick was released. (The room's leave line is no such sign: it can reach the
+// others before the nick is released, as seen under TSan.)
+[[nodiscard]] bool nickReleased(const DaemonProcess& daemon, const std::string& nick) {
+    return daemon
+        .waitForEvent([&](const json& e) {
+            return e.value("event", "") == "disconnect" && e.value("nick", "") == nick;
+        })
+        .has_value();
+}
+
 }  // namespace
 
 TEST(Chat, GreetingHasWelcomeMotdGuestNickAndJoin) {
@@ -497,7 +508,8 @@ TEST(Chat, QuitSaysByeAndLeaves) {
     EXPECT_EQ(a.waitForLine("* bye"), "* bye");
     EXPECT_TRUE(a.socket().waitClosed());
     EXPECT_EQ(b.waitForPrefix("* fisher left"), "* fisher left #lobby (quit: gone fishing)");
-    // Left means gone from the nick table too: the nick is free for the next one.
+    // Gone means gone from the nick table too: the nick is free for the next one.
+    ASSERT_TRUE(nickReleased(daemon, "fisher")) << daemon.stderrText();
     b.send("/nick fisher");
     EXPECT_EQ(b.nextLine(), "* " + bNick + " is now known as fisher");
 }
@@ -605,6 +617,7 @@ TEST(Chat, NickCaseChangesAreAllowedButNotNoOps) {
     // The nick is free again once its owner left.
     ASSERT_FALSE(
         b.waitFor([](const std::string& l) { return l.rfind("* Dora left", 0) == 0; }).empty());
+    ASSERT_TRUE(nickReleased(daemon, "Dora")) << daemon.stderrText();
     b.send("/nick dora");
     EXPECT_EQ(b.nextLine(), "* " + bNick + " is now known as dora");
 }
