@@ -64,7 +64,7 @@ while IFS='|' read -r name file expr regex; do
     mv "$scratch/$file.orig" "$scratch/$file"
     continue
   fi
-  echo "== $name: $(diff "$scratch/$file.orig" "$scratch/$file" | grep '^>' | head -1)"
+  echo "== $name ($file): $(diff "$scratch/$file.orig" "$scratch/$file" | grep '^[<>]' | tr -s ' ' | tr '\n' ' ')"
   if ! (cd "$scratch" && nice -n 5 cmake --build --preset default --target "${targets[@]}" >"$scratch/build-$name.log" 2>&1); then
     results+=("$name: does not build (see $scratch/build-$name.log): fix the list")
     survivors+=("$name")
