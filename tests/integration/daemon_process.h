@@ -40,8 +40,8 @@ struct ProcessResult {
 };
 
 // Runs a program to completion (bounded), capturing its output.
-ProcessResult runProgram(const std::vector<std::string>& argv,
-                         std::chrono::milliseconds timeout = 30s);
+[[nodiscard]] ProcessResult runProgram(const std::vector<std::string>& argv,
+                                       std::chrono::milliseconds timeout = 30s);
 
 // Config YAML for tests: listeners on 127.0.0.1 port 0, JSON logs at debug level, plus extra
 // top-level YAML (which must not repeat those keys).
@@ -62,6 +62,9 @@ class DaemonProcess {
         // Runs in the forked child just before exec (e.g. to unshare a mount namespace); it may
         // call _exit() to fail the start.
         std::function<void()> beforeExec;
+        // Runs the daemon through this command (argv, absolute path first), which must exec it in
+        // the end so that its pid is the daemon's: e.g. unshare, to give it a mount namespace.
+        std::vector<std::string> launcher;
     };
 
     // Starts sockchatd with `-c config` and waits for READY=1 (and, with JSON logs, the `start`
@@ -78,36 +81,36 @@ class DaemonProcess {
 
     void signal(int sig) const;
     // Waits for exit (bounded); returns the exit code, or 128+signal.
-    int waitExit(std::chrono::milliseconds timeout = 30s);
-    int stop() {
+    [[nodiscard]] int waitExit(std::chrono::milliseconds timeout = 30s);
+    [[nodiscard]] int stop() {
         signal(SIGTERM);
         return waitExit();
     }
 
     // Waits (bounded) for a datagram on our NOTIFY_SOCKET containing `text` (e.g. WATCHDOG=1).
-    bool waitForNotify(const std::string& text, std::chrono::milliseconds timeout = 10s);
+    [[nodiscard]] bool waitForNotify(const std::string& text,
+                                     std::chrono::milliseconds timeout = 10s);
 
     // Log events seen so far / waits (bounded) for one matching pred and returns it.
     std::vector<nlohmann::json> events() const;
-    std::optional<nlohmann::json> waitForEvent(
+    [[nodiscard]] std::optional<nlohmann::json> waitForEvent(
         const std::function<bool(const nlohmann::json&)>& pred,
         std::chrono::milliseconds timeout = 10s) const;
     std::size_t countEvents(const std::function<bool(const nlohmann::json&)>& pred) const;
     // Waits (bounded) until at least `count` events match; returns how many matched.
-    std::size_t waitForCount(const std::function<bool(const nlohmann::json&)>& pred,
-                             std::size_t count, std::chrono::milliseconds timeout = 10s) const;
+    [[nodiscard]] std::size_t waitForCount(const std::function<bool(const nlohmann::json&)>& pred,
+                                           std::size_t count,
+                                           std::chrono::milliseconds timeout = 10s) const;
     std::string stderrText() const;
     // Resident set size in KiB, from /proc.
     long rssKiB() const;
     // CPU time (user + system, all threads) the daemon has used so far, from /proc.
     std::chrono::milliseconds cpuTime() const;
-    // Wall-clock and CPU time of the daemon between the first and the second event matching pred
-    // (e.g. two rate-limited reports); nullopt if either does not come within the timeout.
-    struct Span {
-        std::chrono::milliseconds wall, cpu;
-    };
-    std::optional<Span> spanBetweenEvents(const std::function<bool(const nlohmann::json&)>& pred,
-                                          std::chrono::milliseconds timeout = 10s) const;
+    // CPU time the daemon used between the first and the second event matching pred (e.g. two
+    // rate-limited reports); nullopt if either does not come within the timeout.
+    [[nodiscard]] std::optional<std::chrono::milliseconds> cpuBetweenEvents(
+        const std::function<bool(const nlohmann::json&)>& pred,
+        std::chrono::milliseconds timeout = 10s) const;
 
   private:
     void start(Options options);
@@ -128,9 +131,10 @@ class DaemonProcess {
     std::vector<std::uint16_t> ports_;
 };
 
-// For a loop that keeps failing (e.g. accept out of fds): the reports matching pred come about a
-// second apart, and the daemon uses under half a core meanwhile, where a spin on a level-triggered
-// listener would use a whole one. `what` names the loop in the failure message.
+// For a loop that keeps failing (e.g. accept out of fds): between two reports matching pred
+// (rate-limited to one a second in the daemon) the daemon uses no more CPU than a few paused
+// retries cost, where a spin on a level-triggered listener burns it. `what` names the loop in the
+// failure message.
 void expectPausedNotSpinning(const DaemonProcess& daemon,
                              const std::function<bool(const nlohmann::json&)>& pred,
                              const std::string& what);

@@ -287,19 +287,25 @@ TEST(Echo, SigintDeliversAllPendingOutputThenExitsZero) {
     stopDeliversAllPendingOutput(SIGINT);
 }
 
-TEST(Echo, SecondSignalExitsAtOnce) {
-    DaemonProcess daemon(
-        testConfig("  - {service: echo, address: \"127.0.0.1:0\"}\n",
-                   "shutdown_timeout: 10m\nlimits: {output_buffer_bytes: 64KiB}\n"));
-    // A client that never reads: its pending echo can never be flushed, so the graceful stop
-    // would wait the full shutdown_timeout for it.
-    TestClient stubborn(daemon.port());
+namespace {
+// Sends to a client that never reads until the daemon stops reading it: its pending echo can
+// never be flushed, so a graceful stop would wait the full shutdown_timeout for it.
+void fillUntilTheDaemonStopsReading(TestClient& stubborn) {
     const std::string chunk(64 * 1024, 'x');
     for (;;) {
         pollfd p{stubborn.fd(), POLLOUT, 0};
         if (::poll(&p, 1, 300) <= 0) break;
         ::send(stubborn.fd(), chunk.data(), chunk.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     }
+}
+}  // namespace
+
+TEST(Echo, SecondSignalExitsAtOnce) {
+    DaemonProcess daemon(
+        testConfig("  - {service: echo, address: \"127.0.0.1:0\"}\n",
+                   "shutdown_timeout: 10m\nlimits: {output_buffer_bytes: 64KiB}\n"));
+    TestClient stubborn(daemon.port());
+    fillUntilTheDaemonStopsReading(stubborn);
     daemon.signal(SIGTERM);
     ASSERT_TRUE(daemon.waitForEvent(eventIs("shutdown")));
     daemon.signal(SIGTERM);
@@ -308,6 +314,35 @@ TEST(Echo, SecondSignalExitsAtOnce) {
         return e.value("msg", "") == "second signal, exiting at once";
     }),
               1u);
+}
+
+// When shutdown_timeout expires the daemon closes what is left, unflushed output and all, and
+// exits 0. (When exactly is the daemon's timer; the test only waits for it, generously.)
+TEST(Echo, ShutdownTimeoutCutsAClientThatNeverReadsAndExitsZero) {
+    DaemonProcess daemon(
+        testConfig("  - {service: echo, address: \"127.0.0.1:0\"}\n",
+                   "shutdown_timeout: 500ms\nlimits: {output_buffer_bytes: 64KiB}\n"));
+    TestClient stubborn(daemon.port());
+    fillUntilTheDaemonStopsReading(stubborn);
+    daemon.signal(SIGTERM);
+    EXPECT_EQ(daemon.waitExit(std::chrono::seconds(60)), 0) << daemon.stderrText();
+    EXPECT_EQ(daemon.countEvents([](const json& e) {
+        return e.value("event", "") == "shutdown" &&
+               e.value("msg", "") == "shutdown_timeout expired, closing remaining connections";
+    }),
+              1u)
+        << daemon.stderrText();
+    auto cut = daemon.waitForEvent([](const json& e) {
+        return e.value("event", "") == "disconnect" && e.value("conn", "") == "c1";
+    });
+    ASSERT_TRUE(cut) << daemon.stderrText();
+    EXPECT_EQ((*cut)["reason"], "shutdown timeout");
+    EXPECT_LT((*cut)["bytes_out"].get<std::size_t>(), (*cut)["bytes_in"].get<std::size_t>())
+        << "the echo it could not deliver was dropped, not waited for";
+    EXPECT_TRUE(daemon.waitForEvent([](const json& e) {
+        return e.value("event", "") == "shutdown" && e.value("forced", "") == "yes" &&
+               e.value("msg", "") == "stopped (shutdown_timeout expired)";
+    }));
 }
 
 // Out of fds, the listeners stay readable: a worker that kept watching them would spin. It pauses

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "chat/chat_client.h"
 #include "daemon_process.h"
 #include "sockchat/net/address.h"
 #include "sockchat/net/socket.h"
@@ -231,20 +232,32 @@ TEST(Lifecycle, ReloadAddsAndRemovesListeners) {
 }
 
 // A reload cannot swap the log sink or format under running workers: it says a restart is
-// needed and keeps logging as before, while the level (which it can apply) changes.
+// needed and keeps logging as before, while the level (which it can apply) changes. Only chat
+// logs at debug (message text), so the level change is seen through a chat client.
 TEST(Lifecycle, ReloadKeepsTheLogFormatAndSaysARestartIsNeeded) {
-    DaemonProcess daemon(testConfig());
-    std::ofstream(daemon.configPath()) << "listen:\n  - {service: echo, address: \"127.0.0.1:0\"}\n"
-                                          "logging: {level: info, format: text, sink: console}\n";
+    const std::string chat = "  - {service: chat, address: \"127.0.0.1:0\"}\n";
+    DaemonProcess daemon(testConfig(chat));  // JSON at debug
+    std::ofstream(daemon.configPath())
+        << "listen:\n" + chat + "logging: {level: info, format: text, sink: console}\n";
     daemon.signal(SIGHUP);
     ASSERT_TRUE(daemon.waitForEvent(reloadEvent("info", "configuration reloaded")))
         << daemon.stderrText();
     EXPECT_TRUE(daemon.waitForEvent(
         reloadEvent("warn", "logging.format or logging.sink changed: restart needed to apply it")));
-    TestClient c(daemon.port());  // still JSON (the events parse), now at info: connect is there
-    c.send("x");
-    ASSERT_EQ(c.recvExactly(7), "hello x");
-    EXPECT_TRUE(daemon.waitForEvent(eventIs("connect")));
+    // Still JSON (the events parse), now at info: connect and disconnect are there, the text of
+    // the message said in between (debug) is not. The message is logged before it is sent out,
+    // so by the disconnect it would be in the log.
+    ChatClient c(daemon.port());
+    std::string nick = c.readGreeting();
+    c.send("words at info");
+    ASSERT_EQ(c.waitForLine("<" + nick + "> words at info"), "<" + nick + "> words at info");
+    c.send("/quit");
+    EXPECT_TRUE(c.socket().waitClosed());
+    ASSERT_TRUE(daemon.waitForEvent([&](const json& e) {
+        return e.value("event", "") == "disconnect" && e.value("nick", "") == nick;
+    })) << daemon.stderrText();
+    EXPECT_TRUE(daemon.waitForEvent(eventIs("connect"), 0ms));
+    EXPECT_EQ(daemon.countEvents(eventIs("message")), 0u) << "still logging at debug";
     EXPECT_EQ(daemon.stop(), 0);
     EXPECT_EQ(daemon.stderrText().find("info  connect"), std::string::npos)
         << "switched to text logging in place";

@@ -20,8 +20,9 @@ std::string httpGet(std::uint16_t port, const std::string& path) {
     TestClient c(port);
     c.send("GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n");
     std::string response;
-    c.waitClosed(std::chrono::seconds(10), &response);
-    return response;
+    // The endpoint closes after its answer: without the close the response may be cut short, so
+    // it counts as none (every caller checks what it got).
+    return c.waitClosed(std::chrono::seconds(10), &response) ? response : std::string();
 }
 
 }  // namespace
@@ -50,6 +51,27 @@ TEST(Metrics, ScrapeShowsLiveConnectionCounts) {
     ASSERT_NE(headerEnd, std::string::npos);
     ASSERT_NE(lengthAt, std::string::npos);
     EXPECT_EQ(std::stoul(r.substr(lengthAt + 16)), r.size() - headerEnd - 4);
+}
+
+// Metrics promise "accepted and refused totals": a refusal by a connection limit counts.
+TEST(Metrics, RefusedTotalCountsEachRefusal) {
+    DaemonProcess daemon(testConfig("  - {service: echo, address: \"127.0.0.1:0\"}\n",
+                                    "metrics: {address: \"127.0.0.1:0\"}\n"
+                                    "limits: {max_connections: 100, max_connections_per_ip: 1}\n"));
+    auto port = metricsPort(daemon);
+    ASSERT_NE(port, 0);
+    TestClient holder(daemon.port());
+    holder.send("x");
+    ASSERT_EQ(holder.recvExactly(7), "hello x");
+    EXPECT_NE(httpGet(port, "/metrics").find("\nsockchatd_connections_refused_total 0\n"),
+              std::string::npos);
+    for (int i = 0; i < 2; ++i) {
+        TestClient refused(daemon.port());
+        ASSERT_TRUE(refused.waitClosed());  // the daemon counted it before it closed it
+    }
+    std::string r = httpGet(port, "/metrics");
+    EXPECT_NE(r.find("\nsockchatd_connections_refused_total 2\n"), std::string::npos) << r;
+    EXPECT_NE(r.find("\nsockchatd_connections_accepted_total 1\n"), std::string::npos) << r;
 }
 
 TEST(Metrics, OtherPathsAre404AndASilentClientBlocksNobody) {

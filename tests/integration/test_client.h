@@ -19,14 +19,15 @@ class TestClient {
     int fd() const { return fd_.get(); }
     void send(std::string_view bytes);
     // Reads until n bytes arrived, EOF, or the deadline; returns what arrived.
-    std::string recvExactly(std::size_t n,
-                            std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    [[nodiscard]] std::string recvExactly(
+        std::size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(10));
     // Reads what arrives in one read (waiting up to timeout).
-    std::string recvSome(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    [[nodiscard]] std::string recvSome(
+        std::chrono::milliseconds timeout = std::chrono::seconds(10));
     // True if the peer closed (EOF or reset) within timeout; input read meanwhile is appended to
     // *rest when given.
-    bool waitClosed(std::chrono::milliseconds timeout = std::chrono::seconds(10),
-                    std::string* rest = nullptr);
+    [[nodiscard]] bool waitClosed(std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                                  std::string* rest = nullptr);
     void shutdownWrite();
 
   private:
@@ -34,6 +35,6 @@ class TestClient {
 };
 
 // True if a connect to 127.0.0.1:port is refused now (nothing listens there).
-bool connectionRefused(std::uint16_t port);
+[[nodiscard]] bool connectionRefused(std::uint16_t port);
 
 }  // namespace sockchat::testing

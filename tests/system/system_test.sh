@@ -9,6 +9,8 @@
 # version in packaging/debian/changelog is taken from it (packaging/build-deb writes it there).
 # Needs root and a machine where systemd-nspawn can boot a container; exits 77 (skipped, with
 # a loud message) where it cannot, e.g. inside a container. CT_KEEP_LOGS=DIR keeps the logs.
+# Needs no network: Debian's redis-server and ngircd packages (only their units are used) are
+# taken from PEER_DEBS (default build/peer-debs), where README's test command downloads them.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -26,6 +28,11 @@ fi
 deb=$(cd "$(dirname "$deb")" && pwd)/$(basename "$deb")
 
 ct_preflight
+peer_debs=${PEER_DEBS:-$repo/build/peer-debs}
+for peer in redis-server ngircd; do
+  compgen -G "$peer_debs/${peer}_*.deb" >/dev/null ||
+    { echo "system test: no ${peer}_*.deb in $peer_debs: README's test command downloads it (apt-get download redis-server ngircd there); the test itself uses no network" >&2; exit 1; }
+done
 started=$(date +%s)
 trap 'ct_teardown' EXIT
 # Any command failing outside an explicit check is a failure too, and says where.
@@ -133,12 +140,10 @@ ok "StatusText: $(prop sockchatd.service StatusText)"
 step "systemd-analyze security: sockchatd.service is safer than Debian's own units"
 # Debian's units, measured beside ours in this container: nginx.service is installed (nginx-light
 # is a build dependency); the redis-server and ngircd units are taken from their packages, which
-# apt-get downloads on the host (the container has no network) without installing anything.
+# README's test command downloaded into $peer_debs (checked at the start), without installing them.
 peers=$CT_DIR/peer-debs
 mkdir -p "$peers"
-(cd "$peers" && apt-get download -q redis-server ngircd >"$CT_DIR/apt-download.log" 2>&1) ||
-  { cat "$CT_DIR/apt-download.log" >&2; fail "apt-get download redis-server ngircd failed (run apt-get update first)"; }
-for peer in "$peers"/*.deb; do
+for peer in "$peer_debs"/redis-server_*.deb "$peer_debs"/ngircd_*.deb; do
   dpkg-deb -x "$peer" "$peers/tree"
 done
 for unit in redis-server.service ngircd.service; do

@@ -1,5 +1,7 @@
 #include "chat_client.h"
 
+#include <stdexcept>
+
 namespace sockchat::testing {
 
 std::string ChatClient::nextLine(std::chrono::milliseconds timeout) {
@@ -39,15 +41,24 @@ std::string ChatClient::waitFor(const std::function<bool(const std::string&)>& p
 }
 
 std::string ChatClient::readGreeting() {
+    // A harness step that did not happen ends the test here, instead of letting it go on with a
+    // client in an unknown state (and an empty nick).
     std::string welcome = waitForPrefix("* Welcome to sockchatd! You are ");
+    if (welcome.empty()) throw std::runtime_error("no welcome line");
     std::string nick = welcome.substr(32, welcome.find(' ', 32) - 32);
-    waitFor([&](const std::string& l) { return l.rfind("* " + nick + " joined #", 0) == 0; });
+    if (waitFor([&](const std::string& l) {
+            return l.rfind("* " + nick + " joined #", 0) == 0;
+        }).empty())
+        throw std::runtime_error("no join line for " + nick);
     return nick;
 }
 
 void ChatClient::nick(const std::string& name) {
     send("/nick " + name);
-    waitFor([&](const std::string& l) { return l.ends_with(" is now known as " + name); });
+    if (waitFor([&](const std::string& l) {
+            return l.ends_with(" is now known as " + name);
+        }).empty())
+        throw std::runtime_error("/nick " + name + " was not confirmed");
 }
 
 }  // namespace sockchat::testing

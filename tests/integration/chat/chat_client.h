@@ -20,20 +20,22 @@ class ChatClient {
     TestClient& socket() { return client_; }
 
     // Next line (without "\n"), or "" with timedOut() true after the deadline or at EOF.
-    std::string nextLine(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    [[nodiscard]] std::string nextLine(
+        std::chrono::milliseconds timeout = std::chrono::seconds(10));
     // Reads lines until one satisfies pred; returns it ("" on timeout). Skipped lines are kept
     // in skipped() for inspection.
-    std::string waitFor(const std::function<bool(const std::string&)>& pred,
-                        std::chrono::milliseconds timeout = std::chrono::seconds(10));
-    std::string waitForLine(const std::string& exact) {
+    [[nodiscard]] std::string waitFor(const std::function<bool(const std::string&)>& pred,
+                                      std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    [[nodiscard]] std::string waitForLine(const std::string& exact) {
         return waitFor([&](const std::string& l) { return l == exact; });
     }
-    std::string waitForPrefix(const std::string& prefix) {
+    [[nodiscard]] std::string waitForPrefix(const std::string& prefix) {
         return waitFor([&](const std::string& l) { return l.rfind(prefix, 0) == 0; });
     }
-    // Reads the connect greeting up to the own join line; returns the assigned nick.
+    // Reads the connect greeting up to the own join line; returns the assigned nick. Throws if
+    // the greeting does not come.
     std::string readGreeting();
-    // Sets the nick and waits until the server confirmed it.
+    // Sets the nick and waits until the server confirmed it; throws if it did not.
     void nick(const std::string& name);
     const std::vector<std::string>& skipped() const { return skipped_; }
     bool closed() const { return closed_; }

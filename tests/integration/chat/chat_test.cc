@@ -43,6 +43,17 @@ json protocolLine(const std::string& line, const std::string& type, std::set<std
     return j;
 }
 
+// Waits until the daemon is done with the connection of `nick`'s owner: its disconnect event is
+// logged after the nick was released. (The room's leave line is no such sign: it can reach the
+// others before the nick is released, as seen under TSan.)
+[[nodiscard]] bool nickReleased(const DaemonProcess& daemon, const std::string& nick) {
+    return daemon
+        .waitForEvent([&](const json& e) {
+            return e.value("event", "") == "disconnect" && e.value("nick", "") == nick;
+        })
+        .has_value();
+}
+
 }  // namespace
 
 TEST(Chat, GreetingHasWelcomeMotdGuestNickAndJoin) {
@@ -187,10 +198,10 @@ TEST(Chat, HistoryIsReplayedToNewcomersInOrder) {
     a.nick("ann");
     for (int i = 1; i <= 5; ++i) a.send("msg " + std::to_string(i));
     a.send("/me waves");
-    a.waitForLine("* ann waves");
+    ASSERT_EQ(a.waitForLine("* ann waves"), "* ann waves");
     ChatClient late(daemon.port());
-    late.nextLine();  // welcome
-    late.nextLine();  // motd
+    EXPECT_EQ(late.nextLine().rfind("* Welcome to sockchatd!", 0), 0u);
+    EXPECT_EQ(late.nextLine().rfind("* ", 0), 0u);  // motd
     EXPECT_EQ(late.nextLine(), "[history] <ann> msg 4");
     EXPECT_EQ(late.nextLine(), "[history] <ann> msg 5");
     EXPECT_EQ(late.nextLine(), "[history] * ann waves");
@@ -208,7 +219,7 @@ TEST(Chat, PrivateMessagesReachOnlySenderAndRecipient) {
     EXPECT_EQ(b.waitForLine("[msg from amy] psst secret"), "[msg from amy] psst secret");
     EXPECT_EQ(a.waitForLine("[msg to ben] psst secret"), "[msg to ben] psst secret");
     a.send("after");
-    c.waitForLine("<amy> after");
+    ASSERT_EQ(c.waitForLine("<amy> after"), "<amy> after");
     for (const auto& line : c.skipped()) EXPECT_EQ(line.find("secret"), std::string::npos) << line;
 }
 
@@ -270,7 +281,8 @@ TEST(Chat, FloodIsRateLimited) {
     EXPECT_EQ(flooder.waitForLine("! slow down"), "! slow down");
     flooder.send("/help");  // commands count too; wait for the bucket to answer something
     watcher.send("end");
-    watcher.waitFor([](const std::string& l) { return l.ends_with("> end"); });
+    ASSERT_FALSE(
+        watcher.waitFor([](const std::string& l) { return l.ends_with("> end"); }).empty());
     int delivered = 0;
     for (const auto& l : watcher.skipped()) delivered += l.rfind("<" + nick + "> flood", 0) == 0;
     EXPECT_GE(delivered, 3);
@@ -309,7 +321,9 @@ TEST(Chat, IdleTimeoutDropsASilentMemberOfABusyRoom) {
     EXPECT_FALSE(
         lurker.waitFor([](const std::string& l) { return l.ends_with("> tick 0"); }).empty())
         << "the lurker was sent the room's messages";
-    lurker.waitFor([](const std::string&) { return false; }, std::chrono::seconds(5));
+    // Reads (and drops) the rest of the room's lines until the daemon's close.
+    EXPECT_EQ(lurker.waitFor([](const std::string&) { return false; }, std::chrono::seconds(10)),
+              "");
     EXPECT_TRUE(lurker.closed());
     talker.send("still here");
     EXPECT_FALSE(
@@ -359,7 +373,10 @@ TEST(Chat, SlowConsumerIsDroppedAndOthersKeepReceiving) {
         progressed.notify_all();
     });
     // The talker gets its own messages back: it must read them, or it is a slow consumer too.
-    std::thread talkerDrain([&] { talker.socket().waitClosed(std::chrono::seconds(60)); });
+    // Its result is checked after the join: the drain ends when the daemon closes the talker.
+    bool talkerClosed = false;
+    std::thread talkerDrain(
+        [&] { talkerClosed = talker.socket().waitClosed(std::chrono::seconds(60)); });
     constexpr int kMaxMessages = 2000;  // 64 MB: far more than any kernel buffers
     int sent = 0, afterDrop = -1;
     while (sent < kMaxMessages && afterDrop < 20) {
@@ -384,6 +401,7 @@ TEST(Chat, SlowConsumerIsDroppedAndOthersKeepReceiving) {
     readerThread.join();
     talker.socket().shutdownWrite();  // the daemon closes in turn, which ends the drain
     talkerDrain.join();
+    EXPECT_TRUE(talkerClosed);
     EXPECT_GE(afterDrop, 0) << "never dropped after " << sent << " messages";
     EXPECT_FALSE(readerFailed);
     EXPECT_EQ(got, sent);
@@ -422,7 +440,7 @@ TEST(Chat, JsonModeLinesAreJsonObjects) {
     std::string aNick = a.readGreeting();
     ChatClient b(daemon.port());  // after a joined, so a sees b's join
     std::string bNick = b.readGreeting();
-    a.waitForLine("* " + bNick + " joined #lobby");
+    ASSERT_EQ(a.waitForLine("* " + bNick + " joined #lobby"), "* " + bNick + " joined #lobby");
     a.send("/mode json");
     auto welcome = json::parse(a.nextLine());
     EXPECT_EQ(welcome["type"], "welcome");
@@ -472,7 +490,7 @@ TEST(Chat, ShutdownTellsEveryClient) {
     ChatClient a(daemon.port());
     a.readGreeting();
     a.send("/mode json");
-    a.nextLine();
+    ASSERT_EQ(json::parse(a.nextLine(), nullptr, false).value("type", ""), "welcome");
     ChatClient b(daemon.port());
     b.readGreeting();
     daemon.signal(SIGTERM);
@@ -487,13 +505,17 @@ TEST(Chat, ShutdownTellsEveryClient) {
 TEST(Chat, QuitSaysByeAndLeaves) {
     DaemonProcess daemon(chatConfig());
     ChatClient a(daemon.port()), b(daemon.port());
-    std::string nick = a.readGreeting();
-    b.readGreeting();
+    a.readGreeting();
+    std::string bNick = b.readGreeting();
+    a.nick("fisher");
     a.send("/quit gone fishing");
     EXPECT_EQ(a.waitForLine("* bye"), "* bye");
     EXPECT_TRUE(a.socket().waitClosed());
-    EXPECT_EQ(b.waitForPrefix("* " + nick + " left"),
-              "* " + nick + " left #lobby (quit: gone fishing)");
+    EXPECT_EQ(b.waitForPrefix("* fisher left"), "* fisher left #lobby (quit: gone fishing)");
+    // Gone means gone from the nick table too: the nick is free for the next one.
+    ASSERT_TRUE(nickReleased(daemon, "fisher")) << daemon.stderrText();
+    b.send("/nick fisher");
+    EXPECT_EQ(b.nextLine(), "* " + bNick + " is now known as fisher");
 }
 
 TEST(Chat, JsonRoomEventsAndHistoryCarryTheProtocolFields) {
@@ -503,10 +525,10 @@ TEST(Chat, JsonRoomEventsAndHistoryCarryTheProtocolFields) {
     c.nick("cat0");
     c.send("/join dev");
     c.send("/part lobby");
-    c.waitForLine("* cat0 left #lobby (part)");
+    ASSERT_EQ(c.waitForLine("* cat0 left #lobby (part)"), "* cat0 left #lobby (part)");
     c.send("old one");
     c.send("/me old two");
-    c.waitForLine("* cat0 old two");
+    ASSERT_EQ(c.waitForLine("* cat0 old two"), "* cat0 old two");
 
     ChatClient a(daemon.port());
     std::string aNick = a.readGreeting();
@@ -556,7 +578,9 @@ TEST(Chat, JsonRoomEventsAndHistoryCarryTheProtocolFields) {
                                           R"({"name":"lobby","members":1,"topic":""}])"));
     a.send("/help");
     EXPECT_EQ(protocolLine(a.nextLine(), "notice", {"text"})["text"], "commands:");
-    a.waitFor([](const std::string& l) { return l.find("//text") != std::string::npos; });
+    ASSERT_FALSE(a.waitFor([](const std::string& l) {
+                      return l.find("//text") != std::string::npos;
+                  }).empty());
     a.send("/mode text");
     EXPECT_EQ(a.nextLine(), "* text mode");
 }
@@ -596,15 +620,17 @@ TEST(Chat, NickCaseChangesAreAllowedButNotNoOps) {
     a.send("/nick Dora");
     EXPECT_EQ(a.nextLine(), "* dora is now known as Dora");
     ChatClient b(daemon.port());
-    b.readGreeting();
+    std::string bNick = b.readGreeting();
     b.send("/nick DORA");
     EXPECT_EQ(b.nextLine(), "! nick DORA is taken");
     a.send("/quit");
-    a.socket().waitClosed();
+    EXPECT_TRUE(a.socket().waitClosed());
     // The nick is free again once its owner left.
-    EXPECT_FALSE(
+    ASSERT_FALSE(
         b.waitFor([](const std::string& l) { return l.rfind("* Dora left", 0) == 0; }).empty());
-    b.nick("dora");
+    ASSERT_TRUE(nickReleased(daemon, "Dora")) << daemon.stderrText();
+    b.send("/nick dora");
+    EXPECT_EQ(b.nextLine(), "* " + bNick + " is now known as dora");
 }
 
 TEST(Chat, ConnectionsOverALimitGetAServerFullLine) {
@@ -624,15 +650,36 @@ TEST(Chat, EmptiedRoomsGoAwayExceptTheDefaultRoom) {
     a.readGreeting();
     a.nick("solo");
     a.send("/join tmp");
-    a.waitForLine("* solo joined #tmp");
+    ASSERT_EQ(a.waitForLine("* solo joined #tmp"), "* solo joined #tmp");
     a.send("said in the first tmp");
     a.send("/part");  // the current room
-    a.waitForLine("* solo left #tmp (part)");
+    ASSERT_EQ(a.waitForLine("* solo left #tmp (part)"), "* solo left #tmp (part)");
     a.send("/rooms");
     EXPECT_EQ(a.waitForPrefix("* rooms:"), "* rooms: #lobby (1)");
     // A new #tmp is a new room: no history from the old one.
     a.send("/join tmp");
     EXPECT_EQ(a.nextLine(), "* solo joined #tmp");
+}
+
+// PROTOCOL.md: a room that emptied (and was removed) starts again at seq 1 when created anew.
+TEST(Chat, AnEmptiedRoomStartsAgainAtSeqOne) {
+    DaemonProcess daemon(chatConfig());
+    ChatClient a(daemon.port());
+    a.send("/hello json");
+    ASSERT_EQ(json::parse(a.nextLine())["room"], "lobby");
+    auto seqOf = [&](const std::string& command, const std::string& type) {
+        a.send(command);
+        std::string line = a.waitFor(
+            [&](const std::string& l) { return l.rfind(R"({"type":")" + type + "\"", 0) == 0; });
+        auto event = json::parse(line, nullptr, false);
+        return event.is_discarded() ? -1 : event.value("seq", -1);
+    };
+    EXPECT_EQ(seqOf("/join tmp", "join"), 1);
+    EXPECT_EQ(seqOf("said in the first tmp", "message"), 2);
+    EXPECT_EQ(seqOf("/part tmp", "leave"), 3);    // emptied: removed
+    EXPECT_EQ(seqOf("/part lobby", "leave"), 2);  // after the greeting's join
+    EXPECT_EQ(seqOf("/join lobby", "join"), 3) << "the default room is never removed";
+    EXPECT_EQ(seqOf("/join tmp", "join"), 1) << "a room created anew";
 }
 
 TEST(Chat, MessageTextIsLoggedOnlyAtDebug) {
@@ -647,13 +694,13 @@ TEST(Chat, MessageTextIsLoggedOnlyAtDebug) {
     b.readGreeting();
     a.nick("loud");
     a.send("top secret words");
-    a.waitForLine("<loud> top secret words");
-    b.waitForLine("<loud> top secret words");
+    ASSERT_EQ(a.waitForLine("<loud> top secret words"), "<loud> top secret words");
+    ASSERT_EQ(b.waitForLine("<loud> top secret words"), "<loud> top secret words");
     a.send("/msg nobody x");
     a.send("/join den");
-    a.waitForLine("* loud joined #den");
+    ASSERT_EQ(a.waitForLine("* loud joined #den"), "* loud joined #den");
     a.send("/quit done");
-    a.socket().waitClosed();
+    EXPECT_TRUE(a.socket().waitClosed());
     auto has = [&](const char* event, std::map<std::string, std::string> fields) {
         return daemon
             .waitForEvent([&](const json& e) {
@@ -681,7 +728,8 @@ TEST(Chat, MessageTextIsLoggedAtDebug) {
     ChatClient a(daemon.port());
     std::string nick = a.readGreeting();
     a.send("words for the debug log");
-    a.waitForLine("<" + nick + "> words for the debug log");
+    ASSERT_EQ(a.waitForLine("<" + nick + "> words for the debug log"),
+              "<" + nick + "> words for the debug log");
     EXPECT_TRUE(daemon.waitForEvent([&](const json& e) {
         return e.value("event", "") == "message" && e.value("nick", "") == nick &&
                e.value("text", "") == "words for the debug log";

@@ -118,7 +118,7 @@ TEST(ChatSession, HelloStatesModeNickAndRoomsBeforeTheWelcome) {
     std::string oldNick = old.readGreeting();
     old.send("/join dev");
     old.send("before you came");
-    old.waitForLine("<" + oldNick + "> before you came");
+    ASSERT_FALSE(old.waitForLine("<" + oldNick + "> before you came").empty());
     old.send("/join lobby");  // current room again
     EXPECT_EQ(old.nextLine(), "* now talking in #lobby");
 
@@ -153,7 +153,7 @@ TEST(ChatSession, ARefusedHelloIsAnErrorAndJoinsNothing) {
     ChatClient ann(daemon.port());
     ann.send("/hello nick=ann");
     EXPECT_EQ(ann.nextLine().rfind("* Welcome to sockchatd! You are ann in #lobby.", 0), 0u);
-    ann.waitForLine("* ann joined #lobby");
+    ASSERT_FALSE(ann.waitForLine("* ann joined #lobby").empty());
 
     ChatClient c(daemon.port());
     c.send("/hello nick=ANN room=dev");
@@ -182,8 +182,8 @@ TEST(ChatSession, SeveralRoomsAtOnce) {
     ChatClient a(daemon.port()), b(daemon.port());
     a.send("/hello nick=a");
     b.send("/hello nick=b room=dev");
-    a.waitForLine("* a joined #lobby");
-    b.waitForLine("* b joined #dev");
+    ASSERT_FALSE(a.waitForLine("* a joined #lobby").empty());
+    ASSERT_FALSE(b.waitForLine("* b joined #dev").empty());
     a.send("/j dev");
     EXPECT_EQ(a.waitForLine("* a joined #dev"), "* a joined #dev");
     a.send("in dev");                // the current room
@@ -221,8 +221,8 @@ TEST(ChatSession, TopicsAwayWhoisAndAliases) {
     ChatClient a(daemon.port()), b(daemon.port());
     a.send("/hello nick=a room=dev");
     b.send("/hello nick=b");
-    a.waitForLine("* a joined #dev");
-    b.waitForLine("* b joined #lobby");
+    ASSERT_FALSE(a.waitForLine("* a joined #dev").empty());
+    ASSERT_FALSE(b.waitForLine("* b joined #lobby").empty());
     a.send("/topic release on friday");
     EXPECT_EQ(a.nextLine(), "* a set the topic of #dev: release on friday");
     a.send("/topic");
@@ -276,8 +276,8 @@ TEST(ChatSession, ASlowConsumerIsToldWhyItIsDropped) {
     ChatClient slow(daemon.port()), talker(daemon.port());
     slow.send("/hello");
     talker.send("/hello");
-    slow.waitForPrefix("* Welcome");
-    talker.waitForPrefix("* Welcome");
+    ASSERT_FALSE(slow.waitForPrefix("* Welcome").empty());
+    ASSERT_FALSE(talker.waitForPrefix("* Welcome").empty());
     auto dropped = [](const json& e) {
         return e.value("event", "") == "limit" && e.value("reason", "") == "slow consumer";
     };
@@ -300,7 +300,7 @@ TEST(ChatSession, LinesThatAreNotChatAreNeitherPostedNorKept) {
     DaemonProcess daemon(chatConfig());
     ChatClient member(daemon.port());
     member.send("/hello nick=m");
-    member.waitForLine("* m joined #lobby");
+    ASSERT_FALSE(member.waitForLine("* m joined #lobby").empty());
 
     ChatClient http(daemon.port());
     http.sendRaw("GET / HTTP/1.1\r\nHost: localhost\r\nUser-Agent: curl/7.88\r\n\r\n");

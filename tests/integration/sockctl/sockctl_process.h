@@ -31,18 +31,20 @@ class SockctlProcess {
     void closeStdin();
 
     // Waits (bounded) until stdout / stderr contains text.
-    bool waitForStdout(const std::string& text, std::chrono::milliseconds timeout = 10s);
-    bool waitForStderr(const std::string& text, std::chrono::milliseconds timeout = 10s);
+    [[nodiscard]] bool waitForStdout(const std::string& text,
+                                     std::chrono::milliseconds timeout = 10s);
+    [[nodiscard]] bool waitForStderr(const std::string& text,
+                                     std::chrono::milliseconds timeout = 10s);
     // Waits (bounded) until pred(stdout / stderr so far) holds.
-    bool waitForStdout(const std::function<bool(const std::string&)>& pred,
-                       std::chrono::milliseconds timeout = 10s);
-    bool waitForStderr(const std::function<bool(const std::string&)>& pred,
-                       std::chrono::milliseconds timeout = 10s);
+    [[nodiscard]] bool waitForStdout(const std::function<bool(const std::string&)>& pred,
+                                     std::chrono::milliseconds timeout = 10s);
+    [[nodiscard]] bool waitForStderr(const std::function<bool(const std::string&)>& pred,
+                                     std::chrono::milliseconds timeout = 10s);
     std::string stdoutText() const;
     std::string stderrText() const;
 
     // Waits (bounded) for the exit; the exit code, 128+signal, or -1 on timeout.
-    int waitExit(std::chrono::milliseconds timeout = 15s);
+    [[nodiscard]] int waitExit(std::chrono::milliseconds timeout = 15s);
 
   private:
     void readOutput();

@@ -37,8 +37,9 @@ class TmuxSession {
     // kept, as nobody looks at the detached session's window).
     bool bellRang();
     // Polls the screen (every 20 ms, bounded) until pred holds; returns the last screen seen.
-    std::string waitForScreen(const std::function<bool(const std::string&)>& pred,
-                              std::chrono::milliseconds timeout = 10s, bool* ok = nullptr);
+    [[nodiscard]] std::string waitForScreen(const std::function<bool(const std::string&)>& pred,
+                                            std::chrono::milliseconds timeout = 10s,
+                                            bool* ok = nullptr);
 
   private:
     std::string tmux(const std::vector<std::string>& args);

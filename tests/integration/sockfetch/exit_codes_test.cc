@@ -98,11 +98,13 @@ TEST(SockfetchExitCodes, WriteErrorIs23) {
 TEST(SockfetchExitCodes, SilentServerIs28WithinMaxTime) {
     ScriptServer server;
     const auto start = Clock::now();
-    const auto r = sockfetch({"--max-time", "0.3", server.url("/silent")});
+    // Its own timeout must end it: the harness's kill (8 s) only bounds the wait, as an upper
+    // bound on the time taken would fail under load. Never early, though: load cannot shorten it.
+    const auto r = sockfetch({"--max-time", "0.3", server.url("/silent")}, 8s);
     const auto took = Clock::now() - start;
+    EXPECT_FALSE(r.timedOut);
     EXPECT_EQ(r.exitCode, 28);
     EXPECT_TRUE(errorLine(r).starts_with("sockfetch: (28) Operation timed out after "));
-    EXPECT_LT(took, std::chrono::seconds(3));
     EXPECT_GE(took, std::chrono::milliseconds(300));
     expectSameAsCurl({"-m", "0.3", server.url("/silent")}, 28);
 }
@@ -125,9 +127,9 @@ TEST(SockfetchExitCodes, ConnectTimeoutIs28) {
     auto filler = sockchat::net::connectTcp(address, &error);
     ASSERT_TRUE(filler.valid());
     const std::string url = "http://127.0.0.1:" + std::to_string(address.port()) + "/";
-    const auto start = Clock::now();
+    // A connect left pending for good would hang until the harness's kill: exit 28 shows the
+    // timeout ended it.
     const auto r = expectSameAsCurl({"--connect-timeout", "0.3", url}, 28);
-    EXPECT_LT(Clock::now() - start, std::chrono::seconds(5));
     EXPECT_TRUE(errorLine(r.sockfetch).ends_with("Timeout was reached")) << r.sockfetch.err;
     // --max-time bounds the connect too.
     EXPECT_EQ(sockfetch({"-m", "0.3", url}).exitCode, 28);
@@ -142,12 +144,12 @@ TEST(SockfetchExitCodes, StalledTlsHandshakeIs28) {
         const auto start = Clock::now();
         const auto r = sockfetch({"-k", option, "0.3", url}, 10s);  // a hang fails, fast
         const auto took = Clock::now() - start;
+        EXPECT_FALSE(r.timedOut) << option;
         EXPECT_EQ(r.exitCode, 28) << option << ": " << r.err;
         EXPECT_EQ(errorLine(r),
                   "sockfetch: (28) SSL connection timeout in connection to " + hostPort)
             << option;
-        EXPECT_GE(took, std::chrono::milliseconds(300)) << option;
-        EXPECT_LT(took, std::chrono::seconds(3)) << option;
+        EXPECT_GE(took, std::chrono::milliseconds(300)) << option;  // never early
         EXPECT_EQ(curl({"-k", option, "0.3", url}, 10s).exitCode, 28) << option;
     }
 }
