@@ -32,9 +32,12 @@ ChatHub::Client ChatHub::addClient(std::size_t worker) {
     }
 }
 
-void ChatHub::removeClient(const std::string& nick) {
+void ChatHub::removeClient(const std::string& nick, std::size_t worker, const std::string& reason) {
     std::lock_guard lock(mutex_);
-    nicks_.erase(foldCase(nick));
+    auto it = nicks_.find(foldCase(nick));
+    if (it == nicks_.end()) return;
+    for (const std::string& key : it->second.rooms) leaveLocked(key, nick, worker, reason);
+    nicks_.erase(it);
 }
 
 ChatHub::RenameResult ChatHub::rename(const std::string& oldNick, const std::string& newNick,
@@ -93,13 +96,19 @@ std::optional<ChatHub::Published> ChatHub::leave(const std::string& roomName,
                                                  const std::string& nick, std::size_t worker,
                                                  const std::string& reason) {
     std::lock_guard lock(mutex_);
+    auto owner = nicks_.find(foldCase(nick));
     std::string key = foldCase(roomName);
+    if (owner != nicks_.end()) owner->second.rooms.erase(key);
+    return leaveLocked(key, nick, worker, reason);
+}
+
+std::optional<ChatHub::Published> ChatHub::leaveLocked(const std::string& key,
+                                                       const std::string& nick, std::size_t worker,
+                                                       const std::string& reason) {
     auto it = rooms_.find(key);
     if (it == rooms_.end()) return std::nullopt;
     Room& room = it->second;
     if (room.members.erase(foldCase(nick)) == 0) return std::nullopt;
-    if (auto owner = nicks_.find(foldCase(nick)); owner != nicks_.end())
-        owner->second.rooms.erase(key);
     ChatEvent e;
     e.type = ChatEvent::Type::leave;
     e.nick = nick;

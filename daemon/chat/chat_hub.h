@@ -41,7 +41,9 @@ class ChatHub {
     };
     // Registers a new client living on `worker`.
     Client addClient(std::size_t worker);
-    void removeClient(const std::string& nick);
+    // The client is gone: it leaves its rooms (members told, with `reason`) and its nick is
+    // free, in one step, so that whoever sees the leave can take the nick at once.
+    void removeClient(const std::string& nick, std::size_t worker, const std::string& reason);
 
     // A room event published by a client: the client waits for it to come back before it
     // handles its next line (PROTOCOL.md "Order"), so it knows which one to wait for.
@@ -123,6 +125,8 @@ class ChatHub {
     };
 
     std::uint64_t broadcastLocked(Room& room, ChatEvent event);
+    std::optional<Published> leaveLocked(const std::string& roomKey, const std::string& nick,
+                                         std::size_t worker, const std::string& reason);
 
     mutable std::mutex mutex_;
     unsigned history_;

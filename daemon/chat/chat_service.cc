@@ -164,14 +164,12 @@ void ChatService::leaveRoom(Session& s, Membership& room, const std::string& rea
             }
 }
 
-void ChatService::leaveAllRooms(Session& s, const std::string& reason) {
+void ChatService::forgetRooms(Session& s, const std::string& reason) {
     for (auto& m : s.rooms) {
-        if (m.leftSeq == 0) {
-            hub_.leave(m.name, s.nick, worker_, reason);
+        if (m.leftSeq == 0)
             logger_.info(
                 "leave", "",
                 {{"conn", s.conn.id()}, {"nick", s.nick}, {"room", m.name}, {"reason", reason}});
-        }
         if (auto members = roomMembers_.find(m.roomId); members != roomMembers_.end()) {
             members->second.erase(&s);
             if (members->second.empty()) roomMembers_.erase(members);
@@ -395,8 +393,9 @@ void ChatService::onClose(Connection& conn, std::string_view reason) {
     if (s.partialTimer) loop_.cancel(s.partialTimer);
     if (s.greetTimer) loop_.cancel(s.greetTimer);
     s.partialTimer = s.greetTimer = 0;
-    leaveAllRooms(s, s.quitReason.empty() ? std::string(reason) : s.quitReason);
-    hub_.removeClient(s.nick);
+    std::string why = s.quitReason.empty() ? std::string(reason) : s.quitReason;
+    hub_.removeClient(s.nick, worker_, why);
+    forgetRooms(s, why);
     byClient_.erase(s.client);
     // Destroy later: we may be inside this session's own line handling or a room fan-out.
     loop_.post([owned = std::shared_ptr<Session>(std::move(it->second))] {});

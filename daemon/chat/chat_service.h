@@ -99,7 +99,8 @@ class ChatService : public Service, public ChatEndpoint {
     void greet(Session& s, const sockchat::chat::Hello& hello);
     void enterRoom(Session& s, const std::string& room);
     void leaveRoom(Session& s, Membership& room, const std::string& reason);
-    void leaveAllRooms(Session& s, const std::string& reason);
+    // The session is gone (the hub has been told): log its leaves, drop it from this worker.
+    void forgetRooms(Session& s, const std::string& reason);
     Membership* membership(Session& s, std::string_view room);
     void armPartialTimer(Session& s);
     void lineTooLong(Session& s);

@@ -341,3 +341,23 @@ TEST(ChatSession, LinesThatAreNotChatAreNeitherPostedNorKept) {
         return e.value("event", "") == "limit" && e.value("reason", "") == "http request";
     }));
 }
+
+TEST(ChatSession, ALeftNickIsFreeAsSoonAsTheLeaveIsSeen) {
+    DaemonProcess daemon(chatConfig("threads: 4\n"));
+    ChatClient b(daemon.port());
+    b.send("/hello nick=watcher");
+    ASSERT_FALSE(b.waitForLine("* watcher joined #lobby").empty());
+    for (int round = 0; round < 20; ++round) {
+        const std::string nick = "fisher" + std::to_string(round);
+        ChatClient a(daemon.port());
+        a.send("/hello nick=" + nick);
+        ASSERT_FALSE(b.waitForLine("* " + nick + " joined #lobby").empty());
+        a.send("/quit");
+        // Whoever sees the leave can take the nick at once: it was freed in the same step.
+        ASSERT_FALSE(b.waitForLine("* " + nick + " left #lobby (quit)").empty());
+        b.send("/nick " + nick);
+        EXPECT_EQ(b.nextLine(), "* " + std::string(round ? "fisher" + std::to_string(round - 1)
+                                                         : "watcher") +
+                                    " is now known as " + nick);
+    }
+}
