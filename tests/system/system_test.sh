@@ -339,10 +339,10 @@ ct systemctl stop sockchatd.service || fail "systemctl stop failed"
 journal_has SOCKCHAT_EVENT=shutdown || fail "no shutdown event in the journal"
 for n in 1 2; do
   wait_for 5 "chat client $n to be closed" file_has "$CT_DIR/hold$n.out" "[closed]"
-  file_has "$CT_DIR/hold$n.out" "server shutting down" || fail "chat client $n did not get the shutdown line"
+  file_has "$CT_DIR/hold$n.out" "! closing: shutting down" || fail "chat client $n did not get the shutdown line"
 done
 for who in alice bob; do
-  wait_for 5 "$who's sockctl to show the shutdown line" file_has "$CT_DIR/$who.out" "server shutting down"
+  wait_for 5 "$who's sockctl to show the shutdown line" file_has "$CT_DIR/$who.out" "closes the connection: shutting down"
 done
 for fd in "${holders[@]}"; do exec {fd}>&-; done
 ok "stopped: inactive, result success, exit 0, every chat client told"
