@@ -26,6 +26,8 @@ using namespace std::chrono_literals;
 // once it has answered at least as many bytes as we sent.
 constexpr auto kReplyTimeout = 10s;
 constexpr auto kQuietTimeout = 1s;
+// How sockchatd's chat service answers a one-shot client (PROTOCOL.md "Handshake").
+constexpr std::string_view kChatPortAnswer = "! this is a sockchatd chat port";
 
 struct EchoOptions {
     std::vector<std::string> args;  // [address] text
@@ -114,6 +116,13 @@ int runEcho(const GlobalOptions& globals, const EchoOptions& options) {
         std::fprintf(stderr, "sockctl: %s: %s\n", where.c_str(), error.c_str());
         if (reply.empty()) return rc;
     }
+    // Aimed at sockchatd's chat port by mistake: the chat service says so instead of posting.
+    if (reply.starts_with(kChatPortAnswer)) {
+        std::fprintf(stderr,
+                     "sockctl: %s is a sockchatd chat service, not echo (try sockctl chat)\n",
+                     where.c_str());
+        return kExitFailure;
+    }
     // The reply as the server sent it (binary-safe); a final newline only to end the line.
     std::fwrite(reply.data(), 1, reply.size(), stdout);
     if (!reply.empty() && reply.back() != '\n') std::fputc('\n', stdout);
@@ -138,7 +147,8 @@ Command addEchoCommand(CLI::App& app, const GlobalOptions& globals) {
     sub->footer(
         "The reply is read until the server closes the connection (sockctl half-closes after "
         "sending), so a reply that the server sends in several pieces is printed complete.\n"
-        "Exit status: 0 reply printed, 1 no or broken reply, 64 bad arguments, 69 cannot "
+        "Exit status: 0 reply printed, 1 no or broken reply (or the address is sockchatd's chat "
+        "service), 64 bad arguments, 69 cannot "
         "connect, 78 bad config file.");
     return {sub, [&globals, options] {
                 // Checked here, not by CLI11, whose message would name the list ("args").

@@ -222,6 +222,15 @@ TEST(SockctlEcho, CannotConnectSaysWhereAndExits69) {
     EXPECT_EQ(r.stdoutText, "");
 }
 
+TEST(SockctlEcho, TheChatPortIsNamedNotEchoedAndNothingIsPosted) {
+    DaemonProcess daemon(testConfig(chatListener()));
+    auto r = sockctl({"echo", at(daemon.port()), "Wilson"});
+    EXPECT_EQ(r.exitCode, 1);
+    EXPECT_EQ(r.stderrText, "sockctl: " + at(daemon.port()) +
+                                " is a sockchatd chat service, not echo (try sockctl chat)\n");
+    EXPECT_EQ(r.stdoutText, "");
+}
+
 // --- command line ---------------------------------------------------------------------------
 
 TEST(SockctlCli, HelpVersionAndUsageErrors) {
