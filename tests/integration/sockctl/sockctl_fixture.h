@@ -31,6 +31,15 @@ inline std::string at(std::uint16_t port) {
     return "127.0.0.1:" + std::to_string(port);
 }
 
+// How often `what` occurs in `text` (overlapping occurrences count).
+inline std::size_t occurrences(const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (std::size_t pos = text.find(what); pos != std::string::npos;
+         pos = text.find(what, pos + 1))
+        ++n;
+    return n;
+}
+
 }  // namespace sockctl_test
 
 using namespace sockctl_test;

@@ -12,14 +12,6 @@ using nlohmann::json;
 
 namespace {
 
-std::size_t occurrences(const std::string& text, const std::string& what) {
-    std::size_t n = 0;
-    for (std::size_t pos = text.find(what); pos != std::string::npos;
-         pos = text.find(what, pos + 1))
-        ++n;
-    return n;
-}
-
 // A raw client in #lobby (and #ops) that sees everything posted there.
 std::unique_ptr<ChatClient> watcher(std::uint16_t port) {
     auto w = std::make_unique<ChatClient>(port);

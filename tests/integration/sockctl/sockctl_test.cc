@@ -81,14 +81,6 @@ std::function<bool(const std::string&)> announcedAtLeast(std::size_t n) {
     return [n](const std::string& err) { return announcedWaits(err).size() >= n; };
 }
 
-std::size_t occurrences(const std::string& text, const std::string& what) {
-    std::size_t n = 0;
-    for (std::size_t pos = text.find(what); pos != std::string::npos;
-         pos = text.find(what, pos + 1))
-        ++n;
-    return n;
-}
-
 // The worker thread a chat connection lives on. The `join` log events carry the connection id
 // and the worker; the nick may have changed since (sockctl joins as a guest, then renames), so
 // the conn id of the join or nick change that gave the connection `nick` ties the two.
