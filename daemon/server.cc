@@ -12,6 +12,7 @@
 #include <latch>
 #include <thread>
 
+#include "chat/local_chat_backend.h"
 #include "sockchat/config/loader.h"
 #include "sockchat/net/socket.h"
 #include "socket_activation.h"
@@ -59,8 +60,8 @@ Server::Server(sockchat::config::Config config, std::string configPath,
       configPath_(std::move(configPath)),
       logger_(logger),
       limiter_(config_.limits.max_connections, config_.limits.max_connections_per_ip),
-      chatHub_(config_.chat.history, config_.chat.default_room),
-      shared_{logger_, limiter_, chatHub_} {}
+      chat_(std::make_unique<LocalChatBackend>(config_.chat.history, config_.chat.default_room)),
+      shared_{logger_, limiter_, *chat_} {}
 
 Server::~Server() {
     for (auto& worker : workers_) worker->stop();
@@ -315,7 +316,7 @@ void Server::reload() {
     next.admin = config_.admin;
     if (auto level = sockchat::log::parseLevel(next.logging.level)) logger_.setLevel(*level);
     limiter_.setLimits(next.limits.max_connections, next.limits.max_connections_per_ip);
-    chatHub_.setHistory(next.chat.history);
+    chat_->setHistory(next.chat.history);
     if (next.chat.default_room != config_.chat.default_room)
         logger_.warn("reload", "chat.default_room changed: restart needed to apply it", {});
     next.chat.default_room = config_.chat.default_room;
@@ -425,7 +426,7 @@ void Server::finishReload(const std::string& error) {
 void Server::reportStatus() {
     std::size_t clients = 0;
     for (auto& worker : workers_) clients += worker->connectionCount();
-    std::size_t rooms = chatHub_.roomCount();
+    std::size_t rooms = chat_->roomCount();
     std::string status = std::to_string(clients) + (clients == 1 ? " client, " : " clients, ") +
                          std::to_string(rooms) + (rooms == 1 ? " room" : " rooms");
     // Kept until a reload succeeds, so `systemctl status` shows that the file on disk is not

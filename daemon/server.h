@@ -70,7 +70,7 @@ class Server {
     sockchat::net::Fd signalFd_;
     std::vector<std::unique_ptr<ListenSocket>> listeners_;
     ConnectionLimiter limiter_;
-    ChatHub chatHub_;
+    std::unique_ptr<ChatBackend> chat_;
     WorkerShared shared_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::unique_ptr<MetricsServer> metrics_;

@@ -30,7 +30,7 @@ Worker::Worker(unsigned index, WorkerShared& shared, WorkerSettings settings)
       shared_(shared),
       settings_(std::move(settings)),
       echo_(settings_.echoPrefix),
-      chat_(loop_, shared.chatHub, settings_.chat, shared.logger) {}
+      chat_(loop_, shared.chat, settings_.chat, shared.logger) {}
 
 Worker::~Worker() {
     stop();

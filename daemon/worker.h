@@ -12,7 +12,6 @@
 #include <unordered_map>
 #include <vector>
 
-#include "chat/chat_hub.h"
 #include "chat/chat_service.h"
 #include "connection.h"
 #include "connection_limiter.h"
@@ -28,7 +27,7 @@ namespace sockchatd {
 struct WorkerShared {
     sockchat::log::Logger& logger;
     ConnectionLimiter& limiter;
-    ChatHub& chatHub;
+    ChatBackend& chat;
     std::atomic<std::uint64_t> nextConnectionId{0};
     std::atomic<std::uint64_t> acceptedTotal{0};
     std::atomic<std::uint64_t> refusedTotal{0};

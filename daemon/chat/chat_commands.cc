@@ -87,11 +87,18 @@ void ChatService::hello(Session& s, std::string_view args) {
     if (!hello.nick.empty() && hello.nick != s.nick) {
         if (foldCase(hello.nick).starts_with("guest-"))
             return sendError(s, "hello: nicks starting with guest- are reserved");
-        std::vector<ChatHub::Published> none;  // in no room yet: nobody to tell
-        if (hub_.rename(s.nick, hello.nick, &none) == ChatHub::RenameResult::taken)
-            return sendError(s, "hello: nick " + hello.nick + " is taken");
-        logger_.info("nick", "", {{"conn", s.conn.id()}, {"from", s.nick}, {"nick", hello.nick}});
-        s.nick = hello.nick;
+        // In no room yet: nobody to tell.
+        return backend_.rename(
+            s.nick, hello.nick, worker_,
+            whenDone<ChatBackend::Renamed>(
+                s, [this, hello](Session& s, ChatBackend::Renamed renamed) {
+                    if (renamed.result == ChatBackend::RenameResult::taken)
+                        return sendError(s, "hello: nick " + hello.nick + " is taken");
+                    logger_.info("nick", "",
+                                 {{"conn", s.conn.id()}, {"from", s.nick}, {"nick", hello.nick}});
+                    s.nick = hello.nick;
+                    greet(s, hello);
+                }));
     }
     greet(s, hello);
 }
@@ -106,7 +113,15 @@ void ChatService::say(Session& s, const std::string& room, std::string text, boo
     e.room = room;
     e.from = s.nick;
     e.text = std::move(text);
-    if (auto published = hub_.publish(std::move(e))) s.awaiting.push_back(*published);
+    publishOwn(s, std::move(e));
+}
+
+void ChatService::publishOwn(Session& s, ChatEvent event) {
+    backend_.publish(std::move(event), worker_,
+                     whenDone<std::optional<ChatBackend::Published>>(
+                         s, [this](Session& s, std::optional<ChatBackend::Published> published) {
+                             if (published) awaitOwn(s, *published);
+                         }));
 }
 
 void ChatService::changeNick(Session& s, std::string_view name) {
@@ -115,20 +130,25 @@ void ChatService::changeNick(Session& s, std::string_view name) {
         return sendError(s, "nicks starting with guest- are reserved");
     if (name == s.nick) return sendError(s, "you are already " + s.nick);
     std::string newNick(name);
-    std::vector<ChatHub::Published> published;
-    if (hub_.rename(s.nick, newNick, &published) == ChatHub::RenameResult::taken)
-        return sendError(s, "nick " + newNick + " is taken");
-    logger_.info("nick", "",
-                 {{"conn", s.conn.id()}, {"from", s.nick}, {"nick", newNick}, {"room", s.current}});
-    if (published.empty()) {  // in no room: the confirmation is ours alone
-        ChatEvent e;
-        e.type = ChatEvent::Type::nick;
-        e.from = s.nick;
-        e.nick = newNick;
-        sendEvent(s, e);
-    }
-    s.awaiting.insert(s.awaiting.end(), published.begin(), published.end());
-    s.nick = std::move(newNick);
+    backend_.rename(
+        s.nick, newNick, worker_,
+        whenDone<ChatBackend::Renamed>(s, [this, newNick](Session& s,
+                                                          ChatBackend::Renamed renamed) {
+            if (renamed.result == ChatBackend::RenameResult::taken)
+                return sendError(s, "nick " + newNick + " is taken");
+            logger_.info(
+                "nick", "",
+                {{"conn", s.conn.id()}, {"from", s.nick}, {"nick", newNick}, {"room", s.current}});
+            if (renamed.published.empty()) {  // in no room: the confirmation is ours alone
+                ChatEvent e;
+                e.type = ChatEvent::Type::nick;
+                e.from = s.nick;
+                e.nick = newNick;
+                sendEvent(s, e);
+            }
+            for (const auto& published : renamed.published) awaitOwn(s, published);
+            s.nick = newNick;
+        }));
 }
 
 void ChatService::joinRoom(Session& s, std::string_view name) {
@@ -147,7 +167,7 @@ void ChatService::joinRoom(Session& s, std::string_view name) {
     if (in >= settings_.maxRoomsPerClient)
         return sendError(
             s, "you are in " + std::to_string(in) + " rooms, the most allowed (/part one first)");
-    enterRoom(s, std::string(name));
+    enterRooms(s, {std::string(name)}, true);
 }
 
 void ChatService::partRoom(Session& s, std::string_view args) {
@@ -163,23 +183,30 @@ void ChatService::partRoom(Session& s, std::string_view args) {
 void ChatService::who(Session& s, std::string_view room) {
     if (room.empty() && s.current.empty())
         return sendError(s, "you are in no room (try /who ROOM)");
-    auto members = hub_.who(room.empty() ? s.current : std::string(room));
-    if (!members) return sendError(s, "no such room #" + std::string(room));
-    ChatEvent e;
-    e.type = ChatEvent::Type::who;
-    e.room = members->first;
-    e.names = std::move(members->second);
-    sendEvent(s, e);
+    std::string name = room.empty() ? s.current : std::string(room);
+    backend_.who(name, worker_,
+                 whenDone<std::optional<ChatBackend::Members>>(
+                     s, [this, name](Session& s, std::optional<ChatBackend::Members> members) {
+                         if (!members) return sendError(s, "no such room #" + name);
+                         ChatEvent e;
+                         e.type = ChatEvent::Type::who;
+                         e.room = members->room;
+                         e.names = std::move(members->names);
+                         sendEvent(s, e);
+                     }));
 }
 
 void ChatService::listRooms(Session& s) {
-    ChatEvent e;
-    e.type = ChatEvent::Type::rooms;
-    for (auto& room : hub_.rooms()) {
-        e.rooms.emplace_back(room.name, room.members);
-        e.topics.push_back(std::move(room.topic));
-    }
-    sendEvent(s, e);
+    backend_.rooms(worker_, whenDone<std::vector<ChatBackend::RoomInfo>>(
+                                s, [this](Session& s, std::vector<ChatBackend::RoomInfo> rooms) {
+                                    ChatEvent e;
+                                    e.type = ChatEvent::Type::rooms;
+                                    for (auto& room : rooms) {
+                                        e.rooms.emplace_back(room.name, room.members);
+                                        e.topics.push_back(std::move(room.topic));
+                                    }
+                                    sendEvent(s, e);
+                                }));
 }
 
 void ChatService::message(Session& s, std::string_view args) {
@@ -198,30 +225,41 @@ void ChatService::privateMessage(Session& s, std::string_view target, std::strin
     e.from = s.nick;
     e.to = std::string(target);
     e.text = std::string(text);
-    auto recipient = hub_.sendPrivate(e);
-    if (!recipient) return sendError(s, "no such nick " + std::string(target));
-    if (logger_.enabled(sockchat::log::Level::debug))
-        logger_.debug(
-            "private", "",
-            {{"conn", s.conn.id()}, {"nick", s.nick}, {"to", recipient->nick}, {"text", e.text}});
-    e.to = recipient->nick;
-    e.nick = s.nick;  // the sender's copy
-    sendEvent(s, e);
-    if (!recipient->away.empty()) sendNotice(s, recipient->nick + " is away: " + recipient->away);
+    backend_.sendPrivate(
+        e, worker_,
+        whenDone<std::optional<ChatBackend::Recipient>>(
+            s, [this, e](Session& s, std::optional<ChatBackend::Recipient> recipient) mutable {
+                if (!recipient) return sendError(s, "no such nick " + e.to);
+                if (logger_.enabled(sockchat::log::Level::debug))
+                    logger_.debug("private", "",
+                                  {{"conn", s.conn.id()},
+                                   {"nick", s.nick},
+                                   {"to", recipient->nick},
+                                   {"text", e.text}});
+                e.to = recipient->nick;
+                e.nick = s.nick;  // the sender's copy
+                sendEvent(s, e);
+                if (!recipient->away.empty())
+                    sendNotice(s, recipient->nick + " is away: " + recipient->away);
+            }));
 }
 
 void ChatService::topic(Session& s, std::string_view text) {
     if (s.current.empty()) return sendError(s, "you are in no room (try /join ROOM)");
     if (text.empty()) {
-        for (const auto& room : hub_.rooms())
-            if (foldCase(room.name) == foldCase(s.current)) {
-                ChatEvent e;
-                e.type = ChatEvent::Type::topic;
-                e.room = room.name;
-                e.text = room.topic.empty() ? "(none)" : room.topic;
-                return sendEvent(s, e);
-            }
-        return;
+        std::string current = s.current;
+        return backend_.rooms(
+            worker_, whenDone<std::vector<ChatBackend::RoomInfo>>(
+                         s, [this, current](Session& s, std::vector<ChatBackend::RoomInfo> rooms) {
+                             for (const auto& room : rooms)
+                                 if (foldCase(room.name) == foldCase(current)) {
+                                     ChatEvent e;
+                                     e.type = ChatEvent::Type::topic;
+                                     e.room = room.name;
+                                     e.text = room.topic.empty() ? "(none)" : room.topic;
+                                     return sendEvent(s, e);
+                                 }
+                         }));
     }
     ChatEvent e;
     e.type = ChatEvent::Type::topic;
@@ -229,24 +267,28 @@ void ChatService::topic(Session& s, std::string_view text) {
     e.from = s.nick;
     e.text = text == "-delete" ? "" : std::string(text);
     logger_.info("topic", "", {{"conn", s.conn.id()}, {"nick", s.nick}, {"room", s.current}});
-    if (auto published = hub_.publish(std::move(e))) s.awaiting.push_back(*published);
+    publishOwn(s, std::move(e));
 }
 
 void ChatService::away(Session& s, std::string_view text) {
-    hub_.setAway(s.nick, std::string(text));
+    backend_.setAway(s.nick, std::string(text), worker_);
     sendNotice(s, text.empty() ? "you are back" : "you are away: " + std::string(text));
 }
 
 void ChatService::whois(Session& s, std::string_view nick) {
     if (nick.empty()) return sendError(s, "usage: /whois NICK");
-    auto found = hub_.whois(std::string(nick));
-    if (!found) return sendError(s, "no such nick " + std::string(nick));
-    ChatEvent e;
-    e.type = ChatEvent::Type::whois;
-    e.nick = found->nick;
-    e.names = std::move(found->rooms);
-    e.text = std::move(found->away);
-    sendEvent(s, e);
+    std::string name(nick);
+    backend_.whois(name, worker_,
+                   whenDone<std::optional<ChatBackend::Whois>>(
+                       s, [this, name](Session& s, std::optional<ChatBackend::Whois> found) {
+                           if (!found) return sendError(s, "no such nick " + name);
+                           ChatEvent e;
+                           e.type = ChatEvent::Type::whois;
+                           e.nick = found->nick;
+                           e.names = std::move(found->rooms);
+                           e.text = std::move(found->away);
+                           sendEvent(s, e);
+                       }));
 }
 
 void ChatService::setMode(Session& s, std::string_view mode) {

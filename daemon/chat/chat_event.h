@@ -1,7 +1,7 @@
 #pragma once
-// A room event as every member receives it (models.md #4): rendered once per format when the hub
-// assigns its seq, immutable, and shared by every worker that has members in the room, so the
-// fan-out is appending the same bytes to each member's output buffer.
+// A room event as every member receives it (models.md #4): rendered once per format when its seq
+// is known, immutable, and shared by every worker that has members in the room, so the fan-out is
+// appending the same bytes to each member's output buffer.
 #include <cstdint>
 #include <memory>
 #include <string>

@@ -36,13 +36,13 @@ std::string closingReason(std::string_view reason) {
 
 }  // namespace
 
-ChatService::ChatService(sockchat::net::EventLoop& loop, ChatHub& hub, ChatSettings settings,
-                         sockchat::log::Logger& logger)
+ChatService::ChatService(sockchat::net::EventLoop& loop, ChatBackend& backend,
+                         ChatSettings settings, sockchat::log::Logger& logger)
     : loop_(loop),
-      hub_(hub),
+      backend_(backend),
       settings_(std::move(settings)),
       logger_(logger),
-      worker_(hub.attach(loop, *this)) {}
+      worker_(backend.attach(loop, *this)) {}
 
 void ChatService::applySettings(ChatSettings settings) {
     settings_ = std::move(settings);
@@ -73,7 +73,7 @@ void ChatService::onAccept(Connection& conn) {
                                            settings_.messagesPerSecond, settings_.burst);
     Session& s = *owned;
     sessions_.emplace(&conn, std::move(owned));
-    auto client = hub_.addClient(worker_);
+    auto client = backend_.addClient(worker_);
     s.client = client.id;
     s.nick = client.nick;
     byClient_[s.client] = &s;
@@ -126,42 +126,88 @@ void ChatService::greet(Session& s, const sockchat::chat::Hello& hello) {
     // A peer that reset at once is gone already (onClose ran): joining now would leave a
     // member behind that nobody removes.
     if (s.conn.closed()) return;
-    for (const auto& room : rooms) enterRoom(s, room);
-    s.current = s.rooms.front().name;  // the first is the current room, as the welcome says
+    // The first is the current room, as the welcome says.
+    enterRooms(s, std::move(rooms), true);
 }
 
-void ChatService::enterRoom(Session& s, const std::string& room) {
-    auto joined = hub_.join(room, s.nick, worker_);
-    s.rooms.push_back({joined.room, joined.roomId, joined.seq, 0});
-    s.current = joined.room;
-    s.awaiting.push_back({joined.roomId, joined.seq});
-    roomMembers_[joined.roomId].insert(&s);
-    if (!joined.topic.text.empty()) sendEvent(s, joined.topic);
-    for (const auto& past : joined.history) sendEvent(s, past);
-    logger_.info(
-        "join", "",
-        {{"conn", s.conn.id()}, {"nick", s.nick}, {"room", joined.room}, {"worker", worker_}});
+void ChatService::enterRooms(Session& s, std::vector<std::string> rooms, bool firstIsCurrent) {
+    if (rooms.empty()) return;
+    std::string room = rooms.front();
+    backend_.join(
+        room, s.nick, worker_,
+        whenDone<ChatBackend::Joined>(s, [this, rooms = std::move(rooms), firstIsCurrent](
+                                             Session& s, ChatBackend::Joined joined) mutable {
+            s.rooms.push_back({joined.room, joined.roomId, joined.seq, 0, 0});
+            if (firstIsCurrent) s.current = joined.room;
+            awaitOwn(s, {joined.roomId, joined.seq});
+            roomMembers_[joined.roomId].insert(&s);
+            if (!joined.topic.text.empty()) sendEvent(s, joined.topic);
+            for (const auto& past : joined.history) sendEvent(s, past);
+            logger_.info("join", "",
+                         {{"conn", s.conn.id()},
+                          {"nick", s.nick},
+                          {"room", joined.room},
+                          {"worker", worker_}});
+            rooms.erase(rooms.begin());
+            enterRooms(s, std::move(rooms), false);
+        }));
 }
 
 void ChatService::leaveRoom(Session& s, Membership& room, const std::string& reason) {
-    auto left = hub_.leave(room.name, s.nick, worker_, reason);
-    logger_.info(
-        "leave", "",
-        {{"conn", s.conn.id()}, {"nick", s.nick}, {"room", room.name}, {"reason", reason}});
-    if (foldCase(s.current) == foldCase(room.name)) s.current.clear();
-    if (left) {
-        // Still a member until the leave comes back (deliverRoomEvent drops the membership).
-        room.leftSeq = left->seq;
-        s.awaiting.push_back(*left);
-    } else {
-        room.leftSeq = ~std::uint64_t{0};
+    std::uint64_t roomId = room.roomId;
+    backend_.leave(
+        room.name, s.nick, worker_, reason,
+        whenDone<std::optional<ChatBackend::Published>>(
+            s, [this, roomId, reason](Session& s, std::optional<ChatBackend::Published> left) {
+                auto m = std::find_if(s.rooms.begin(), s.rooms.end(), [&](const Membership& r) {
+                    return r.roomId == roomId && r.leftSeq == 0;
+                });
+                if (m == s.rooms.end()) return;
+                logger_.info("leave", "",
+                             {{"conn", s.conn.id()},
+                              {"nick", s.nick},
+                              {"room", m->name},
+                              {"reason", reason}});
+                if (foldCase(s.current) == foldCase(m->name)) s.current.clear();
+                // Still a member until the leave comes back (deliverRoomEvent drops the
+                // membership), unless it has come back already.
+                m->leftSeq = left ? left->seq : ~std::uint64_t{0};
+                if (left && m->lastSeq < left->seq)
+                    awaitOwn(s, *left);
+                else
+                    dropMembership(s, m);
+                if (s.current.empty())
+                    for (auto it = s.rooms.rbegin(); it != s.rooms.rend(); ++it)
+                        if (it->leftSeq == 0) {
+                            s.current = it->name;
+                            break;
+                        }
+            }));
+}
+
+void ChatService::dropMembership(Session& s, std::vector<Membership>::iterator m) {
+    if (auto members = roomMembers_.find(m->roomId); members != roomMembers_.end()) {
+        members->second.erase(&s);
+        if (members->second.empty()) roomMembers_.erase(members);
     }
-    if (s.current.empty())
-        for (auto it = s.rooms.rbegin(); it != s.rooms.rend(); ++it)
-            if (it->leftSeq == 0) {
-                s.current = it->name;
-                break;
-            }
+    s.rooms.erase(m);
+}
+
+ChatService::Session* ChatService::answered(std::uint64_t client) {
+    auto it = byClient_.find(client);
+    if (it == byClient_.end()) return nullptr;
+    Session& s = *it->second;
+    --s.pending;
+    if (!s.quitReason.empty() || s.conn.closed()) return nullptr;
+    return &s;
+}
+
+void ChatService::awaitOwn(Session& s, const ChatBackend::Published& event) {
+    for (const auto& m : s.rooms)
+        if (m.roomId == event.roomId && m.lastSeq < event.seq) {
+            s.awaiting.push_back(event);
+            return;
+        }
 }
 
 void ChatService::forgetRooms(Session& s, const std::string& reason) {
@@ -170,12 +216,8 @@ void ChatService::forgetRooms(Session& s, const std::string& reason) {
             logger_.info(
                 "leave", "",
                 {{"conn", s.conn.id()}, {"nick", s.nick}, {"room", m.name}, {"reason", reason}});
-        if (auto members = roomMembers_.find(m.roomId); members != roomMembers_.end()) {
-            members->second.erase(&s);
-            if (members->second.empty()) roomMembers_.erase(members);
-        }
     }
-    s.rooms.clear();
+    while (!s.rooms.empty()) dropMembership(s, s.rooms.begin());
     s.current.clear();
 }
 
@@ -226,7 +268,7 @@ void ChatService::acceptLine(Session& s, std::string_view raw) {
     // Lines after /quit or a close (slow consumer) in the same read are dropped.
     if (s.conn.closed() || !s.quitReason.empty()) return;
     std::string line = raw == kOverlongMarker ? kOverlongMarker : sockchat::chat::sanitizeText(raw);
-    if (!s.awaiting.empty() || !s.queued.empty()) {
+    if (busy(s) || !s.queued.empty()) {
         s.queuedBytes += line.size();
         s.queued.push_back(std::move(line));
         if (s.queuedBytes >= queueLimit(settings_.maxLineBytes)) s.conn.holdInput(true);
@@ -236,12 +278,15 @@ void ChatService::acceptLine(Session& s, std::string_view raw) {
 }
 
 void ChatService::resumeQueued(Session& s) {
-    while (s.awaiting.empty() && !s.queued.empty() && s.quitReason.empty() && !s.conn.closed()) {
+    if (s.resuming) return;  // an answer given inside handleLine below: the loop goes on
+    s.resuming = true;
+    while (!busy(s) && !s.queued.empty() && s.quitReason.empty() && !s.conn.closed()) {
         std::string line = std::move(s.queued.front());
         s.queued.pop_front();
         s.queuedBytes -= line.size();
         handleLine(s, line);
     }
+    s.resuming = false;
     if (s.queued.empty() && !s.conn.closed()) s.conn.holdInput(false);
 }
 
@@ -289,7 +334,7 @@ bool ChatService::handleBeforeGreeting(Session& s, const std::string& line) {
 void ChatService::handleLine(Session& s, const std::string& line) {
     if (s.conn.closed() || !s.quitReason.empty()) return;
     if (handleBeforeGreeting(s, line)) return;
-    if (!s.awaiting.empty()) {  // greeted just now: wait for the join like any other line
+    if (busy(s)) {  // greeted just now: wait for the joins like any other line
         s.queuedBytes += line.size();
         s.queued.push_front(line);
         return;
@@ -347,16 +392,11 @@ void ChatService::deliverRoomEvent(const SharedEvent& event) {
         bool news = event->seq >= m->joinedSeq && (m->leftSeq == 0 || event->seq <= m->leftSeq);
         if (news && s->quitReason.empty() && !s->conn.closed())
             s->conn.send(s->json ? event->json : event->text);
-        if (m->leftSeq != 0 && event->seq >= m->leftSeq) {
-            s->rooms.erase(m);
-            if (auto own = roomMembers_.find(event->roomId); own != roomMembers_.end()) {
-                own->second.erase(s);
-                if (own->second.empty()) roomMembers_.erase(own);
-            }
-        }
+        m->lastSeq = event->seq;
+        if (m->leftSeq != 0 && event->seq >= m->leftSeq) dropMembership(*s, m);
         auto& awaiting = s->awaiting;
         std::size_t before = awaiting.size();
-        std::erase_if(awaiting, [&](const ChatHub::Published& p) {
+        std::erase_if(awaiting, [&](const ChatBackend::Published& p) {
             return p.roomId == event->roomId && p.seq <= event->seq;
         });
         if (before != awaiting.size() && awaiting.empty() && !s->queued.empty())
@@ -394,7 +434,7 @@ void ChatService::onClose(Connection& conn, std::string_view reason) {
     if (s.greetTimer) loop_.cancel(s.greetTimer);
     s.partialTimer = s.greetTimer = 0;
     std::string why = s.quitReason.empty() ? std::string(reason) : s.quitReason;
-    hub_.removeClient(s.nick, worker_, why);
+    backend_.removeClient(s.client, s.nick, worker_, why);
     forgetRooms(s, why);
     byClient_.erase(s.client);
     // Destroy later: we may be inside this session's own line handling or a room fan-out.

@@ -1,7 +1,8 @@
 #pragma once
 // The chat service of one worker (design.md "Services: chat", PROTOCOL.md). Sessions live on
-// this worker; rooms and nicks are daemon-wide in ChatHub, which posts room events back to
-// deliverRoomEvent on this worker's loop. Everything here runs on the worker's loop thread.
+// this worker; rooms and nicks are daemon-wide in a ChatBackend (this process's memory or a
+// cluster's Redis), which sends room events back to deliverRoomEvent on this worker's loop.
+// Everything here runs on the worker's loop thread.
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -12,7 +13,7 @@
 #include <unordered_map>
 
 #include "../service.h"
-#include "chat_hub.h"
+#include "chat_backend.h"
 #include "sockchat/chat/handshake.h"
 #include "sockchat/chat/line_splitter.h"
 #include "sockchat/chat/token_bucket.h"
@@ -35,7 +36,7 @@ struct ChatSettings {
 
 class ChatService : public Service, public ChatEndpoint {
   public:
-    ChatService(sockchat::net::EventLoop& loop, ChatHub& hub, ChatSettings settings,
+    ChatService(sockchat::net::EventLoop& loop, ChatBackend& backend, ChatSettings settings,
                 sockchat::log::Logger& logger);
 
     // Loop thread only (a reload posts it there).
@@ -62,6 +63,7 @@ class ChatService : public Service, public ChatEndpoint {
         std::uint64_t roomId = 0;
         std::uint64_t joinedSeq = 0;  // room events before our own join are history, not news
         std::uint64_t leftSeq = 0;    // our leave event; 0 while we are in the room
+        std::uint64_t lastSeq = 0;    // the last room event delivered here
     };
     struct Session {
         Session(Connection& c, std::size_t maxLine, double rate, double burst)
@@ -69,7 +71,7 @@ class ChatService : public Service, public ChatEndpoint {
               splitter(maxLine),
               bucket(rate, burst, sockchat::chat::TokenBucket::Clock::now()) {}
         Connection& conn;
-        std::uint64_t client = 0;  // the hub's id for private delivery
+        std::uint64_t client = 0;  // the backend's id for private delivery
         std::string nick;
         std::vector<Membership> rooms;  // in join order
         std::string current;            // display name of the room text goes to; "" = none
@@ -81,7 +83,9 @@ class ChatService : public Service, public ChatEndpoint {
         std::string quitReason;  // set by /quit or a close we started: no more input or events
         // Our own room events not yet delivered back to us; until they are, further input
         // lines wait in `queued`, so a pasted burst behaves like the same lines typed slowly.
-        std::vector<ChatHub::Published> awaiting;
+        std::vector<ChatBackend::Published> awaiting;
+        unsigned pending = 0;   // backend operations not yet answered: input waits for them too
+        bool resuming = false;  // inside resumeQueued: an answer given at once must not recurse
         std::deque<std::string> queued;
         std::size_t queuedBytes = 0;
         sockchat::chat::LineSplitter splitter;
@@ -97,21 +101,49 @@ class ChatService : public Service, public ChatEndpoint {
     bool handleBeforeGreeting(Session& s, const std::string& line);
     bool rejectForeign(Session& s, const std::string& line);
     void greet(Session& s, const sockchat::chat::Hello& hello);
-    void enterRoom(Session& s, const std::string& room);
+    // Joins `rooms` one after another, in order, so the first stays first.
+    void enterRooms(Session& s, std::vector<std::string> rooms, bool firstIsCurrent);
     void leaveRoom(Session& s, Membership& room, const std::string& reason);
-    // The session is gone (the hub has been told): log its leaves, drop it from this worker.
+    // The session is gone (the backend has been told): log its leaves, drop it from this worker.
     void forgetRooms(Session& s, const std::string& reason);
     Membership* membership(Session& s, std::string_view room);
+    // No more events of that room for `s` on this worker.
+    void dropMembership(Session& s, std::vector<Membership>::iterator m);
     void armPartialTimer(Session& s);
     void lineTooLong(Session& s);
     void sendEvent(Session& s, const ChatEvent& event);
     void sendNotice(Session& s, const std::string& text);
     void sendError(Session& s, const std::string& text);
     Session* find(Connection& conn);
+    bool busy(const Session& s) const { return s.pending > 0 || !s.awaiting.empty(); }
+    // Our own event: wait for it unless it has come back already (a cluster may deliver it
+    // before the backend's answer).
+    void awaitOwn(Session& s, const ChatBackend::Published& event);
+
+    // The backend answered for `client`: its session, or nullptr if it is gone or closing.
+    Session* answered(std::uint64_t client);
+    // The callback for a backend operation on behalf of `s`: input waits until it has run;
+    // then, if the session is still there, an error is sent to it or `then(session, value)`
+    // runs, and waiting input resumes.
+    template <class T, class Then>
+    ChatBackend::Done<T> whenDone(Session& s, Then then) {
+        ++s.pending;
+        return [this, client = s.client, then = std::move(then)](ChatResult<T> result) mutable {
+            Session* session = answered(client);
+            if (!session) return;
+            if (!result.ok())
+                sendError(*session, result.error);
+            else
+                then(*session, std::move(result.value));
+            resumeQueued(*session);
+        };
+    }
 
     // chat_commands.cc: what each command does.
     void handleCommand(Session& s, const std::string& name, std::string_view args);
     void say(Session& s, const std::string& room, std::string text, bool action);
+    // Publishes an event of our own and waits for it to come back.
+    void publishOwn(Session& s, ChatEvent event);
     void hello(Session& s, std::string_view args);
     void changeNick(Session& s, std::string_view name);
     void joinRoom(Session& s, std::string_view name);
@@ -128,7 +160,7 @@ class ChatService : public Service, public ChatEndpoint {
     void help(Session& s);
 
     sockchat::net::EventLoop& loop_;
-    ChatHub& hub_;
+    ChatBackend& backend_;
     ChatSettings settings_;
     sockchat::log::Logger& logger_;
     std::size_t worker_;
@@ -136,7 +168,7 @@ class ChatService : public Service, public ChatEndpoint {
     std::unordered_map<const Connection*, std::unique_ptr<Session>> sessions_;
     // room id -> sessions of this worker that get the room's events (leavers until their leave)
     std::unordered_map<std::uint64_t, std::set<Session*>> roomMembers_;
-    std::unordered_map<std::uint64_t, Session*> byClient_;  // hub client id
+    std::unordered_map<std::uint64_t, Session*> byClient_;  // backend client id
 };
 
 }  // namespace sockchatd

@@ -1,4 +1,4 @@
-#include "chat_hub.h"
+#include "local_chat_backend.h"
 
 #include "sockchat/chat/names.h"
 
@@ -6,24 +6,24 @@ namespace sockchatd {
 
 using sockchat::chat::foldCase;
 
-ChatHub::ChatHub(unsigned history, std::string defaultRoom)
+LocalChatBackend::LocalChatBackend(unsigned history, std::string defaultRoom)
     : history_(history), defaultRoom_(std::move(defaultRoom)) {}
 
-std::size_t ChatHub::attach(sockchat::net::EventLoop& loop, ChatEndpoint& endpoint) {
+std::size_t LocalChatBackend::attach(sockchat::net::EventLoop& loop, ChatEndpoint& endpoint) {
     std::lock_guard lock(mutex_);
     endpoints_.push_back({&loop, &endpoint});
     for (auto& [_, room] : rooms_) room.perWorker.resize(endpoints_.size());
     return endpoints_.size() - 1;
 }
 
-void ChatHub::setHistory(unsigned history) {
+void LocalChatBackend::setHistory(unsigned history) {
     std::lock_guard lock(mutex_);
     history_ = history;
     for (auto& [_, room] : rooms_)
         while (room.history.size() > history_) room.history.pop_front();
 }
 
-ChatHub::Client ChatHub::addClient(std::size_t worker) {
+LocalChatBackend::Client LocalChatBackend::addClient(std::size_t worker) {
     std::lock_guard lock(mutex_);
     std::uint64_t id = ++nextClient_;
     for (;;) {
@@ -32,7 +32,8 @@ ChatHub::Client ChatHub::addClient(std::size_t worker) {
     }
 }
 
-void ChatHub::removeClient(const std::string& nick, std::size_t worker, const std::string& reason) {
+void LocalChatBackend::removeClient(std::uint64_t /*client*/, const std::string& nick,
+                                    std::size_t worker, const std::string& reason) {
     std::lock_guard lock(mutex_);
     auto it = nicks_.find(foldCase(nick));
     if (it == nicks_.end()) return;
@@ -40,13 +41,19 @@ void ChatHub::removeClient(const std::string& nick, std::size_t worker, const st
     nicks_.erase(it);
 }
 
-ChatHub::RenameResult ChatHub::rename(const std::string& oldNick, const std::string& newNick,
-                                      std::vector<Published>* published) {
+void LocalChatBackend::rename(const std::string& oldNick, const std::string& newNick,
+                              std::size_t /*worker*/, Done<Renamed> done) {
+    done({"", renameNow(oldNick, newNick)});
+}
+
+LocalChatBackend::Renamed LocalChatBackend::renameNow(const std::string& oldNick,
+                                                      const std::string& newNick) {
     std::lock_guard lock(mutex_);
+    Renamed renamed;
     std::string oldKey = foldCase(oldNick), newKey = foldCase(newNick);
     auto it = nicks_.find(oldKey);
-    if (it == nicks_.end()) return RenameResult::taken;
-    if (newKey != oldKey && nicks_.count(newKey)) return RenameResult::taken;
+    if (it == nicks_.end()) return renamed;
+    if (newKey != oldKey && nicks_.count(newKey)) return renamed;
     Nick owner = std::move(it->second);
     owner.display = newNick;
     nicks_.erase(it);
@@ -59,14 +66,15 @@ ChatHub::RenameResult ChatHub::rename(const std::string& oldNick, const std::str
         e.type = ChatEvent::Type::nick;
         e.from = oldNick;
         e.nick = newNick;
-        published->push_back({room->second.id, broadcastLocked(room->second, std::move(e))});
+        renamed.published.push_back({room->second.id, broadcastLocked(room->second, std::move(e))});
     }
     nicks_.emplace(newKey, std::move(owner));
-    return RenameResult::ok;
+    renamed.result = RenameResult::ok;
+    return renamed;
 }
 
-ChatHub::Joined ChatHub::join(const std::string& roomName, const std::string& nick,
-                              std::size_t worker) {
+LocalChatBackend::Joined LocalChatBackend::joinNow(const std::string& roomName,
+                                                   const std::string& nick, std::size_t worker) {
     std::lock_guard lock(mutex_);
     std::string key = foldCase(roomName);
     auto [it, created] = rooms_.try_emplace(key);
@@ -92,9 +100,10 @@ ChatHub::Joined ChatHub::join(const std::string& roomName, const std::string& ni
             std::vector<ChatEvent>(room.history.begin(), room.history.end()), std::move(topic)};
 }
 
-std::optional<ChatHub::Published> ChatHub::leave(const std::string& roomName,
-                                                 const std::string& nick, std::size_t worker,
-                                                 const std::string& reason) {
+std::optional<LocalChatBackend::Published> LocalChatBackend::leaveNow(const std::string& roomName,
+                                                                      const std::string& nick,
+                                                                      std::size_t worker,
+                                                                      const std::string& reason) {
     std::lock_guard lock(mutex_);
     auto owner = nicks_.find(foldCase(nick));
     std::string key = foldCase(roomName);
@@ -102,9 +111,9 @@ std::optional<ChatHub::Published> ChatHub::leave(const std::string& roomName,
     return leaveLocked(key, nick, worker, reason);
 }
 
-std::optional<ChatHub::Published> ChatHub::leaveLocked(const std::string& key,
-                                                       const std::string& nick, std::size_t worker,
-                                                       const std::string& reason) {
+std::optional<LocalChatBackend::Published> LocalChatBackend::leaveLocked(
+    const std::string& key, const std::string& nick, std::size_t worker,
+    const std::string& reason) {
     auto it = rooms_.find(key);
     if (it == rooms_.end()) return std::nullopt;
     Room& room = it->second;
@@ -121,14 +130,14 @@ std::optional<ChatHub::Published> ChatHub::leaveLocked(const std::string& key,
     return left;
 }
 
-std::optional<ChatHub::Published> ChatHub::publish(ChatEvent event) {
+std::optional<LocalChatBackend::Published> LocalChatBackend::publishNow(ChatEvent event) {
     std::lock_guard lock(mutex_);
     auto it = rooms_.find(foldCase(event.room));
     if (it == rooms_.end()) return std::nullopt;
     return Published{it->second.id, broadcastLocked(it->second, std::move(event))};
 }
 
-std::optional<ChatHub::Recipient> ChatHub::sendPrivate(ChatEvent event) {
+std::optional<LocalChatBackend::Recipient> LocalChatBackend::sendPrivateNow(ChatEvent event) {
     std::lock_guard lock(mutex_);
     auto it = nicks_.find(foldCase(event.to));
     if (it == nicks_.end()) return std::nullopt;
@@ -145,13 +154,13 @@ std::optional<ChatHub::Recipient> ChatHub::sendPrivate(ChatEvent event) {
     return recipient;
 }
 
-void ChatHub::setAway(const std::string& nick, std::string text) {
+void LocalChatBackend::setAway(const std::string& nick, std::string text, std::size_t /*worker*/) {
     std::lock_guard lock(mutex_);
     if (auto it = nicks_.find(foldCase(nick)); it != nicks_.end())
         it->second.away = std::move(text);
 }
 
-std::optional<ChatHub::Whois> ChatHub::whois(const std::string& nick) const {
+std::optional<LocalChatBackend::Whois> LocalChatBackend::whoisNow(const std::string& nick) const {
     std::lock_guard lock(mutex_);
     auto it = nicks_.find(foldCase(nick));
     if (it == nicks_.end()) return std::nullopt;
@@ -162,7 +171,7 @@ std::optional<ChatHub::Whois> ChatHub::whois(const std::string& nick) const {
     return w;
 }
 
-std::uint64_t ChatHub::broadcastLocked(Room& room, ChatEvent event) {
+std::uint64_t LocalChatBackend::broadcastLocked(Room& room, ChatEvent event) {
     event.seq = ++room.seq;
     event.room = room.name;
     // Stamped under the lock, so ts never goes backwards within a room's seq order.
@@ -187,17 +196,17 @@ std::uint64_t ChatHub::broadcastLocked(Room& room, ChatEvent event) {
     return event.seq;
 }
 
-std::optional<std::pair<std::string, std::vector<std::string>>> ChatHub::who(
+std::optional<LocalChatBackend::Members> LocalChatBackend::whoNow(
     const std::string& roomName) const {
     std::lock_guard lock(mutex_);
     auto it = rooms_.find(foldCase(roomName));
     if (it == rooms_.end()) return std::nullopt;
     std::vector<std::string> names;
     for (const auto& [_, display] : it->second.members) names.push_back(display);
-    return std::make_pair(it->second.name, std::move(names));
+    return Members{it->second.name, std::move(names)};
 }
 
-std::vector<ChatHub::RoomInfo> ChatHub::rooms() const {
+std::vector<LocalChatBackend::RoomInfo> LocalChatBackend::roomsNow() const {
     std::lock_guard lock(mutex_);
     std::vector<RoomInfo> out;
     for (const auto& [_, room] : rooms_)
@@ -205,14 +214,50 @@ std::vector<ChatHub::RoomInfo> ChatHub::rooms() const {
     return out;
 }
 
-std::size_t ChatHub::roomCount() const {
+std::size_t LocalChatBackend::roomCount() const {
     std::lock_guard lock(mutex_);
     return rooms_.size();
 }
 
-std::size_t ChatHub::clientCount() const {
+std::size_t LocalChatBackend::clientCount() const {
     std::lock_guard lock(mutex_);
     return nicks_.size();
+}
+
+// The asynchronous interface, answered at once: the state is here.
+
+void LocalChatBackend::join(const std::string& room, const std::string& nick, std::size_t worker,
+                            Done<Joined> done) {
+    done({"", joinNow(room, nick, worker)});
+}
+
+void LocalChatBackend::leave(const std::string& room, const std::string& nick, std::size_t worker,
+                             const std::string& reason, Done<std::optional<Published>> done) {
+    done({"", leaveNow(room, nick, worker, reason)});
+}
+
+void LocalChatBackend::publish(ChatEvent event, std::size_t /*worker*/,
+                               Done<std::optional<Published>> done) {
+    done({"", publishNow(std::move(event))});
+}
+
+void LocalChatBackend::sendPrivate(ChatEvent event, std::size_t /*worker*/,
+                                   Done<std::optional<Recipient>> done) {
+    done({"", sendPrivateNow(std::move(event))});
+}
+
+void LocalChatBackend::whois(const std::string& nick, std::size_t /*worker*/,
+                             Done<std::optional<Whois>> done) {
+    done({"", whoisNow(nick)});
+}
+
+void LocalChatBackend::who(const std::string& room, std::size_t /*worker*/,
+                           Done<std::optional<Members>> done) {
+    done({"", whoNow(room)});
+}
+
+void LocalChatBackend::rooms(std::size_t /*worker*/, Done<std::vector<RoomInfo>> done) {
+    done({"", roomsNow()});
 }
 
 }  // namespace sockchatd
