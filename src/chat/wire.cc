@@ -1,0 +1,76 @@
+#include "sockchat/chat/wire.h"
+
+#include <nlohmann/json.hpp>
+
+namespace sockchat::chat {
+
+namespace {
+
+constexpr Event::Type kWireTypes[] = {
+    Event::Type::message, Event::Type::action, Event::Type::join,          Event::Type::leave,
+    Event::Type::nick,    Event::Type::topic,  Event::Type::privateMessage};
+
+bool travels(Event::Type type) {
+    for (Event::Type t : kWireTypes)
+        if (t == type) return true;
+    return false;
+}
+
+}  // namespace
+
+std::optional<Event::Type> typeFromName(std::string_view name) {
+    for (int i = 0; i <= static_cast<int>(Event::Type::whois); ++i) {
+        auto type = static_cast<Event::Type>(i);
+        if (name == typeName(type)) return type;
+    }
+    return std::nullopt;
+}
+
+std::string encodeWireEvent(const Event& e) {
+    nlohmann::json j;
+    j["t"] = typeName(e.type);
+    j["ms"] =
+        std::chrono::duration_cast<std::chrono::milliseconds>(e.time.time_since_epoch()).count();
+    // Empty fields are left out: a join or a message is a few dozen bytes on the wire.
+    auto put = [&](const char* key, const std::string& value) {
+        if (!value.empty()) j[key] = value;
+    };
+    put("r", e.room);
+    put("f", e.from);
+    put("o", e.to);
+    put("n", e.nick);
+    put("x", e.text);
+    if (e.seq) j["s"] = e.seq;
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::optional<Event> decodeWireEvent(std::string_view wire) {
+    auto j = nlohmann::json::parse(wire, nullptr, false);
+    if (!j.is_object()) return std::nullopt;
+    auto type = j.find("t");
+    auto ms = j.find("ms");
+    if (type == j.end() || !type->is_string() || ms == j.end() || !ms->is_number_integer())
+        return std::nullopt;
+    auto parsed = typeFromName(type->get<std::string>());
+    if (!parsed || !travels(*parsed)) return std::nullopt;
+    Event e;
+    e.type = *parsed;
+    e.time = std::chrono::system_clock::time_point(std::chrono::milliseconds(ms->get<long long>()));
+    auto get = [&](const char* key, std::string& out) {
+        auto it = j.find(key);
+        if (it == j.end()) return true;
+        if (!it->is_string()) return false;
+        out = it->get<std::string>();
+        return true;
+    };
+    if (!get("r", e.room) || !get("f", e.from) || !get("o", e.to) || !get("n", e.nick) ||
+        !get("x", e.text))
+        return std::nullopt;
+    if (auto seq = j.find("s"); seq != j.end()) {
+        if (!seq->is_number_unsigned()) return std::nullopt;
+        e.seq = seq->get<std::uint64_t>();
+    }
+    return e;
+}
+
+}  // namespace sockchat::chat
