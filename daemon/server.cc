@@ -309,7 +309,10 @@ void Server::reload() {
     if (next.logging.format != config_.logging.format || next.logging.sink != config_.logging.sink)
         logger_.warn("reload", "logging.format or logging.sink changed: restart needed to apply it",
                      {});
+    if (next.cluster != config_.cluster)
+        logger_.warn("reload", "cluster.* changed: restart needed to apply it", {});
     next.threads = config_.threads;
+    next.cluster = config_.cluster;
     next.logging.format = config_.logging.format;
     next.logging.sink = config_.logging.sink;
     next.metrics = config_.metrics;

@@ -36,6 +36,7 @@ threads-warning|daemon/server.cc|s/if (next.threads != config_.threads)/if (fals
 metrics-warning|daemon/server.cc|s/if (next.metrics != config_.metrics /if (false /|^Reload\.ChangedMetrics
 admin-warning|daemon/server.cc|s/ next.admin != config_.admin)/ false)/|^Reload\.ChangedAdmin
 default-room-warning|daemon/server.cc|s/if (next.chat.default_room != config_.chat.default_room)/if (false)/|^Reload\.ChangedDefaultRoom
+cluster-warning|daemon/server.cc|s/if (next.cluster != config_.cluster)/if (false)/|^Reload\.ChangedCluster
 no-forced-close|daemon/server.cc|/for (auto& worker : workers_) worker->forceCloseAll();/d|^Echo\.ShutdownTimeout
 seq-not-per-room|daemon/chat/chat_hub.cc|s/room.id = ++nextRoomId_;/room.seq = room.id = ++nextRoomId_;/|^Chat\.AnEmptiedRoomStartsAgainAtSeqOne$
 journald-no-event-field|daemon/journald_sink.cc|/items.push_back("SOCKCHAT_EVENT=" + std::string(event.name));/d|^Journald\.

@@ -140,6 +140,11 @@ std::optional<long long> parseInteger(std::string_view text) {
     return value;
 }
 
+// What room and node names are made of: A-Z a-z 0-9 _ . -
+bool isNameCharacter(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+}
+
 struct Entry {
     YAML::Node key;
     YAML::Node value;
@@ -170,7 +175,7 @@ class Validator {
                  "expected a map of settings (e.g. \"threads: 0\"), got " + describe(root)}};
         Section top = keys(root, "",
                            {"threads", "listen", "echo", "chat", "limits", "shutdown_timeout",
-                            "logging", "admin", "metrics"});
+                            "logging", "admin", "metrics", "cluster"});
         if (const Entry* e = find(top, "threads"))
             config.threads = static_cast<unsigned>(readInteger(*e, 0, 1024));
         const Entry* listen = find(top, "listen");
@@ -189,6 +194,10 @@ class Validator {
         readLogging(subsection(top, "logging", {"level", "format", "sink"}), config.logging);
         readAdmin(subsection(top, "admin", {"socket"}), config.admin);
         readMetrics(subsection(top, "metrics", {"address"}), config.metrics);
+        readCluster(subsection(top, "cluster",
+                               {"redis", "password_file", "node", "prefix", "nick_ttl", "sentinels",
+                                "master"}),
+                    config.cluster);
         return config;
     }
 
@@ -389,10 +398,7 @@ class Validator {
         if (name.empty()) fail(e, "must not be empty");
         if (name.size() > 32)
             fail(e, "must be ≤ 32 characters (it is " + std::to_string(name.size()) + ")");
-        auto allowed = [](unsigned char c) {
-            return std::isalnum(c) || c == '_' || c == '.' || c == '-';
-        };
-        if (!std::all_of(name.begin(), name.end(), allowed))
+        if (!std::all_of(name.begin(), name.end(), isNameCharacter))
             fail(e, sockchat::text::quoteForMessage(name) +
                         " may only contain letters, digits, \"_\", \".\" and \"-\"");
         return name;
@@ -466,6 +472,70 @@ class Validator {
         if (e == nullptr) return;
         metrics.address = readString(*e, 256);
         if (!metrics.address.empty()) readAddress(*e);
+    }
+
+    void readCluster(const Section& s, Cluster& cluster) const {
+        const Entry* redis = find(s, "redis");
+        if (redis != nullptr) {
+            std::string text = readString(*redis, 256);
+            if (!text.empty()) cluster.redis = readEndpoint(*redis, text);
+        }
+        if (const Entry* e = find(s, "password_file")) {
+            cluster.password_file = readString(*e, 4096);
+            if (!cluster.password_file.empty() && cluster.password_file.front() != '/')
+                fail(*e, "must be an absolute path, or \"\" for no AUTH");
+        }
+        if (const Entry* e = find(s, "node")) {
+            cluster.node = readString(*e, std::numeric_limits<std::size_t>::max());
+            if (cluster.node.size() > 64 ||
+                !std::all_of(cluster.node.begin(), cluster.node.end(), isNameCharacter))
+                fail(*e,
+                     "must be 1-64 letters, digits, \"_\", \".\" and \"-\", or \"\" for the "
+                     "host name and pid");
+        }
+        if (const Entry* e = find(s, "prefix")) {
+            cluster.prefix = readString(*e, std::numeric_limits<std::size_t>::max());
+            auto printable = [](unsigned char c) { return c > ' ' && c < 0x7f; };
+            if (cluster.prefix.empty() || cluster.prefix.size() > 64 ||
+                !std::all_of(cluster.prefix.begin(), cluster.prefix.end(), printable))
+                fail(*e, "must be 1-64 printable ASCII characters without spaces");
+        }
+        if (const Entry* e = find(s, "nick_ttl"))
+            cluster.nick_ttl = readDuration(*e, Duration{3000}, Duration{60 * 60 * 1000});
+        const Entry* sentinels = find(s, "sentinels");
+        if (sentinels != nullptr) cluster.sentinels = readSentinels(*sentinels);
+        const Entry* master = find(s, "master");
+        if (master != nullptr) cluster.master = readString(*master, 256);
+        if (!cluster.sentinels.empty()) {
+            if (cluster.redis) fail(*sentinels, "set either cluster.redis or cluster.sentinels");
+            if (cluster.master.empty())
+                fail(master ? master->value.Mark() : sentinels->key.Mark(), "cluster.master",
+                     "required with cluster.sentinels (the master's name in Sentinel)");
+        } else if (!cluster.master.empty()) {
+            fail(*master, "only used with cluster.sentinels");
+        }
+    }
+
+    redis::Endpoint readEndpoint(const Entry& e, const std::string& text) const {
+        std::string error;
+        std::optional<redis::Endpoint> endpoint = redis::parseEndpoint(text, &error);
+        if (!endpoint) fail(e, error);
+        return *endpoint;
+    }
+
+    std::vector<redis::Endpoint> readSentinels(const Entry& e) const {
+        if (e.value.IsNull()) return {};
+        if (!e.value.IsSequence())
+            fail(e, "expected a sequence of \"host:port\" strings, got " + describe(e.value));
+        std::vector<redis::Endpoint> sentinels;
+        for (std::size_t i = 0; i < e.value.size(); ++i) {
+            Entry item{e.key, e.value[i], e.path + "[" + std::to_string(i) + "]"};
+            redis::Endpoint endpoint = readEndpoint(item, readString(item, 256));
+            if (endpoint.kind != redis::Endpoint::Kind::tcp)
+                fail(item, "must be host:port: Sentinel is reached over TCP");
+            sentinels.push_back(std::move(endpoint));
+        }
+        return sentinels;
     }
 
     const std::string& source_;

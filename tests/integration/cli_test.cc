@@ -34,6 +34,22 @@ TEST(Cli, CheckConfigRejectsABadValueWithFileLineAndKey) {
     EXPECT_EQ(r.stdoutText, "");
 }
 
+TEST(Cli, CheckConfigNeitherReadsThePasswordFileNorConnects) {
+    // Nothing listens on port 1 and the password file does not exist: -t checks syntax only.
+    TempFile cfg(
+        "cluster:\n  redis: \"127.0.0.1:1\"\n  password_file: /nonexistent/redis.password\n");
+    auto r = runProgram({SOCKCHATD_BIN, "-t", "-c", cfg.path()});
+    EXPECT_EQ(r.exitCode, 0) << r.stderrText;
+    EXPECT_NE(r.stdoutText.find("configuration ok"), std::string::npos) << r.stdoutText;
+}
+
+TEST(Cli, CheckConfigRejectsABadClusterKey) {
+    TempFile cfg("cluster:\n  nick_ttl: 1s\n");
+    auto r = runProgram({SOCKCHATD_BIN, "-t", "-c", cfg.path()});
+    EXPECT_EQ(r.exitCode, 78);
+    EXPECT_EQ(r.stderrText, "sockchatd: " + cfg.path() + ":2:13: cluster.nick_ttl: must be ≥ 3s\n");
+}
+
 TEST(Cli, MissingConfigFileIsAConfigError) {
     auto r = runProgram({SOCKCHATD_BIN, "-c", "/nonexistent/sockchatd.yaml"});
     EXPECT_EQ(r.exitCode, 78);

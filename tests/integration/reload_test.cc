@@ -1,6 +1,6 @@
 // SIGHUP applies what README and sockchatd(8) say applies at once (logging level, connection
 // limits), and says "restart needed" for what it cannot apply in place (threads, the default
-// room, the metrics and admin addresses).
+// room, the metrics and admin addresses, the cluster section).
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -153,6 +153,11 @@ TEST(Reload, ChangedMetricsAddressNeedsARestart) {
 TEST(Reload, ChangedAdminSocketNeedsARestart) {
     expectRestartNeeded("", "admin: {socket: /run/sockchatd/elsewhere.sock}\n",
                         "metrics or admin address changed: restart needed to apply it");
+}
+
+TEST(Reload, ChangedClusterNeedsARestart) {
+    expectRestartNeeded("", "cluster: {prefix: \"other:\", nick_ttl: 30s}\n",
+                        "cluster.* changed: restart needed to apply it");
 }
 
 TEST(Reload, ChangedDefaultRoomNeedsARestart) {

@@ -101,6 +101,12 @@ shutdown_timeout: 0
 logging: {level: critical, format: json, sink: journald}
 admin: {socket: ""}
 metrics: {address: "127.0.0.1:9108"}
+cluster:
+  redis: "127.0.0.1:6379"
+  password_file: /run/secrets/redis
+  node: chat-a
+  prefix: "sc:"
+  nick_ttl: 1m
 )");
     Config want;
     want.threads = 4;
@@ -112,6 +118,11 @@ metrics: {address: "127.0.0.1:9108"}
     want.logging = {"critical", LogFormat::json, LogSink::journald};
     want.admin.socket = "";
     want.metrics.address = "127.0.0.1:9108";
+    want.cluster.redis = *redis::parseEndpoint("127.0.0.1:6379");
+    want.cluster.password_file = "/run/secrets/redis";
+    want.cluster.node = "chat-a";
+    want.cluster.prefix = "sc:";
+    want.cluster.nick_ttl = milliseconds(60'000);
     EXPECT_EQ(c, want);
 }
 
@@ -366,6 +377,160 @@ TEST(LoadConfigErrors, KeyPositionInsideNestedBlock) {
                     "  # a comment\n"
                     "  max_line_bytes: \"4 KB\"\n"),
               "t.yaml:7:19: limits.max_line_bytes: \"4 KB\" is not a size (use e.g. 4KiB)");
+}
+
+redis::Endpoint endpoint(std::string_view text) {
+    return *redis::parseEndpoint(text);
+}
+
+TEST(LoadConfigCluster, DefaultIsASingleDaemon) {
+    Cluster cluster = load("cluster:\n").cluster;
+    EXPECT_EQ(cluster, Cluster{});
+    EXPECT_FALSE(cluster.redis);
+    EXPECT_EQ(cluster.password_file, "");
+    EXPECT_EQ(cluster.node, "");
+    EXPECT_EQ(cluster.prefix, "sockchat:");
+    EXPECT_EQ(cluster.nick_ttl, milliseconds(15'000));
+    EXPECT_TRUE(cluster.sentinels.empty());
+    EXPECT_EQ(cluster.master, "");
+    EXPECT_EQ(load("cluster: {redis: \"\", sentinels: [], master: \"\"}").cluster, Cluster{});
+}
+
+TEST(LoadConfigCluster, ReadsEveryKey) {
+    Cluster want;
+    want.redis = endpoint("[::1]:6379");
+    want.password_file = "/etc/sockchatd/redis.password";
+    want.node = "chat-1.eu_west";
+    want.prefix = "{chat}:";
+    want.nick_ttl = milliseconds(30'000);
+    EXPECT_EQ(load("cluster:\n"
+                   "  redis: \"[::1]:6379\"\n"
+                   "  password_file: /etc/sockchatd/redis.password\n"
+                   "  node: chat-1.eu_west\n"
+                   "  prefix: \"{chat}:\"\n"
+                   "  nick_ttl: 30s\n")
+                  .cluster,
+              want);
+    EXPECT_EQ(load("cluster: {redis: \"unix:/run/redis/redis.sock\"}").cluster.redis,
+              endpoint("unix:/run/redis/redis.sock"));
+    EXPECT_EQ(load("cluster: {redis: \"redis.internal:6379\"}").cluster.redis,
+              endpoint("redis.internal:6379"));
+}
+
+TEST(LoadConfigCluster, ReadsSentinels) {
+    Cluster cluster = load(
+                          "cluster:\n"
+                          "  sentinels: [\"10.0.0.1:26379\", \"sentinel-2:26379\", "
+                          "\"[fd00::3]:26379\"]\n"
+                          "  master: mymaster\n")
+                          .cluster;
+    EXPECT_FALSE(cluster.redis);
+    EXPECT_EQ(cluster.sentinels, (std::vector<redis::Endpoint>{endpoint("10.0.0.1:26379"),
+                                                               endpoint("sentinel-2:26379"),
+                                                               endpoint("[fd00::3]:26379")}));
+    EXPECT_EQ(cluster.master, "mymaster");
+}
+
+TEST(LoadConfigCluster, RangeEdges) {
+    EXPECT_EQ(load("cluster: {nick_ttl: 3s}").cluster.nick_ttl, milliseconds(3'000));
+    EXPECT_EQ(load("cluster: {nick_ttl: 1h}").cluster.nick_ttl, milliseconds(3'600'000));
+    EXPECT_EQ(load("cluster: {node: " + std::string(64, 'n') + "}").cluster.node,
+              std::string(64, 'n'));
+    EXPECT_EQ(load("cluster: {node: x}").cluster.node, "x");
+    EXPECT_EQ(load("cluster: {prefix: \"" + std::string(64, '~') + "\"}").cluster.prefix,
+              std::string(64, '~'));
+    EXPECT_EQ(load("cluster: {prefix: \"!\"}").cluster.prefix, "!");
+}
+
+TEST(LoadConfigClusterErrors, UnknownKey) {
+    EXPECT_EQ(error("cluster: {redis_address: \"\"}\n"),
+              "t.yaml:1:11: cluster.redis_address: unknown key");
+    EXPECT_EQ(error("cluster:\n  nick-ttl: 15s\n"),
+              "t.yaml:2:3: cluster.nick-ttl: unknown key (did you mean \"nick_ttl\"?)");
+    EXPECT_EQ(error("cluster:\n  password: hunter2\n"),
+              "t.yaml:2:3: cluster.password: unknown key");
+    EXPECT_EQ(error("cluster: redis\n"), "t.yaml:1:10: cluster: expected a map, got \"redis\"");
+}
+
+TEST(LoadConfigClusterErrors, Redis) {
+    EXPECT_EQ(error("cluster: {redis: \"127.0.0.1\"}\n"),
+              "t.yaml:1:18: cluster.redis: missing port (use e.g. 127.0.0.1:6379)");
+    EXPECT_EQ(error("cluster: {redis: \"::1:6379\"}\n"),
+              "t.yaml:1:18: cluster.redis: put an IPv6 address in brackets (use e.g. "
+              "[::1]:6379)");
+    EXPECT_EQ(error("cluster: {redis: \"/run/redis.sock\"}\n"),
+              "t.yaml:1:18: cluster.redis: write a Unix socket as \"unix:/run/redis.sock\"");
+    EXPECT_EQ(error("cluster: {redis: [a]}\n"),
+              "t.yaml:1:18: cluster.redis: expected a string, got a sequence");
+}
+
+TEST(LoadConfigClusterErrors, PasswordFileMustBeAbsolute) {
+    EXPECT_EQ(error("cluster: {password_file: redis.password}\n"),
+              "t.yaml:1:26: cluster.password_file: must be an absolute path, or \"\" for no AUTH");
+    // The loader never opens it: a missing file is the startup's business, not `sockchatd -t`'s.
+    EXPECT_EQ(load("cluster: {password_file: /nonexistent/redis.password}").cluster.password_file,
+              "/nonexistent/redis.password");
+}
+
+TEST(LoadConfigClusterErrors, Node) {
+    const std::string reason =
+        "must be 1-64 letters, digits, \"_\", \".\" and \"-\", or \"\" for the host name and pid";
+    EXPECT_EQ(error("cluster: {node: " + std::string(65, 'n') + "}\n"),
+              "t.yaml:1:17: cluster.node: " + reason);
+    EXPECT_EQ(error("cluster: {node: \"chat 1\"}\n"), "t.yaml:1:17: cluster.node: " + reason);
+    EXPECT_EQ(error("cluster: {node: \"chat:1\"}\n"), "t.yaml:1:17: cluster.node: " + reason);
+}
+
+TEST(LoadConfigClusterErrors, Prefix) {
+    const std::string reason = "must be 1-64 printable ASCII characters without spaces";
+    EXPECT_EQ(error("cluster: {prefix: \"\"}\n"), "t.yaml:1:19: cluster.prefix: " + reason);
+    EXPECT_EQ(error("cluster: {prefix: \"" + std::string(65, 'p') + "\"}\n"),
+              "t.yaml:1:19: cluster.prefix: " + reason);
+    EXPECT_EQ(error("cluster: {prefix: \"sock chat:\"}\n"),
+              "t.yaml:1:19: cluster.prefix: " + reason);
+    EXPECT_EQ(error("cluster: {prefix: \"tab\\t\"}\n"), "t.yaml:1:19: cluster.prefix: " + reason);
+    EXPECT_EQ(error("cluster: {prefix: \"caf\xc3\xa9:\"}\n"),
+              "t.yaml:1:19: cluster.prefix: " + reason);
+}
+
+TEST(LoadConfigClusterErrors, NickTtlRange) {
+    EXPECT_EQ(error("cluster: {nick_ttl: 2999ms}\n"),
+              "t.yaml:1:21: cluster.nick_ttl: must be ≥ 3s");
+    EXPECT_EQ(error("cluster: {nick_ttl: 61m}\n"), "t.yaml:1:21: cluster.nick_ttl: must be ≤ 1h");
+    EXPECT_EQ(error("cluster: {nick_ttl: 15}\n"),
+              "t.yaml:1:21: cluster.nick_ttl: \"15\" is not a duration (use e.g. 250ms, 5s, 10m)");
+}
+
+TEST(LoadConfigClusterErrors, SentinelEntries) {
+    EXPECT_EQ(error("cluster: {sentinels: \"10.0.0.1:26379\", master: m}\n"),
+              "t.yaml:1:22: cluster.sentinels: expected a sequence of \"host:port\" strings, got "
+              "\"10.0.0.1:26379\"");
+    EXPECT_EQ(error("cluster:\n  master: m\n  sentinels:\n    - \"10.0.0.1:26379\"\n"
+                    "    - \"10.0.0.2\"\n"),
+              "t.yaml:5:7: cluster.sentinels[1]: missing port (use e.g. 127.0.0.1:6379)");
+    EXPECT_EQ(error("cluster: {sentinels: [\"unix:/run/sentinel.sock\"], master: m}\n"),
+              "t.yaml:1:23: cluster.sentinels[0]: must be host:port: Sentinel is reached over TCP");
+    EXPECT_EQ(error("cluster: {sentinels: [{host: a}], master: m}\n"),
+              "t.yaml:1:23: cluster.sentinels[0]: expected a string, got a map");
+}
+
+TEST(LoadConfigClusterErrors, MasterIffSentinels) {
+    EXPECT_EQ(error("cluster:\n  sentinels: [\"10.0.0.1:26379\"]\n"),
+              "t.yaml:2:3: cluster.master: required with cluster.sentinels (the master's name in "
+              "Sentinel)");
+    EXPECT_EQ(error("cluster:\n  sentinels: [\"10.0.0.1:26379\"]\n  master: \"\"\n"),
+              "t.yaml:3:11: cluster.master: required with cluster.sentinels (the master's name in "
+              "Sentinel)");
+    EXPECT_EQ(error("cluster: {redis: \"127.0.0.1:6379\", master: mymaster}\n"),
+              "t.yaml:1:44: cluster.master: only used with cluster.sentinels");
+    EXPECT_EQ(error("cluster: {master: mymaster, sentinels: []}\n"),
+              "t.yaml:1:19: cluster.master: only used with cluster.sentinels");
+}
+
+TEST(LoadConfigClusterErrors, RedisAndSentinelsAreExclusive) {
+    EXPECT_EQ(error("cluster:\n  redis: \"127.0.0.1:6379\"\n"
+                    "  sentinels: [\"10.0.0.1:26379\"]\n  master: mymaster\n"),
+              "t.yaml:3:14: cluster.sentinels: set either cluster.redis or cluster.sentinels");
 }
 
 class ConfigFileTest : public ::testing::Test {

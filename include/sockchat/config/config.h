@@ -4,10 +4,12 @@
 // config/loader.h, in one place.
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "sockchat/net/address.h"
+#include "sockchat/redis/endpoint.h"
 
 namespace sockchat::config {
 
@@ -65,6 +67,20 @@ struct Metrics {
     friend bool operator==(const Metrics&, const Metrics&) = default;
 };
 
+// One chat across several daemons that share a Redis. Defaults: a single daemon, as without it.
+// Nothing here is read or connected to by the loader (so `sockchatd -t` neither reads
+// password_file nor reaches Redis): the startup does that.
+struct Cluster {
+    std::optional<redis::Endpoint> redis;    // nullopt = a single daemon (the YAML's "")
+    std::string password_file;               // "" = no AUTH; else an absolute path
+    std::string node;                        // "" = hostname + pid; else 1-64 of [A-Za-z0-9._-]
+    std::string prefix = "sockchat:";        // of every Redis key: 1-64 printable, no spaces
+    Duration nick_ttl{15000};                // 3s..1h; the heartbeat runs every nick_ttl / 3
+    std::vector<redis::Endpoint> sentinels;  // TCP only; non-empty = find the master through them
+    std::string master;                      // the master's name in Sentinel; set iff sentinels
+    friend bool operator==(const Cluster&, const Cluster&) = default;
+};
+
 struct Config {
     unsigned threads = 0;  // 0 = one worker per CPU
     std::vector<Listener> listen;
@@ -75,6 +91,7 @@ struct Config {
     Logging logging;
     Admin admin;
     Metrics metrics;
+    Cluster cluster;
     friend bool operator==(const Config&, const Config&) = default;
 };
 
