@@ -76,6 +76,8 @@ TEST_F(SubscriberTest, ResubscribesAfterServerRestartBeforeReportingUp) {
     ASSERT_TRUE(events.waitCount("s up", 1)) << events.dump();
     subscribe(s, "b");  // while up: subscribed at once
     ASSERT_TRUE(publishUntilReceived(server, "b", "before"));
+    // Delivered before the kill (the server may die before flushing it otherwise).
+    ASSERT_TRUE(events.waitCount("message b: before", 1)) << events.dump();
     server.restart();
     ASSERT_TRUE(events.waitCount("s down", 1)) << events.dump();
     ASSERT_TRUE(events.waitCount("s up", 2)) << events.dump();
