@@ -42,9 +42,9 @@ struct Link {
         closed = true;
         if (watched) loop.unwatch(fd);
         watched = false;
-        // hiredis 0.14 runs the cleanup hook twice on an error disconnect (once in
-        // __redisAsyncDisconnect, once in __redisAsyncFree): with the hooks gone the second is a
-        // no-op, as are any add/del calls made while the context is being freed.
+        // With the hooks gone, add/del calls made while the context is being freed are no-ops,
+        // and so is a second cleanup (hiredis 1.x runs it from both __redisAsyncDisconnect and
+        // __redisAsyncFree; 0.14.1 only from the latter).
         context->ev.addRead = context->ev.delRead = nullptr;
         context->ev.addWrite = context->ev.delWrite = nullptr;
         context->ev.cleanup = nullptr;

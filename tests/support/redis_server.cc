@@ -69,9 +69,9 @@ RedisServer::~RedisServer() {
 
 void RedisServer::start() {
     if (pid_ > 0) throw std::logic_error("redis-server already running");
-    std::vector<std::string> args{
-        REDIS_SERVER_BIN, "--save", "",       "--appendonly", "no", "--dir", dir_,
-        "--daemonize",    "no",     "--bind", "127.0.0.1"};
+    // "-::1": IPv6 loopback too where the machine has it; the leading '-' makes it optional.
+    std::vector<std::string> args{REDIS_SERVER_BIN, "--save", "", "--appendonly", "no"};
+    args.insert(args.end(), {"--dir", dir_, "--daemonize", "no", "--bind", "127.0.0.1", "-::1"});
     if (options_.unixSocket) {
         args.insert(args.end(),
                     {"--port", "0", "--unixsocket", socketPath_, "--unixsocketperm", "700"});

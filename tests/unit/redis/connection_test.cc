@@ -3,8 +3,11 @@
 #include "sockchat/redis/connection.h"
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "redis_harness.h"
+#include "sockchat/net/fd.h"
 
 namespace sockchat::testing {
 namespace {
@@ -17,6 +20,25 @@ TEST_F(RedisTest, ConnectsOverTcpAndRoundTrips) {
     EXPECT_EQ(run(c, {"GET", "k"}), Reply::string("v"));
     EXPECT_TRUE(run(c, {"GET", "missing"}).isNil());
     EXPECT_EQ(events.count("down"), 0u) << events.dump();
+}
+
+bool hasIpv6Loopback() {
+    net::Fd fd(::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in6 addr{};
+    addr.sin6_family = AF_INET6;
+    addr.sin6_addr = in6addr_loopback;
+    return fd && ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+}
+
+TEST_F(RedisTest, ConnectsToAnIpv6Literal) {
+    if (!hasIpv6Loopback()) GTEST_SKIP() << "no IPv6 loopback here";
+    RedisServer server;
+    auto o = options(server);
+    o.target = redis::TcpTarget{"::1", server.port()};
+    Connection& c = make(o);
+    ASSERT_TRUE(events.waitCount("up", 1)) << events.dump() << server.log();
+    std::string info = run(c, {"CLIENT", "INFO"}).str();
+    EXPECT_NE(info.find("addr=[::1]:"), std::string::npos) << info;
 }
 
 TEST_F(RedisTest, ConnectsOverUnixSocket) {
