@@ -40,26 +40,27 @@ TcpProxy::TcpProxy(std::uint16_t targetPort) : targetPort_(targetPort) {
         ::getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&addr), &len) < 0)
         throw std::runtime_error("TcpProxy: cannot listen");
     port_ = ntohs(addr.sin_port);
-    std::promise<net::EventLoop*> started;
-    thread_ = std::thread([this, &started] {
-        net::EventLoop loop;
-        loop.watch(listener_.get(), EPOLLIN, [this](std::uint32_t) { accept(); });
-        started.set_value(&loop);
-        loop.run();
-        loop.unwatch(listener_.get());
+    // Watched from this thread, which owns the loop until run() starts on thread_.
+    loop_.watch(listener_.get(), EPOLLIN, [this](std::uint32_t) { accept(); });
+    thread_ = std::thread([this] {
+        loop_.run();
+        loop_.unwatch(listener_.get());
+        for (auto& [fd, pipe] : pipes_) {
+            loop_.unwatch(pipe->client.get());
+            loop_.unwatch(pipe->server.get());
+        }
         pipes_.clear();
     });
-    loop_ = started.get_future().get();
 }
 
 TcpProxy::~TcpProxy() {
-    loop_->quit();
+    loop_.quit();
     thread_.join();
 }
 
 void TcpProxy::runOnLoop(const std::function<void()>& task) {
     std::promise<void> done;
-    loop_->post([&] {
+    loop_.post([&] {
         task();
         done.set_value();
     });
@@ -102,8 +103,8 @@ void TcpProxy::accept() {
         Pipe& p = *pipe;
         int key = p.client.get();
         pipes_[key] = std::move(pipe);
-        loop_->watch(p.client.get(), 0, [this, &p](std::uint32_t ev) { onEvent(p, true, ev); });
-        loop_->watch(p.server.get(), 0, [this, &p](std::uint32_t ev) { onEvent(p, false, ev); });
+        loop_.watch(p.client.get(), 0, [this, &p](std::uint32_t ev) { onEvent(p, true, ev); });
+        loop_.watch(p.server.get(), 0, [this, &p](std::uint32_t ev) { onEvent(p, false, ev); });
         updateInterest(p);
     }
 }
@@ -117,8 +118,8 @@ void TcpProxy::updateInterest(Pipe& pipe) {
         if (!pipe.toServer.empty()) server |= EPOLLOUT;
         if (!pipe.toClient.empty()) client |= EPOLLOUT;
     }
-    loop_->modify(pipe.client.get(), client);
-    loop_->modify(pipe.server.get(), server);
+    loop_.modify(pipe.client.get(), client);
+    loop_.modify(pipe.server.get(), server);
 }
 
 void TcpProxy::onEvent(Pipe& pipe, bool fromClient, std::uint32_t events) {
@@ -147,8 +148,8 @@ void TcpProxy::onEvent(Pipe& pipe, bool fromClient, std::uint32_t events) {
 }
 
 void TcpProxy::close(Pipe& pipe) {
-    loop_->unwatch(pipe.client.get());
-    loop_->unwatch(pipe.server.get());
+    loop_.unwatch(pipe.client.get());
+    loop_.unwatch(pipe.server.get());
     pipes_.erase(pipe.client.get());  // closes both fds
 }
 

@@ -40,7 +40,9 @@ class TcpProxy {
     std::uint16_t targetPort_;
     std::uint16_t port_ = 0;
     net::Fd listener_;
-    net::EventLoop* loop_ = nullptr;  // lives on thread_
+    // Runs on thread_, and outlives it: quit() may still be writing to its wake-up fd when run()
+    // returns.
+    net::EventLoop loop_;
     std::thread thread_;
     // Loop thread only:
     bool paused_ = false;

@@ -34,27 +34,21 @@ inline RedisServer::Options serverWith(const std::function<void(RedisServer::Opt
 
 class LoopThread {
   public:
-    LoopThread() {
-        std::promise<net::EventLoop*> started;
-        thread_ = std::thread([&started] {
-            net::EventLoop loop;
-            started.set_value(&loop);
-            loop.run();
-        });
-        loop_ = started.get_future().get();
-    }
+    // The loop outlives the thread: quit() may still be writing to its wake-up fd when run()
+    // returns, so it is destroyed only after join().
+    LoopThread() : thread_([this] { loop_.run(); }) {}
     ~LoopThread() {
-        loop_->quit();
+        loop_.quit();
         thread_.join();
     }
-    net::EventLoop& loop() { return *loop_; }
+    net::EventLoop& loop() { return loop_; }
 
     // Runs f on the loop thread and returns its result (bounded).
     template <class F>
     auto call(F f) -> decltype(f()) {
         std::packaged_task<decltype(f())()> task(std::move(f));
         auto result = task.get_future();
-        loop_->post([&task] { task(); });
+        loop_.post([&task] { task(); });
         if (result.wait_for(10s) != std::future_status::ready) {
             ADD_FAILURE() << "loop thread did not run the task in time";
             std::abort();  // the task refers to this frame: it must not run after we return
@@ -63,7 +57,7 @@ class LoopThread {
     }
 
   private:
-    net::EventLoop* loop_ = nullptr;
+    net::EventLoop loop_;
     std::thread thread_;
 };
 
