@@ -12,7 +12,6 @@
 #include <latch>
 #include <thread>
 
-#include "chat/local_chat_backend.h"
 #include "sockchat/config/loader.h"
 #include "sockchat/net/socket.h"
 #include "socket_activation.h"
@@ -60,8 +59,8 @@ Server::Server(sockchat::config::Config config, std::string configPath,
       configPath_(std::move(configPath)),
       logger_(logger),
       limiter_(config_.limits.max_connections, config_.limits.max_connections_per_ip),
-      chat_(std::make_unique<LocalChatBackend>(config_.chat.history, config_.chat.default_room)),
-      shared_{logger_, limiter_, *chat_} {}
+      chat_(makeChatBackend(config_, logger_)),
+      shared_{logger_, limiter_, *chat_.backend} {}
 
 Server::~Server() {
     for (auto& worker : workers_) worker->stop();
@@ -188,9 +187,15 @@ int Server::run() {
         std::fprintf(stderr, "sockchatd: signalfd: %s\n", std::strerror(errno));
         return kExitOsError;
     }
+    if (!chat_.error.empty()) {
+        std::fprintf(stderr, "sockchatd: %s\n", chat_.error.c_str());
+        return kExitConfig;
+    }
     if (int rc = bindListeners(); rc != kExitOk) return rc;
     if (int rc = startMetrics(); rc != kExitOk) return rc;
     startWorkers();
+    // Chat is paused until the cluster link is up; echo and the rest serve at once.
+    if (chat_.cluster) chat_.cluster->start();
 
     for (const auto& l : listeners_) logListening(*l);
     logger_.info("start", "sockchatd " SOCKCHAT_VERSION " ready",
@@ -206,6 +211,8 @@ int Server::run() {
     control_.run();
 
     for (auto& worker : workers_) worker->stop();
+    // The last clients' quits reach Redis, so their nicks are free now, not after nick_ttl.
+    if (chat_.cluster) chat_.cluster->stop(std::chrono::seconds(1));
     auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - shutdownStarted_);
     logger_.info("shutdown", shutdownTimedOut_ ? "stopped (shutdown_timeout expired)" : "stopped",
@@ -319,7 +326,7 @@ void Server::reload() {
     next.admin = config_.admin;
     if (auto level = sockchat::log::parseLevel(next.logging.level)) logger_.setLevel(*level);
     limiter_.setLimits(next.limits.max_connections, next.limits.max_connections_per_ip);
-    chat_->setHistory(next.chat.history);
+    chat_.backend->setHistory(next.chat.history);
     if (next.chat.default_room != config_.chat.default_room)
         logger_.warn("reload", "chat.default_room changed: restart needed to apply it", {});
     next.chat.default_room = config_.chat.default_room;
@@ -391,6 +398,25 @@ std::string Server::renderMetrics() const {
            std::to_string(shared_.refusedTotal.load()));
     metric("sockchatd_workers", "gauge", "Worker threads.", std::to_string(workers_.size()));
     metric("sockchatd_uptime_seconds", "gauge", "Seconds since start.", std::to_string(uptime));
+    if (chat_.cluster) {
+        const auto& c = chat_.cluster->stats();
+        metric("sockchatd_cluster_up", "gauge", "1 while the link to the cluster's Redis is up.",
+               c.up ? "1" : "0");
+        metric("sockchatd_cluster_link_downs_total", "counter", "Times the cluster link went down.",
+               std::to_string(c.linkDowns.load()));
+        metric("sockchatd_cluster_gaps_repaired_total", "counter",
+               "Gaps in a room's events filled from its Redis stream.",
+               std::to_string(c.gapsRepaired.load()));
+        metric("sockchatd_cluster_events_lost_total", "counter",
+               "Room events missed that the Redis stream no longer had.",
+               std::to_string(c.eventsLost.load()));
+        metric("sockchatd_cluster_resyncs_total", "counter",
+               "Rooms started over because Redis lost their history (a new epoch).",
+               std::to_string(c.resyncs.load()));
+        metric("sockchatd_cluster_nick_conflicts_total", "counter",
+               "Nicks found taken elsewhere after the link came back.",
+               std::to_string(c.nickConflicts.load()));
+    }
     return out;
 }
 
@@ -429,11 +455,12 @@ void Server::finishReload(const std::string& error) {
 void Server::reportStatus() {
     std::size_t clients = 0;
     for (auto& worker : workers_) clients += worker->connectionCount();
-    std::size_t rooms = chat_->roomCount();
+    std::size_t rooms = chat_.backend->roomCount();
     std::string status = std::to_string(clients) + (clients == 1 ? " client, " : " clients, ") +
                          std::to_string(rooms) + (rooms == 1 ? " room" : " rooms");
     // Kept until a reload succeeds, so `systemctl status` shows that the file on disk is not
     // what runs.
+    if (auto link = chat_.backend->linkStatus(); !link.empty()) status += "; " + link;
     if (!lastReloadError_.empty()) status += "; last reload failed: " + lastReloadError_;
     notifier_.status(status);
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "chat/make_chat_backend.h"
 #include "connection_limiter.h"
 #include "listen_socket.h"
 #include "metrics_server.h"
@@ -70,7 +71,7 @@ class Server {
     sockchat::net::Fd signalFd_;
     std::vector<std::unique_ptr<ListenSocket>> listeners_;
     ConnectionLimiter limiter_;
-    std::unique_ptr<ChatBackend> chat_;
+    ChatBackendChoice chat_;
     WorkerShared shared_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::unique_ptr<MetricsServer> metrics_;

@@ -32,6 +32,13 @@ class ChatEndpoint {
     virtual void deliverRoomEvent(const SharedEvent& event) = 0;
     // `client` is the recipient's id from ChatBackend::addClient (stable across nick changes).
     virtual void deliverPrivate(std::uint64_t client, const ChatEvent& event) = 0;
+    // Something every client of this worker should know (a cluster's link went down or came
+    // back).
+    virtual void deliverToAll(const ChatEvent& event) = 0;
+    // The backend had to give the client another nick (a cluster: its own was taken elsewhere
+    // while the link was down); `why` is for the client.
+    virtual void forceNick(std::uint64_t client, const std::string& nick,
+                           const std::string& why) = 0;
 };
 
 // What an operation came to. `error` non-empty: the backend could not do it (a cluster whose
@@ -134,6 +141,8 @@ class ChatBackend {
     // Thread-safe snapshots for status reports.
     virtual std::size_t roomCount() const = 0;
     virtual std::size_t clientCount() const = 0;
+    // Thread-safe: the state of the link to shared state, for STATUS= and logs ("" = none).
+    virtual std::string linkStatus() const { return ""; }
 };
 
 }  // namespace sockchatd

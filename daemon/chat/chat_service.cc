@@ -414,6 +414,20 @@ void ChatService::deliverPrivate(std::uint64_t client, const ChatEvent& event) {
     sendEvent(s, event);
 }
 
+void ChatService::deliverToAll(const ChatEvent& event) {
+    for (auto& [_, s] : sessions_)
+        if (s->greeted && s->quitReason.empty() && !s->conn.closed()) sendEvent(*s, event);
+}
+
+void ChatService::forceNick(std::uint64_t client, const std::string& nick, const std::string& why) {
+    auto it = byClient_.find(client);
+    if (it == byClient_.end()) return;
+    Session& s = *it->second;
+    logger_.info("nick", why, {{"conn", s.conn.id()}, {"from", s.nick}, {"nick", nick}});
+    s.nick = nick;
+    if (s.quitReason.empty() && !s.conn.closed()) sendNotice(s, why);
+}
+
 void ChatService::onClosing(Connection& conn, std::string_view reason) {
     Session* s = find(conn);
     if (!s || !s->quitReason.empty()) return;

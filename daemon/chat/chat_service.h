@@ -54,6 +54,8 @@ class ChatService : public Service, public ChatEndpoint {
 
     void deliverRoomEvent(const SharedEvent& event) override;
     void deliverPrivate(std::uint64_t client, const ChatEvent& event) override;
+    void deliverToAll(const ChatEvent& event) override;
+    void forceNick(std::uint64_t client, const std::string& nick, const std::string& why) override;
 
   private:
     // One room a session is in. It stays a member until its own leave event has come back, so

@@ -44,6 +44,8 @@ class RoomFeed {
     Step filled(Range asked, std::vector<Item> items);
     // The room's top seq, read now and then: a lost last message is noticed too.
     Step top(const std::string& epoch, std::uint64_t seq);
+    // The repair read failed (the link is down): the next offer or top() asks again.
+    void repairFailed() { repairing_.reset(); }
     // Starts over in another epoch, delivered up to `last`: nothing pending survives.
     void restart(std::string epoch, std::uint64_t last);
 

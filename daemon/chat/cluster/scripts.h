@@ -1,0 +1,56 @@
+#pragma once
+// The Lua scripts a cluster runs in Redis (EVALSHA). Each one is a single atomic step of the
+// chat's shared state: a room event gets its seq, goes into the room's Streams and is PUBLISHed in
+// one script, so every daemon sees one order per room. Key layout (P = cluster.prefix, r = a
+// folded room name, n = a folded nick):
+//   P room:r           hash: seq, epoch, name (display), topic (wire event)   also the channel
+//   P room:r:log       stream: every room event, id "<seq>-1", MAXLEN ~ kLogLength (gap repair)
+//   P room:r:history   stream: messages and actions, MAXLEN chat.history (history on join)
+//   P room:r:who       zset: n -> expiry (ms); P room:r:names hash: n -> display nick
+//   P rooms            zset: r -> expiry (ms): the rooms with live members
+//   P nick:n           string "<node>:<client>": who holds the nick (SET NX PX nick_ttl)
+//   P user:n           hash: display, away, rooms (display names, one per line)
+//   P node:name        string: the running instance that holds the node name; also the channel
+//                      of private messages to that node's clients
+//   P guests           counter: guest nick numbers, handed out in blocks
+// Every key has a TTL refreshed by the heartbeat of a daemon that uses it, or is trimmed.
+// Keys are built inside the scripts from the prefix (one Redis, or Sentinel; not Redis Cluster).
+#include "sockchat/redis/script.h"
+
+namespace sockchatd::cluster {
+
+// Events kept per room for gap repair; a subscriber further behind than this loses the rest.
+constexpr int kLogLength = 1000;
+
+struct Scripts {
+    Scripts();
+    // ARGV: P, r, display, n, nick display, expiry ms, ttl ms, new epoch, history, wire event,
+    //       user rooms. -> {seq, epoch, name, topic wire or "", {history entries}}
+    sockchat::redis::Script join;
+    // ARGV: P, r, n, ttl ms, new epoch, history, wire, user rooms, display
+    //       -> {seq, epoch} or nil (not a member)
+    sockchat::redis::Script leave;
+    // ARGV: P, r, display, ttl ms, new epoch, history, wire, kind (message|topic|other)
+    //       -> {seq, epoch}
+    sockchat::redis::Script publish;
+    // ARGV: P, old n, new n, new display, owner, ttl ms, new epoch, history, wire, rooms (r...)
+    //       -> nil (taken) or {{r, seq, epoch}...}
+    sockchat::redis::Script rename;
+    // ARGV: P, n, display, owner, ttl ms, away, rooms -> 1 (ours now) or 0 (someone else's)
+    sockchat::redis::Script claim;
+    // ARGV: P, n, owner, ttl ms, new epoch, history, leave wire, rooms (r...) -> {{r, seq,
+    // epoch}...}
+    sockchat::redis::Script quit;
+    // ARGV: P, node, instance, ttl ms, now ms, expiry ms, new epoch, history, default room,
+    //       nick count, (n, owner)..., member count, (r, n, display)...
+    //       -> {node ok (0/1), {lost n...}, {{r, seq, epoch} of events published...}}
+    sockchat::redis::Script heartbeat;
+    // ARGV: P, to n, sender owner, wire -> nil or {display, away}
+    sockchat::redis::Script sendPrivate;
+    // ARGV: P, r, now ms, default r -> nil or {display, names...}
+    sockchat::redis::Script who;
+    // ARGV: P, now ms, default r -> {r, display, members, topic wire...}
+    sockchat::redis::Script rooms;
+};
+
+}  // namespace sockchatd::cluster
