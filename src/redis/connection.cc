@@ -233,17 +233,13 @@ void Connection::connect() {
         std::vector<std::string> auth{"AUTH"};
         if (!options_.username.empty()) auth.push_back(options_.username);
         auth.push_back(options_.password);
-        send(
-            auth, [this](Reply reply) { afterAuth(reply); }, true);
+        send(auth, true, [this](Reply reply) { afterAuth(reply); });
     }
-    if (!options_.name.empty())
-        send(
-            {"CLIENT", "SETNAME", options_.name}, [](Reply) {}, true);
+    if (!options_.name.empty()) send({"CLIENT", "SETNAME", options_.name}, true, [](Reply) {});
     // Always end the handshake with a reply: onUp then runs inside a hiredis reply callback,
     // where destroying the Connection is safe, and a subscriber only sends SUBSCRIBE (which
     // turns hiredis's reply routing to pub/sub) once AUTH is known to have passed.
-    send(
-        {"PING"}, [this](Reply reply) { afterHandshake(reply); }, true);
+    send({"PING"}, true, [this](Reply reply) { afterHandshake(reply); });
 }
 
 void Connection::afterAuth(const Reply& reply) {
@@ -290,7 +286,7 @@ void Connection::becomeUp() {
     if (onUp_) onUp_();  // last: the owner may destroy us here
 }
 
-bool Connection::send(const std::vector<std::string>& argv, Callback cb, bool internal) {
+bool Connection::send(const std::vector<std::string>& argv, bool internal, Callback cb) {
     if (!sendArgv(link_->context, onReply, link_.get(), argv)) return false;
     link_->pending.push_back(
         Link::Pending{std::move(cb), Clock::now() + options_.commandTimeout, internal});
@@ -311,14 +307,15 @@ void Connection::command(std::vector<std::string> argv, Callback cb) {
         refusal = "a subscriber connection takes no commands";
     else if (state_ != State::kUp || !link_ || link_->freeRequested)
         refusal = "not connected";
-    else if (!send(argv, cb, false))
+    else if (!send(argv, false, cb))
         refusal = "not connected";
     if (refusal) deliverLater([cb = std::move(cb), refusal] { cb(Reply::error(refusal)); });
 }
 
 void Connection::subscribe(const std::string& channel, MessageCallback handler) {
     assert(loop_.inLoopThread());
-    assert(options_.role == Role::kSubscriber);
+    if (options_.role != Role::kSubscriber)
+        throw std::logic_error("subscribe() on a connection made for commands");
     bool fresh = channels_.count(channel) == 0;
     channels_[channel] = std::move(handler);
     // While connecting, the handshake subscribes to every channel; while up, only the new one.

@@ -86,8 +86,9 @@ class Connection {
     // from inside command().
     void command(std::vector<std::string> argv, Callback cb);
 
-    // Subscriber role only. The handler gets every message on channel; subscribe() on a channel
-    // already subscribed just replaces its handler. Both may be called while down.
+    // Subscriber role only (std::logic_error otherwise). The handler gets every message on channel;
+    // subscribe() on a channel already subscribed just replaces its handler. Both may be called
+    // while down.
     void subscribe(const std::string& channel, MessageCallback handler);
     void unsubscribe(const std::string& channel);
     bool isSubscribed(const std::string& channel) const { return channels_.count(channel) != 0; }
@@ -102,7 +103,8 @@ class Connection {
     using Clock = net::EventLoop::Clock;
 
     void connect();
-    bool send(const std::vector<std::string>& argv, Callback cb, bool internal);
+    // internal: part of the handshake, not owed to the owner if the link is lost.
+    bool send(const std::vector<std::string>& argv, bool internal, Callback cb);
     bool sendSubscribe(const std::vector<std::string>& channels);
     void afterHandshake(const Reply& reply);
     void afterAuth(const Reply& reply);

@@ -53,6 +53,22 @@ TEST_F(ScriptTest, FallsBackToEvalOnNoscriptThenUsesEvalsha) {
     EXPECT_EQ(commandCalls(server, "eval"), 2);
 }
 
+TEST_F(ScriptTest, ScriptMayGoAwayWhileItsFallbackIsInFlight) {
+    RedisServer server;
+    Connection& c = make(options(server));
+    ASSERT_TRUE(events.waitCount("up", 1)) << events.dump();
+    auto promise = std::make_shared<std::promise<Reply>>();
+    auto future = promise->get_future();
+    loop.call([&] {
+        redis::Script script("return ARGV[1]");
+        script.run(c, {}, {"still here"}, [promise](Reply r) { promise->set_value(std::move(r)); });
+        return 0;  // the Script is gone before EVALSHA's NOSCRIPT comes back
+    });
+    ASSERT_EQ(future.wait_for(5s), std::future_status::ready);
+    EXPECT_EQ(future.get(), Reply::string("still here"));
+    EXPECT_EQ(commandCalls(server, "eval"), 1);
+}
+
 TEST_F(ScriptTest, ScriptErrorsReachTheCallerUnchanged) {
     RedisServer server;
     Connection& c = make(options(server));

@@ -68,6 +68,31 @@ TEST_F(SubscriberTest, SubscriberRefusesCommands) {
     EXPECT_TRUE(run(s, {"PING"}).isError());
 }
 
+TEST_F(SubscriberTest, DestroyInsideItsOwnMessageHandler) {
+    RedisServer server;
+    Connection& s = make(subscriberOptions(server), "s ");
+    loop.call([&] {
+        auto handler = [this, &s](const std::string& ch, const std::string&) {
+            events.add("message " + ch);
+            std::erase_if(connections(), [&](const auto& p) { return p.get() == &s; });
+        };
+        s.subscribe("a", handler);
+        s.subscribe("b", handler);
+        return 0;
+    });
+    ASSERT_TRUE(events.waitCount("s up", 1)) << events.dump();
+    // Two messages in one read: the second must not reach the destroyed Connection.
+    Reply published = server.command({"EVAL",
+                                      "redis.call('PUBLISH', 'a', 'x'); "
+                                      "return redis.call('PUBLISH', 'b', 'y')",
+                                      "0"});
+    EXPECT_EQ(published, Reply::integer(1));
+    ASSERT_TRUE(events.waitCount("message", 1)) << events.dump();
+    for (int i = 0; i < 3; ++i) loop.call([] { return 0; });
+    EXPECT_EQ(events.count("message"), 1u) << events.dump();
+    EXPECT_EQ(events.count("s down"), 0u) << events.dump();
+}
+
 TEST_F(SubscriberTest, ResubscribesAfterServerRestartBeforeReportingUp) {
     RedisServer server;
     Connection::Options o = subscriberOptions(server);
