@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <functional>
+#include <set>
 #include <thread>
 
 #include "cluster_harness.h"
@@ -11,7 +13,6 @@ using namespace sockchat::testing;
 using namespace std::chrono_literals;
 
 namespace {
-
 
 TEST(Cluster, MembersOnEveryDaemonSeeOneOrderAndALateJoinerItsTail) {
     RedisServer redis;
@@ -22,9 +23,10 @@ TEST(Cluster, MembersOnEveryDaemonSeeOneOrderAndALateJoinerItsTail) {
         clients.push_back(joinAs((i % 2 ? b : a).chatPort(), "p" + std::to_string(i)));
     // Everyone has seen the last one's rename before the burst: all are in, on both daemons.
     for (int i = 0; i < 5; ++i)  // p5 has read its own already
-        ASSERT_FALSE(clients[i]->waitFor([](const std::string& l) {
-                                   return l.ends_with(" is now known as p5");
-                               }).empty());
+        ASSERT_FALSE(
+            clients[i]
+                ->waitFor([](const std::string& l) { return l.ends_with(" is now known as p5"); })
+                .empty());
 
     constexpr int kEach = 25;
     std::vector<std::thread> senders;
@@ -196,6 +198,175 @@ TEST(Cluster, AMessageSentDuringAnOutageIsAnErrorAndChatResumesAfter) {
     ann->send("back");
     EXPECT_FALSE(bob->waitForLine("<ann> back").empty());
     for (const auto& line : bob->skipped()) EXPECT_NE(line, "<ann> lost?");
+}
+
+}  // namespace
+
+namespace {
+
+// Client IDs of node's subscription connection(s), from CLIENT LIST.
+std::vector<std::string> subscriberIds(const RedisServer& redis, const std::string& node) {
+    std::vector<std::string> ids;
+    std::string list = redis.command({"CLIENT", "LIST"}).str();
+    std::size_t start = 0;
+    while (start < list.size()) {
+        std::size_t end = list.find('\n', start);
+        std::string line = list.substr(start, end - start);
+        start = end == std::string::npos ? list.size() : end + 1;
+        if (line.find(" name=sockchatd:" + node + " ") == std::string::npos) continue;
+        if (line.find(" sub=0 ") != std::string::npos) continue;  // the command connection
+        auto id = line.find("id=");
+        ids.push_back(line.substr(id + 3, line.find(' ', id) - id - 3));
+    }
+    return ids;
+}
+
+TEST(Cluster, EventsMissedWhileTheSubscriptionWasDroppedAreRepairedFromTheStream) {
+    RedisServer redis;
+    ClusterNode a = startNode(redis, "a");
+    ClusterNode b = startNode(redis, "b");
+    auto ann = joinAs(a.chatPort(), "ann");
+    auto bob = joinAs(b.chatPort(), "bob");
+    ASSERT_FALSE(
+        ann->waitFor([](const std::string& l) { return l.ends_with("is now known as bob"); })
+            .empty());
+    auto ids = subscriberIds(redis, "a");
+    ASSERT_EQ(ids.size(), 1u);
+    // Redis drops node a's subscription; bob's burst goes out while a is not listening (its
+    // reconnect waits at least 50 ms), and the last of it is the room's last event.
+    ASSERT_EQ(redis.command({"CLIENT", "KILL", "ID", ids[0]}).integer(), 1);
+    for (int i = 0; i < 30; ++i) bob->send("burst " + std::to_string(i));
+    auto lines = readMessages(*ann, 30);
+    ASSERT_EQ(lines.size(), 30u);
+    for (int i = 0; i < 30; ++i) EXPECT_EQ(lines[i], "<bob> burst " + std::to_string(i));
+    EXPECT_GE(a.daemon->countEvents([](const nlohmann::json& e) {
+        return e.value("event", "") == "cluster" &&
+               e.value("msg", "") == "gap repaired from the room's stream";
+    }),
+              1u);
+    // Nothing twice afterwards either.
+    bob->send("after");
+    EXPECT_EQ(readMessages(*ann, 1), std::vector<std::string>{"<bob> after"});
+}
+
+// Sends `count` numbered lines, one every `gap`, then "done"; the lines the sender saw echoed
+// were accepted, those answered with an error were not.
+struct Sender {
+    std::string nick;
+    std::vector<std::string> accepted, refused;
+};
+
+void expectEveryAcceptedMessageOnceInOneOrder(std::vector<std::unique_ptr<ChatClient>>& members,
+                                              const std::vector<Sender>& senders) {
+    std::vector<std::vector<std::string>> seen;
+    for (auto& m : members) {
+        std::vector<std::string> lines;
+        std::set<std::string> done;
+        while (done.size() < senders.size()) {
+            std::string line = m->nextLine(20s);
+            if (line.empty()) break;
+            if (line.rfind("<", 0) != 0) continue;
+            if (line.ends_with("> done")) {
+                done.insert(line);
+                continue;
+            }
+            lines.push_back(line);
+        }
+        ASSERT_EQ(done.size(), senders.size()) << "a member never saw every sender finish";
+        std::set<std::string> unique(lines.begin(), lines.end());
+        EXPECT_EQ(unique.size(), lines.size()) << "a message arrived twice";
+        for (const auto& s : senders)
+            for (const auto& text : s.accepted)
+                EXPECT_TRUE(unique.count("<" + s.nick + "> " + text))
+                    << "accepted and lost: " << text;
+        seen.push_back(std::move(lines));
+    }
+    // One order: the messages two members both have come in the same order.
+    for (std::size_t i = 1; i < seen.size(); ++i) {
+        std::set<std::string> mine(seen[i].begin(), seen[i].end());
+        std::vector<std::string> common0, commonI;
+        for (const auto& l : seen[0])
+            if (mine.count(l)) common0.push_back(l);
+        std::set<std::string> first(seen[0].begin(), seen[0].end());
+        for (const auto& l : seen[i])
+            if (first.count(l)) commonI.push_back(l);
+        EXPECT_EQ(common0, commonI) << "members 0 and " << i << " disagree on the order";
+    }
+}
+
+Sender sendNumbered(ChatClient& client, const std::string& nick, int count,
+                    std::chrono::milliseconds gap) {
+    Sender s{nick, {}, {}};
+    for (int i = 0; i < count; ++i) {
+        std::string text = nick + "-" + std::to_string(i);
+        client.send(text);
+        std::string answer = client.waitFor([&](const std::string& l) {
+            return l == "<" + nick + "> " + text || l.rfind("! ", 0) == 0;
+        });
+        (answer.rfind("! ", 0) == 0 ? s.refused : s.accepted).push_back(text);
+        std::this_thread::sleep_for(gap);  // pacing the load, not waiting for readiness
+    }
+    // "done" must get through: members read until they have every sender's.
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        client.send("done");
+        std::string answer = client.waitFor([&](const std::string& l) {
+            return l == "<" + nick + "> done" || l.rfind("! ", 0) == 0;
+        });
+        if (answer == "<" + nick + "> done") break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return s;
+}
+
+void busyRoomThrough(const std::function<void(RedisServer&)>& fault) {
+    RedisServer redis;
+    ClusterNode a = startNode(redis, "a");
+    ClusterNode b = startNode(redis, "b");
+    std::vector<std::unique_ptr<ChatClient>> members;
+    members.push_back(joinAs(a.chatPort(), "ann"));
+    members.push_back(joinAs(b.chatPort(), "bob"));
+    members.push_back(joinAs(a.chatPort(), "cat"));
+    members.push_back(joinAs(b.chatPort(), "dan"));
+    for (int i = 0; i < 3; ++i)
+        ASSERT_FALSE(
+            members[i]
+                ->waitFor([](const std::string& l) { return l.ends_with("is now known as dan"); })
+                .empty());
+    // The senders read their own connections; the watchers' lines wait in their sockets.
+    std::vector<Sender> senders(2);
+    std::thread annSends(
+        [&] { senders[0] = sendNumbered(*members[0], "ann", 120, std::chrono::milliseconds(5)); });
+    std::thread bobSends(
+        [&] { senders[1] = sendNumbered(*members[1], "bob", 120, std::chrono::milliseconds(5)); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));  // mid-stream
+    fault(redis);
+    annSends.join();
+    bobSends.join();
+    EXPECT_FALSE(senders[0].refused.empty() && senders[1].refused.empty())
+        << "the fault did not hit the senders: the test proves nothing";
+    EXPECT_FALSE(senders[0].accepted.empty());
+    // Watchers (cat, dan) read from the start; the senders' own copies were read while sending.
+    std::vector<std::unique_ptr<ChatClient>> watchers;
+    watchers.push_back(std::move(members[2]));
+    watchers.push_back(std::move(members[3]));
+    expectEveryAcceptedMessageOnceInOneOrder(watchers, senders);
+    ASSERT_TRUE(waitForLink(*a.daemon, "up"));
+}
+
+TEST(Cluster, RedisKilledAndRestartedInABusyRoomLosesNoAcceptedMessage) {
+    busyRoomThrough([](RedisServer& redis) {
+        redis.stop(true);
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));  // an outage, on purpose
+        redis.start();
+    });
+}
+
+TEST(Cluster, RedisStalledInABusyRoomLosesNoAcceptedMessage) {
+    busyRoomThrough([](RedisServer& redis) {
+        redis.pause();
+        std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // past commandTimeout
+        redis.resume();
+    });
 }
 
 }  // namespace
