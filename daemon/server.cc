@@ -195,7 +195,16 @@ int Server::run() {
     if (int rc = startMetrics(); rc != kExitOk) return rc;
     startWorkers();
     // Chat is paused until the cluster link is up; echo and the rest serve at once.
-    if (chat_.cluster) chat_.cluster->start();
+    if (chat_.cluster) {
+        chat_.cluster->setFatalHandler([this](const std::string& why) {
+            control_.post([this, why] {
+                logger_.error("cluster", why, {{"state", "down"}, {"reason", why}});
+                exitCode_ = kExitConfig;
+                if (!shuttingDown_) beginShutdown("cluster.node in use");
+            });
+        });
+        chat_.cluster->start();
+    }
 
     for (const auto& l : listeners_) logListening(*l);
     logger_.info("start", "sockchatd " SOCKCHAT_VERSION " ready",
@@ -221,7 +230,7 @@ int Server::run() {
                   {"forced", shutdownTimedOut_ ? "yes" : "no"},
                   {"shutdown_ms", static_cast<long long>(elapsed.count())}});
     logger_.flush();
-    return kExitOk;
+    return exitCode_;
 }
 
 void Server::onSignal() {

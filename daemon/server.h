@@ -79,6 +79,7 @@ class Server {
 
     std::string lastReloadError_;  // the last reload's error until one succeeds
     bool shuttingDown_ = false;
+    int exitCode_ = kExitOk;
     unsigned workersReleased_ = 0;
     unsigned workersDrained_ = 0;
     sockchat::net::EventLoop::TimerId shutdownTimer_ = 0;

@@ -823,9 +823,19 @@ void RedisChatBackend::heartbeat() {
             return;
         }
         if (f[0].integer() != 1) {
-            linkDown("cluster.node " + settings_.node + " is in use by another daemon");
+            std::string why = "cluster.node " + settings_.node + " is in use by another daemon";
+            linkDown(why);
+            // A previous run of this node that was killed holds the name until its claim
+            // expires (nick_ttl); longer than that, it is a live daemon: a config error.
+            auto now = std::chrono::steady_clock::now();
+            if (!clashSince_) clashSince_ = now;
+            if (!everUp_ && fatal_ && now - *clashSince_ > settings_.nickTtl * 3 / 2) {
+                fatal_(why);
+                fatal_ = nullptr;
+            }
             return;
         }
+        clashSince_.reset();
         lastRefresh_ = std::chrono::steady_clock::now();
         for (const auto& lost : f[1].elements()) {
             // Expired or taken: claim it again; someone else's now: a guest nick.

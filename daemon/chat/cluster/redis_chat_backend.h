@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -60,6 +61,11 @@ class RedisChatBackend : public ChatBackend {
     RedisChatBackend(ClusterSettings settings, sockchat::log::Logger& logger);
     ~RedisChatBackend() override;
 
+    // Called (on the cluster thread) when the daemon cannot go on: its node name is held by a
+    // live daemon. Set before start().
+    void setFatalHandler(std::function<void(const std::string&)> handler) {
+        fatal_ = std::move(handler);
+    }
     // After every worker attached: starts the cluster thread and connects.
     void start();
     // Releases this node's nicks and memberships while Redis is there to hear it (bounded).
@@ -180,6 +186,8 @@ class RedisChatBackend : public ChatBackend {
     std::uint64_t nextRoomId_ = 0;
     std::chrono::steady_clock::time_point lastRefresh_{};
     bool refillingGuests_ = false;
+    std::optional<std::chrono::steady_clock::time_point> clashSince_;
+    std::function<void(const std::string&)> fatal_;
     std::atomic<unsigned> history_;
 
     // Any thread.

@@ -239,10 +239,13 @@ TEST(Cluster, EventsMissedWhileTheSubscriptionWasDroppedAreRepairedFromTheStream
     auto lines = readMessages(*ann, 30);
     ASSERT_EQ(lines.size(), 30u);
     for (int i = 0; i < 30; ++i) EXPECT_EQ(lines[i], "<bob> burst " + std::to_string(i));
-    EXPECT_GE(a.daemon->countEvents([](const nlohmann::json& e) {
-        return e.value("event", "") == "cluster" &&
-               e.value("msg", "") == "gap repaired from the room's stream";
-    }),
+    // (The log line travels through another pipe than the lines: wait for it.)
+    EXPECT_GE(a.daemon->waitForCount(
+                  [](const nlohmann::json& e) {
+                      return e.value("event", "") == "cluster" &&
+                             e.value("msg", "") == "gap repaired from the room's stream";
+                  },
+                  1),
               1u);
     // Nothing twice afterwards either.
     bob->send("after");
@@ -367,6 +370,34 @@ TEST(Cluster, RedisStalledInABusyRoomLosesNoAcceptedMessage) {
         std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // past commandTimeout
         redis.resume();
     });
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Cluster, ANodeNameHeldByALiveDaemonStopsTheNewcomerWithExit78) {
+    RedisServer redis;
+    ClusterNode first = startNode(redis, "same");
+    DaemonProcess second(clusterConfig("127.0.0.1:" + std::to_string(redis.port()), "same"));
+    // It waits out a claim that a killed previous run could have left (nick_ttl 3s), then stops.
+    EXPECT_EQ(second.waitExit(20s), 78);
+    EXPECT_NE(second.stderrText().find("cluster.node same is in use by another daemon"),
+              std::string::npos)
+        << second.stderrText();
+    // The first one was never disturbed.
+    auto ann = joinAs(first.chatPort(), "ann");
+    ann->send("still one chat");
+    EXPECT_FALSE(ann->waitForLine("<ann> still one chat").empty());
+}
+
+TEST(Cluster, ARestartedNodeTakesItsNameBackOnceTheKilledRunsClaimExpires) {
+    RedisServer redis;
+    ClusterNode first = startNode(redis, "n1");
+    first.daemon->signal(SIGKILL);
+    ASSERT_EQ(first.daemon->waitExit(), 128 + SIGKILL);
+    DaemonProcess again(clusterConfig("127.0.0.1:" + std::to_string(redis.port()), "n1"));
+    EXPECT_TRUE(waitForLink(again, "up", 15s)) << again.stderrText();
 }
 
 }  // namespace
