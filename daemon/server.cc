@@ -1,5 +1,6 @@
 #include "server.h"
 
+#include <fmt/format.h>
 #include <sched.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -425,6 +426,21 @@ std::string Server::renderMetrics() const {
         metric("sockchatd_cluster_nick_conflicts_total", "counter",
                "Nicks found taken elsewhere after the link came back.",
                std::to_string(c.nickConflicts.load()));
+        out +=
+            "# HELP sockchatd_cluster_publish_seconds Round trip of a chat event's publish "
+            "script to Redis.\n# TYPE sockchatd_cluster_publish_seconds histogram\n";
+        std::uint64_t cumulative = 0;
+        for (std::size_t i = 0; i <= c.kBuckets; ++i) {
+            cumulative += c.publishBuckets[i].load();
+            std::string le = i < c.kBuckets ? fmt::format("{}", c.kPublishBucketsMs[i] / 1000)
+                                            : std::string("+Inf");
+            out += "sockchatd_cluster_publish_seconds_bucket{le=\"" + le + "\"} " +
+                   std::to_string(cumulative) + "\n";
+        }
+        out += "sockchatd_cluster_publish_seconds_sum " +
+               fmt::format("{}", static_cast<double>(c.publishMicros.load()) / 1e6) +
+               "\nsockchatd_cluster_publish_seconds_count " +
+               std::to_string(c.publishCount.load()) + "\n";
     }
     return out;
 }

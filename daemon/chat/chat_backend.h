@@ -32,9 +32,9 @@ class ChatEndpoint {
     virtual void deliverRoomEvent(const SharedEvent& event) = 0;
     // `client` is the recipient's id from ChatBackend::addClient (stable across nick changes).
     virtual void deliverPrivate(std::uint64_t client, const ChatEvent& event) = 0;
-    // Something every client of this worker should know (a cluster's link went down or came
-    // back).
-    virtual void deliverToAll(const ChatEvent& event) = 0;
+    // A cluster's link went down (chat paused) or came back; `text` is for every client. Clients
+    // that could not join their rooms meanwhile join them now.
+    virtual void linkChanged(bool up, const std::string& text) = 0;
     // The backend had to give the client another nick (a cluster: its own was taken elsewhere
     // while the link was down); `why` is for the client.
     virtual void forceNick(std::uint64_t client, const std::string& nick,

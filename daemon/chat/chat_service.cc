@@ -131,6 +131,9 @@ void ChatService::greet(Session& s, const sockchat::chat::Hello& hello) {
 }
 
 void ChatService::enterRooms(Session& s, std::vector<std::string> rooms, bool firstIsCurrent) {
+    // Kept until joined: if the backend cannot answer now, a session in no room joins them
+    // when it can (linkChanged).
+    s.unjoined = s.rooms.empty() ? rooms : std::vector<std::string>{};
     if (rooms.empty()) return;
     std::string room = rooms.front();
     backend_.join(
@@ -414,9 +417,14 @@ void ChatService::deliverPrivate(std::uint64_t client, const ChatEvent& event) {
     sendEvent(s, event);
 }
 
-void ChatService::deliverToAll(const ChatEvent& event) {
-    for (auto& [_, s] : sessions_)
-        if (s->greeted && s->quitReason.empty() && !s->conn.closed()) sendEvent(*s, event);
+void ChatService::linkChanged(bool up, const std::string& text) {
+    for (auto& [_, owned] : sessions_) {
+        Session& s = *owned;
+        if (!s.greeted || !s.quitReason.empty() || s.conn.closed()) continue;
+        sendNotice(s, text);
+        if (up && !s.unjoined.empty() && s.rooms.empty() && !busy(s))
+            enterRooms(s, std::move(s.unjoined), true);
+    }
 }
 
 void ChatService::forceNick(std::uint64_t client, const std::string& nick, const std::string& why) {

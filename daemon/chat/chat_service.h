@@ -54,7 +54,7 @@ class ChatService : public Service, public ChatEndpoint {
 
     void deliverRoomEvent(const SharedEvent& event) override;
     void deliverPrivate(std::uint64_t client, const ChatEvent& event) override;
-    void deliverToAll(const ChatEvent& event) override;
+    void linkChanged(bool up, const std::string& text) override;
     void forceNick(std::uint64_t client, const std::string& nick, const std::string& why) override;
 
   private:
@@ -77,6 +77,9 @@ class ChatService : public Service, public ChatEndpoint {
         std::string nick;
         std::vector<Membership> rooms;  // in join order
         std::string current;            // display name of the room text goes to; "" = none
+        // Rooms a session in no room could not join (the backend's link was down): joined when
+        // the link is back.
+        std::vector<std::string> unjoined;
         bool json = false;
         bool greeted = false;  // welcome sent (after /hello, a first line or a quiet moment)
         bool chatted = false;  // has sent a chat line: foreign-protocol checks are over

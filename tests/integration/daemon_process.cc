@@ -19,6 +19,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "test_client.h"
+
 namespace sockchat::testing {
 namespace {
 
@@ -385,6 +387,22 @@ void expectPausedNotSpinning(const DaemonProcess& daemon,
     // (that takes another second); the margin is for our reader falling behind under load.
     std::size_t reports = daemon.countEvents(pred);
     EXPECT_LE(reports, 4u) << what << ": " << reports << " reports where 2 were due: spinning?";
+}
+
+std::uint16_t metricsPort(const DaemonProcess& daemon) {
+    auto ev = daemon.waitForEvent([](const nlohmann::json& e) {
+        return e.value("event", "") == "listen" && e.value("service", "") == "metrics";
+    });
+    return ev ? (*ev)["port"].get<std::uint16_t>() : 0;
+}
+
+std::string httpGet(std::uint16_t port, const std::string& path) {
+    TestClient c(port);
+    c.send("GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    std::string response;
+    // The endpoint closes after its answer: without the close the response may be cut short, so
+    // it counts as none (every caller checks what it got).
+    return c.waitClosed(std::chrono::seconds(10), &response) ? response : std::string();
 }
 
 }  // namespace sockchat::testing

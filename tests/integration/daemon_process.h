@@ -139,4 +139,9 @@ void expectPausedNotSpinning(const DaemonProcess& daemon,
                              const std::function<bool(const nlohmann::json&)>& pred,
                              const std::string& what);
 
+// The port of the daemon's metrics endpoint (its `listen` event), 0 if it never said.
+std::uint16_t metricsPort(const DaemonProcess& daemon);
+// One HTTP GET over a fresh connection; the whole response, or "" if the server did not close.
+std::string httpGet(std::uint16_t port, const std::string& path);
+
 }  // namespace sockchat::testing

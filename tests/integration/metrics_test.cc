@@ -7,26 +7,6 @@
 using namespace sockchat::testing;
 using nlohmann::json;
 
-namespace {
-
-std::uint16_t metricsPort(const DaemonProcess& daemon) {
-    auto ev = daemon.waitForEvent([](const json& e) {
-        return e.value("event", "") == "listen" && e.value("service", "") == "metrics";
-    });
-    return ev ? (*ev)["port"].get<std::uint16_t>() : 0;
-}
-
-std::string httpGet(std::uint16_t port, const std::string& path) {
-    TestClient c(port);
-    c.send("GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n");
-    std::string response;
-    // The endpoint closes after its answer: without the close the response may be cut short, so
-    // it counts as none (every caller checks what it got).
-    return c.waitClosed(std::chrono::seconds(10), &response) ? response : std::string();
-}
-
-}  // namespace
-
 TEST(Metrics, ScrapeShowsLiveConnectionCounts) {
     DaemonProcess daemon(testConfig("  - {service: echo, address: \"127.0.0.1:0\"}\n",
                                     "metrics: {address: \"127.0.0.1:0\"}\n"));

@@ -69,6 +69,15 @@ std::string errorText(const Reply& reply) {
 
 }  // namespace
 
+void ClusterStats::observePublish(std::chrono::steady_clock::duration took) {
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(took).count();
+    std::size_t bucket = 0;
+    while (bucket < kBuckets && micros > kPublishBucketsMs[bucket] * 1000) ++bucket;
+    ++publishBuckets[bucket];
+    ++publishCount;
+    publishMicros += static_cast<std::uint64_t>(micros);
+}
+
 RedisChatBackend::RedisChatBackend(ClusterSettings settings, sockchat::log::Logger& logger)
     : settings_(std::move(settings)),
       logger_(logger),
@@ -521,10 +530,12 @@ void RedisChatBackend::publish(ChatEvent event, std::size_t worker,
                 ? "message"
                 : "other";
         event.time = std::chrono::system_clock::now();
+        auto sent = std::chrono::steady_clock::now();
         scripts_.publish.run(
             *commands_, {},
             args({key, room->second.name, sockchat::chat::encodeWireEvent(event), kind}),
-            [this, key, worker, done = std::move(done)](Reply reply) mutable {
+            [this, key, worker, sent, done = std::move(done)](Reply reply) mutable {
+                stats_.observePublish(std::chrono::steady_clock::now() - sent);
                 if (!reply.isArray() || reply.elements().size() != 2)
                     return answerError(worker, std::move(done));
                 ChatResult<std::optional<Published>> result;
@@ -863,11 +874,11 @@ void RedisChatBackend::linkUp() {
         std::lock_guard lock(guestMutex_);
         linkStatus_ = "cluster: up";
     }
-    logger_.info("cluster", "cluster link up", {{"state", "up"}, {"node", settings_.node}});
+    logger_.info("cluster", "link up", {{"state", "up"}, {"node", settings_.node}});
     refillGuests();
     claimAll();
     checkTops();
-    if (wasUp) tellAll("chat is back: the cluster link is up again");
+    if (wasUp || !clients_.empty()) tellAll(true, "chat is back: the cluster link is up again");
 }
 
 void RedisChatBackend::linkDown(const std::string& reason) {
@@ -877,7 +888,7 @@ void RedisChatBackend::linkDown(const std::string& reason) {
     }
     if (!up_) {
         if (reason != downReason_)
-            logger_.warn("cluster", "cluster link down", {{"state", "down"}, {"reason", reason}});
+            logger_.warn("cluster", "link down", {{"state", "down"}, {"reason", reason}});
         downReason_ = reason;
         return;
     }
@@ -885,8 +896,8 @@ void RedisChatBackend::linkDown(const std::string& reason) {
     stats_.up = false;
     ++stats_.linkDowns;
     downReason_ = reason;
-    logger_.warn("cluster", "cluster link down", {{"state", "down"}, {"reason", reason}});
-    tellAll(kPaused);
+    logger_.warn("cluster", "link down", {{"state", "down"}, {"reason", reason}});
+    tellAll(false, kPaused);
 }
 
 void RedisChatBackend::claimAll() {
@@ -926,12 +937,9 @@ void RedisChatBackend::checkTops() {
     }
 }
 
-void RedisChatBackend::tellAll(const std::string& text) {
-    ChatEvent e;
-    e.type = ChatEvent::Type::notice;
-    e.text = text;
+void RedisChatBackend::tellAll(bool up, const std::string& text) {
     for (const Endpoint& target : endpoints_)
-        target.loop->post([target, e] { target.endpoint->deliverToAll(e); });
+        target.loop->post([target, up, text] { target.endpoint->linkChanged(up, text); });
 }
 
 }  // namespace sockchatd::cluster

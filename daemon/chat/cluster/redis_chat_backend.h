@@ -15,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -48,6 +49,14 @@ struct ClusterSettings {
 
 // Thread-safe counters for metrics and status.
 struct ClusterStats {
+    // Publish round trips (script sent to answer), a Prometheus histogram in milliseconds.
+    static constexpr double kPublishBucketsMs[] = {0.25, 0.5, 1, 2, 5, 10, 25, 100, 1000};
+    static constexpr std::size_t kBuckets = std::size(kPublishBucketsMs);
+    std::atomic<std::uint64_t> publishBuckets[kBuckets + 1] = {};  // the last one is +Inf
+    std::atomic<std::uint64_t> publishCount{0};
+    std::atomic<std::uint64_t> publishMicros{0};
+    void observePublish(std::chrono::steady_clock::duration took);
+
     std::atomic<bool> up{false};
     std::atomic<std::uint64_t> gapsRepaired{0};
     std::atomic<std::uint64_t> eventsLost{0};
@@ -162,7 +171,7 @@ class RedisChatBackend : public ChatBackend {
     // The local seq of a script's {seq, epoch} answer for `key` (0 if the room is not known).
     std::uint64_t localSeq(const std::string& key, std::uint64_t seq, const std::string& epoch);
     void onPrivateMessage(const std::string& payload);
-    void tellAll(const std::string& text);
+    void tellAll(bool up, const std::string& text);
     void refillGuests();
 
     ClusterSettings settings_;

@@ -153,6 +153,15 @@ TEST(Cluster, RedisNotThereAtStartPausesChatNotEchoUntilItComes) {
     EXPECT_EQ(echo.recvExactly(17), "hello still here\n");
     redis.start();
     ASSERT_TRUE(waitForLink(daemon, "up", 15s));
+    // The client greeted meanwhile is told and lands in the room it was welcomed to.
+    EXPECT_FALSE(chat.waitForLine("* chat is back: the cluster link is up again").empty());
+    EXPECT_FALSE(chat.waitFor([](const std::string& l) {
+                         return l.rfind("* guest-", 0) == 0 && l.ends_with(" joined #lobby");
+                     })
+                     .empty());
+    chat.send("early bird");
+    EXPECT_FALSE(
+        chat.waitFor([](const std::string& l) { return l.ends_with("> early bird"); }).empty());
     ChatClient later(daemon.port(0));
     EXPECT_NO_THROW(later.readGreeting());
     later.send("hi");
@@ -398,6 +407,29 @@ TEST(Cluster, ARestartedNodeTakesItsNameBackOnceTheKilledRunsClaimExpires) {
     ASSERT_EQ(first.daemon->waitExit(), 128 + SIGKILL);
     DaemonProcess again(clusterConfig("127.0.0.1:" + std::to_string(redis.port()), "n1"));
     EXPECT_TRUE(waitForLink(again, "up", 15s)) << again.stderrText();
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Cluster, MetricsShowTheLinkAndPublishRoundTrips) {
+    RedisServer redis;
+    ClusterNode a = startNode(redis, "a", "metrics: {address: \"127.0.0.1:0\"}\n");
+    auto ann = joinAs(a.chatPort(), "ann");
+    ann->send("measured");
+    ASSERT_FALSE(ann->waitForLine("<ann> measured").empty());
+    std::string page = httpGet(metricsPort(*a.daemon), "/metrics");
+    EXPECT_NE(page.find("\nsockchatd_cluster_up 1\n"), std::string::npos) << page;
+    EXPECT_NE(page.find("\nsockchatd_cluster_publish_seconds_count 1\n"), std::string::npos)
+        << page;
+    EXPECT_NE(page.find("sockchatd_cluster_publish_seconds_bucket{le=\"+Inf\"} 1\n"),
+              std::string::npos);
+    redis.stop(true);
+    ASSERT_TRUE(waitForLink(*a.daemon, "down"));
+    page = httpGet(metricsPort(*a.daemon), "/metrics");
+    EXPECT_NE(page.find("\nsockchatd_cluster_up 0\n"), std::string::npos) << page;
+    EXPECT_NE(page.find("\nsockchatd_cluster_link_downs_total 1\n"), std::string::npos);
 }
 
 }  // namespace
