@@ -1,6 +1,5 @@
 #include "redis_server.h"
 
-#include <fcntl.h>
 #include <hiredis/hiredis.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -14,6 +13,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "outside_process.h"
 #include "sockchat/net/fd.h"
 
 namespace sockchat::testing {
@@ -21,20 +21,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
-
-// A port the kernel just handed out as free. redis-server binds it a moment later; another
-// process could take it in between, which on a test machine does not happen in practice.
-std::uint16_t freePort() {
-    net::Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (!fd || ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 ||
-        ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len) < 0)
-        throw std::runtime_error("no free port");
-    return ntohs(addr.sin_port);
-}
 
 struct ContextFree {
     void operator()(redisContext* c) const { redisFree(c); }
@@ -54,7 +40,7 @@ RedisServer::RedisServer(Options options) : options_(std::move(options)) {
     if (options_.unixSocket)
         socketPath_ = dir_ + "/redis.sock";
     else
-        port_ = freePort();
+        port_ = freeLoopbackPort();
     if (options_.start) start();
 }
 
@@ -82,22 +68,7 @@ void RedisServer::start() {
     if (!options_.aclUser.empty())
         args.insert(args.end(), {"--user", options_.aclUser, "on", ">" + options_.aclPassword, "~*",
                                  "&*", "+@all"});
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    std::string logPath = dir_ + "/redis.log";
-    pid_t pid = ::fork();
-    if (pid < 0) throw std::runtime_error("fork failed");
-    if (pid == 0) {
-        int log = ::open(logPath.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-        if (log >= 0) {
-            ::dup2(log, 1);
-            ::dup2(log, 2);
-        }
-        ::execv(argv[0], argv.data());
-        ::_exit(127);
-    }
-    pid_ = pid;
+    pid_ = spawnLogged(args, dir_ + "/redis.log");
     waitReady(10s);
 }
 

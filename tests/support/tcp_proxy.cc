@@ -9,6 +9,7 @@
 #include <future>
 #include <stdexcept>
 
+#include "outside_process.h"
 #include "sockchat/net/socket.h"
 
 namespace sockchat::testing {
@@ -17,18 +18,6 @@ struct TcpProxy::Pipe {
     net::Fd client, server;
     std::string toServer, toClient;  // read but not yet written (the other side was full)
 };
-
-namespace {
-
-sockaddr_in loopback(std::uint16_t port) {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(port);
-    return addr;
-}
-
-}  // namespace
 
 TcpProxy::TcpProxy(std::uint16_t targetPort) : targetPort_(targetPort) {
     listener_ = net::Fd(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
