@@ -54,7 +54,9 @@ using sockchat::net::Fd;
 
 struct Options {
     std::string host = "127.0.0.1";
-    int port = 0;
+    // "--port A,B": client i connects to ports[i % ports.size()], so clients and senders are
+    // spread evenly over several servers (daemons sharing one chat, bench/run_cluster.sh).
+    std::vector<int> ports;
     int clients = 10;
     int senders = -1;  // -1: every client sends
     // Under sockchatd's default chat limits (5 lines/s, burst 20), so that a stock daemon takes
@@ -66,6 +68,12 @@ struct Options {
     int waitReadyMs = 0;
     double setupTimeout = 20;
     int readyIntervalMs = 250;  // 4 lines/s: under sockchatd's default rate limit too
+    // Before the run, wait until a line sent on each port reaches the others (a cluster daemon
+    // listens before its Redis link is up and answers "! chat is paused" meanwhile).
+    int waitChatMs = 0;
+    // Processes whose CPU time (utime + stime from /proc/PID/stat) is measured over the window.
+    std::vector<int> cpuPids;
+    bool probe = false;  // internal: the --wait-chat probe, setup only
 };
 
 // The ready matrix is clients^2 bytes; beyond this the setup alone would dominate the run.
@@ -88,10 +96,23 @@ Options parseArgs(int argc, char** argv) {
             value = argv[++i];
         }
         auto num = [&] { return std::strtod(value.c_str(), nullptr); };
+        auto list = [&] {
+            std::vector<int> out;
+            for (std::size_t at = 0; at <= value.size();) {
+                auto comma = std::min(value.find(',', at), value.size());
+                out.push_back(std::atoi(value.substr(at, comma - at).c_str()));
+                at = comma + 1;
+            }
+            return out;
+        };
         if (arg == "--host")
             o.host = value;
-        else if (arg == "--port")
-            o.port = static_cast<int>(num());
+        else if (arg == "--port" || arg == "--ports")
+            o.ports = list();
+        else if (arg == "--cpu-pids")
+            o.cpuPids = list();
+        else if (arg == "--wait-chat")
+            o.waitChatMs = static_cast<int>(num());
         else if (arg == "--clients")
             o.clients = static_cast<int>(num());
         else if (arg == "--senders")
@@ -112,14 +133,20 @@ Options parseArgs(int argc, char** argv) {
             o.readyIntervalMs = static_cast<int>(num());
         else {
             std::fprintf(stderr,
-                         "usage: chat_load --port P [--host 127.0.0.1] [--clients 10]\n"
+                         "usage: chat_load --port P[,P2...] [--host 127.0.0.1] [--clients 10]\n"
                          "  [--senders all] [--rate 4 (lines/s per sender)] [--size 64]\n"
                          "  [--duration 5] [--drain 3] [--wait-ready MS] [--setup-timeout 20]\n"
-                         "  [--ready-interval 250 (ms)]   (--clients 0: only wait for the port)\n");
+                         "  [--ready-interval 250 (ms)] [--wait-chat MS] [--cpu-pids PID,...]\n"
+                         "  (--clients 0: only wait for the port(s); --port A,B,...: clients\n"
+                         "  take the ports in turn)\n");
             std::exit(arg == "--help" ? 0 : 2);
         }
     }
-    if (o.port <= 0 || o.port > 65535) die("--port is required (1..65535)");
+    if (o.ports.empty()) die("--port is required");
+    for (int port : o.ports)
+        if (port <= 0 || port > 65535) die("--port: each port must be 1..65535");
+    for (int pid : o.cpuPids)
+        if (pid <= 0) die("--cpu-pids: bad pid");
     if (o.clients < 0 || o.clients == 1 || o.clients > kMaxClients)
         die("--clients must be 0 or 2.." + std::to_string(kMaxClients));
     if (o.senders < 0) o.senders = o.clients;
@@ -132,6 +159,32 @@ Options parseArgs(int argc, char** argv) {
 
 std::int64_t nanos(Clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+// A server's address; client i uses addresses[i % addresses.size()].
+struct Address {
+    sockaddr_storage ss{};
+    socklen_t len = 0;
+};
+
+// CPU seconds (user + system, all threads) a process has used so far, from /proc/PID/stat; -1 if
+// it cannot be read (the process is gone).
+double processCpuSeconds(int pid) {
+    std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
+    if (f == nullptr) return -1;
+    char buf[1024];
+    std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+    std::fclose(f);
+    buf[n] = '\0';
+    // The command name (field 2) is in parentheses and may hold spaces: count from the last ')'.
+    const char* p = std::strrchr(buf, ')');
+    if (p == nullptr) return -1;
+    unsigned long long utime = 0, stime = 0;
+    // Fields 3..13 skipped, then utime (14) and stime (15), in clock ticks.
+    if (std::sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
+                    &stime) != 2)
+        return -1;
+    return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 double cpuSeconds() {
@@ -160,7 +213,9 @@ class ChatLoad {
           n_(static_cast<std::size_t>(o.clients)),
           clients_(n_),
           readySeen_(n_ * n_, 0),
-          nextSeq_(n_ * n_, 0) {
+          nextSeq_(n_ * n_, 0),
+          order_(n_),
+          servers_(o.ports.size()) {
         // Time and pid: two runs started in the same nanosecond are also two processes.
         auto run = static_cast<std::uint32_t>(nanos(Clock::now())) ^
                    (static_cast<std::uint32_t>(::getpid()) << 20);
@@ -169,7 +224,7 @@ class ChatLoad {
         tag_ = tag;
     }
 
-    int run(const sockaddr_storage& ss, socklen_t len) {
+    int run(const std::vector<Address>& addresses) {
         epoll_ = Fd(::epoll_create1(EPOLL_CLOEXEC));
         // A timerfd rather than epoll_wait's millisecond timeout: at 1000+ lines/s the schedule
         // needs sub-millisecond ticks, and the timer keeps them without busy-polling.
@@ -182,12 +237,13 @@ class ChatLoad {
             die("epoll_ctl(timer)");
 
         auto t0 = Clock::now();
-        for (std::size_t i = 0; i < n_; ++i) open(i, ss, len);
+        for (std::size_t i = 0; i < n_; ++i) open(i, addresses[i % addresses.size()]);
         open_ = n_;
         arm(std::chrono::milliseconds(o_.readyIntervalMs));
         auto setupDeadline = t0 + std::chrono::duration<double>(o_.setupTimeout);
         std::size_t allPairs = n_ * (n_ - 1);
         while (readyPairs_ < allPairs) {
+            if (Clock::now() > setupDeadline && o_.probe) return 1;
             if (Clock::now() > setupDeadline)
                 die("setup timed out: " + std::to_string(readyPairs_) + "/" +
                     std::to_string(allPairs) + " (receiver, sender) ready pairs seen, " +
@@ -195,6 +251,7 @@ class ChatLoad {
             poll(100);
         }
         double setupMs = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+        if (o_.probe) return 0;
 
         // Ready lines resent in the last round may still be on their way; let them land before
         // the clock starts, so the window measures messages only.
@@ -211,21 +268,29 @@ class ChatLoad {
                                   std::chrono::duration<double>(o_.duration));
         scheduled_ = total;
         double cpu0 = cpuSeconds();
+        std::vector<double> pidCpu;
+        for (int pid : o_.cpuPids) pidCpu.push_back(processCpuSeconds(pid));
         phase_ = Phase::running;
         arm(interval_);
         runUntil(windowEnd_);
         double secs = std::chrono::duration<double>(Clock::now() - start_).count();
         double cpu = (cpuSeconds() - cpu0) / secs;
+        for (std::size_t k = 0; k < pidCpu.size(); ++k) {
+            double now = processCpuSeconds(o_.cpuPids[k]);
+            pidCpu[k] = pidCpu[k] < 0 || now < 0 ? -1 : (now - pidCpu[k]) / secs;
+        }
         arm(Clock::duration::zero());
 
         phase_ = Phase::draining;
         auto drainEnd = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                            std::chrono::duration<double>(o_.drain));
-        for (auto now = Clock::now(); now < drainEnd && open_ > 0 && deliveries_ < expected();
-             now = Clock::now())
+        // A server that shows senders their own lines owes those too: the order check wants them.
+        auto owed = [&] { return deliveries_ < expected() || (self_ > 0 && self_ < sent_); };
+        for (auto now = Clock::now(); now < drainEnd && open_ > 0 && owed(); now = Clock::now())
             poll(static_cast<int>(
                 std::chrono::ceil<std::chrono::milliseconds>(drainEnd - now).count()));
-        report(secs, setupMs, cpu);
+        orderMismatches_ = checkOrder();
+        report(secs, setupMs, cpu, pidCpu);
         return errors() == 0 ? 0 : 3;
     }
 
@@ -234,7 +299,9 @@ class ChatLoad {
     static constexpr std::uint64_t kTimerKey = ~std::uint64_t{0};
 
     std::uint64_t expected() const { return sent_ * (n_ - 1); }
-    std::uint64_t errors() const { return closed_ + malformed_ + reorders_ + serverErrors_; }
+    std::uint64_t errors() const {
+        return closed_ + malformed_ + reorders_ + serverErrors_ + orderMismatches_;
+    }
 
     // Periodic timer; zero disarms it.
     void arm(Clock::duration period) {
@@ -251,15 +318,15 @@ class ChatLoad {
             poll(static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(end - now).count()));
     }
 
-    void open(std::size_t i, const sockaddr_storage& ss, socklen_t len) {
+    void open(std::size_t i, const Address& a) {
         Client& c = clients_[i];
-        c.fd = Fd(::socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+        c.fd = Fd(::socket(a.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
         if (!c.fd) die(std::string("socket: ") + std::strerror(errno));
         // Each line is written on its own, when due: Nagle would hold it back for an ACK and
         // the latency would be ours, not the server's.
         int one = 1;
         ::setsockopt(c.fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        if (::connect(c.fd.get(), reinterpret_cast<const sockaddr*>(&ss), len) < 0 &&
+        if (::connect(c.fd.get(), reinterpret_cast<const sockaddr*>(&a.ss), a.len) < 0 &&
             errno != EINPROGRESS)
             die(std::string("connect: ") + std::strerror(errno));
         epoll_event ev{};
@@ -414,6 +481,7 @@ class ChatLoad {
         // sockchatd's error lines: "! slow down" is its rate limit at work, anything else a
         // finding worth a look (e.g. "line too long").
         if (line.starts_with("! ")) {
+            if (o_.probe) return;  // "! chat is paused" until the cluster link is up
             if (line.find("slow down") != std::string_view::npos) {
                 ++refused_;
             } else if (serverErrors_++ == 0) {
@@ -435,11 +503,8 @@ class ChatLoad {
             return;
         }
         auto from = static_cast<std::size_t>(sender);
-        if (from == receiver) {  // sockchatd shows a sender its own line; the tutorial does not
-            if (kind == 'm') ++self_;
-            return;
-        }
         if (kind == 'r') {
+            if (from == receiver) return;
             auto& seen = readySeen_[receiver * n_ + from];
             if (!seen) {
                 seen = 1;
@@ -448,8 +513,16 @@ class ChatLoad {
             }
             return;
         }
-        if (kind != 'm' || !parse(rest, seq) || !parse(rest, sentNs) || seq < 0) {
+        if (kind != 'm' || !parse(rest, seq) || !parse(rest, sentNs) || seq < 0 ||
+            from >= static_cast<std::size_t>(o_.senders)) {
             ++malformed_;
+            return;
+        }
+        // The schedule is round-robin over the senders, so this is the line's place in it.
+        order_[receiver].push_back(static_cast<std::uint32_t>(
+            static_cast<std::uint64_t>(seq) * static_cast<std::uint64_t>(o_.senders) + from));
+        if (from == receiver) {  // sockchatd shows a sender its own line; the tutorial does not
+            ++self_;
             return;
         }
         ++deliveries_;
@@ -466,6 +539,50 @@ class ChatLoad {
         next = std::max(next, got + 1);
     }
 
+    // One order: every receiver must have seen the lines it got in the same relative order.
+    // Receiver r's sequence is compared with those of receivers 0..3, each pair on the lines both
+    // saw (a server that does not echo a sender's own lines leaves those out of one side only):
+    // along r's sequence, the positions the same lines had in the reference must increase. Four
+    // references, because for any two senders' lines at any receiver one of them saw both and
+    // is not that receiver. Linear in the deliveries. Returns how many receivers disagree.
+    std::uint64_t checkOrder() const {
+        if (n_ < 2) return 0;
+        std::vector<std::int64_t> pos(static_cast<std::size_t>(scheduled_), -1);
+        std::vector<std::uint8_t> bad(n_, 0);
+        bool told = false;
+        for (std::size_t ref = 0; ref < std::min<std::size_t>(n_, 4); ++ref) {
+            std::fill(pos.begin(), pos.end(), -1);
+            const auto& refSeq = order_[ref];
+            for (std::size_t k = 0; k < refSeq.size(); ++k)
+                if (refSeq[k] < pos.size() && pos[refSeq[k]] < 0)
+                    pos[refSeq[k]] = static_cast<std::int64_t>(k);
+            for (std::size_t r = 0; r < n_; ++r) {
+                if (r == ref || bad[r]) continue;
+                std::int64_t last = -1;
+                const auto& seq = order_[r];
+                for (std::size_t k = 0; k < seq.size(); ++k) {
+                    std::int64_t p = seq[k] < pos.size() ? pos[seq[k]] : -1;
+                    if (p < 0) continue;
+                    if (p <= last) {
+                        bad[r] = 1;
+                        if (!told) {
+                            told = true;
+                            std::fprintf(stderr,
+                                         "chat_load: order differs: receiver %zu's line %zu is "
+                                         "message %u (sender %u), which receiver %zu got before "
+                                         "the message receiver %zu got just before it\n",
+                                         r, k, seq[k], seq[k] % static_cast<unsigned>(o_.senders),
+                                         ref, r);
+                        }
+                        break;
+                    }
+                    last = p;
+                }
+            }
+        }
+        return static_cast<std::uint64_t>(std::count(bad.begin(), bad.end(), 1));
+    }
+
     void lost(std::size_t i, const char* why) {
         // Once: a broken server would otherwise print a line per client.
         if (closed_++ == 0) std::fprintf(stderr, "chat_load: client %zu: %s\n", i, why);
@@ -474,7 +591,7 @@ class ChatLoad {
         --open_;
     }
 
-    void report(double secs, double setupMs, double cpu) const {
+    void report(double secs, double setupMs, double cpu, const std::vector<double>& pidCpu) const {
         auto us = [](std::uint64_t ns) { return static_cast<double>(ns) / 1e3; };
         double complete = expected() == 0
                               ? 0.0
@@ -484,13 +601,24 @@ class ChatLoad {
             "expected=%llu deliveries=%llu complete=%.4f deliveries_per_s=%.0f p50_us=%.1f "
             "p99_us=%.1f max_us=%.1f late=%llu gaps=%llu reorders=%llu self=%llu refused=%llu "
             "server_errors=%llu closed=%llu malformed=%llu foreign=%llu send_lag_p99_us=%.1f "
-            "out_queue_max=%zu load_cpu=%.2f\n",
+            "out_queue_max=%zu load_cpu=%.2f servers=%zu order_mismatches=%llu",
             n_, o_.senders, o_.rate, o_.size, secs, setupMs, ull(sent_), ull(expected()),
             ull(deliveries_), complete, static_cast<double>(inWindow_) / secs,
             us(latency_.quantile(0.50)), us(latency_.quantile(0.99)), us(latency_.max()),
             ull(deliveries_ - inWindow_), ull(gaps_), ull(reorders_), ull(self_), ull(refused_),
             ull(serverErrors_), ull(closed_), ull(malformed_), ull(foreign_),
-            us(sendLag_.quantile(0.99)), outMax_, cpu);
+            us(sendLag_.quantile(0.99)), outMax_, cpu, servers_, ull(orderMismatches_));
+        // CPU seconds per second of the window of each --cpu-pids process, in that order.
+        if (!pidCpu.empty()) {
+            std::printf(" pid_cpu=");
+            for (std::size_t k = 0; k < pidCpu.size(); ++k) {
+                if (pidCpu[k] < 0)
+                    std::printf("%sgone", k ? "," : "");
+                else
+                    std::printf("%s%.2f", k ? "," : "", pidCpu[k]);
+            }
+        }
+        std::printf("\n");
     }
     static unsigned long long ull(std::uint64_t v) { return v; }
 
@@ -502,6 +630,10 @@ class ChatLoad {
     std::vector<Client> clients_;
     std::vector<std::uint8_t> readySeen_;  // [receiver * n + sender]
     std::vector<std::uint64_t> nextSeq_;   // [receiver * n + sender]: the seq expected next
+    // Per receiver, the place in the schedule of each line of this run it got, own lines too.
+    std::vector<std::vector<std::uint32_t>> order_;
+    std::size_t servers_ = 1;
+    std::uint64_t orderMismatches_ = 0;
     Fd epoll_, timer_;
     Phase phase_ = Phase::setup;
     std::array<char, 64 * 1024> rx_;
@@ -518,15 +650,34 @@ class ChatLoad {
 
 int main(int argc, char** argv) {
     Options o = parseArgs(argc, argv);
-    socklen_t len = 0;
-    sockaddr_storage ss{};
-    if (!bench::resolveNumeric(o.host, o.port, ss, len))
-        die("--host must be a numeric IP address: " + o.host);
-    if (o.waitReadyMs > 0) {
-        if (int err = bench::waitReady(ss, len, o.waitReadyMs); err != 0)
-            die(std::string("server not ready: ") + std::strerror(err));
+    std::vector<Address> addresses(o.ports.size());
+    for (std::size_t k = 0; k < o.ports.size(); ++k) {
+        Address& a = addresses[k];
+        if (!bench::resolveNumeric(o.host, o.ports[k], a.ss, a.len))
+            die("--host must be a numeric IP address: " + o.host);
+        if (o.waitReadyMs > 0) {
+            if (int err = bench::waitReady(a.ss, a.len, o.waitReadyMs); err != 0)
+                die("server on port " + std::to_string(o.ports[k]) +
+                    " not ready: " + std::strerror(err));
+        }
+    }
+    if (o.waitChatMs > 0) {
+        // Little runs of their own (each its own tag), setup only, until a line sent on each
+        // port is seen on every other. New connections each time: a client that a cluster
+        // daemon accepted before its Redis link was up stays in no room (it is told "! chat is
+        // paused", and once the link is up "! you are in no room"), so it would never see one.
+        Options p = o;
+        p.clients = std::max<int>(2, static_cast<int>(o.ports.size()));
+        p.senders = p.clients;
+        p.readyIntervalMs = 100;
+        p.setupTimeout = 1;
+        p.cpuPids.clear();
+        p.probe = true;
+        auto deadline = Clock::now() + std::chrono::milliseconds(o.waitChatMs);
+        while (std::make_unique<ChatLoad>(p)->run(addresses) != 0)
+            if (Clock::now() > deadline) die("--wait-chat: no line went round in time");
     }
     if (o.clients == 0) return 0;
     auto load = std::make_unique<ChatLoad>(o);  // heap: a 64 KiB buffer and two histograms
-    return load->run(ss, len);
+    return load->run(addresses);
 }

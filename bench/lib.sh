@@ -1,7 +1,8 @@
 # bench/lib.sh: what bench/run.sh and bench/run_chat.sh share. Sourced, never run on its own.
 # The caller sets PYTHON, then calls bench_init once, from its main shell (the traps are global).
 # shellcheck shell=bash
-# SERVER_PIN, LOAD_PIN, server_status and work are set here for the caller to use.
+# SERVER_PIN, LOAD_PIN, server_status and work are set here for the caller to use; build_bench
+# wants root and BUILD_DIR.
 # shellcheck disable=SC2034
 
 # Checks the tools, resolves PYTHON to the interpreter itself, chooses the pinning, makes the work
@@ -30,6 +31,21 @@ cleanup() {
   local pid
   for pid in $(cat "$work/pids" 2>/dev/null); do kill -KILL -- "-$pid" 2>/dev/null || true; done
   rm -rf "$work"
+}
+
+# build_bench TARGET...: the targets in Release, in $BUILD_DIR (speed is never measured in a debug
+# or sanitizer build).
+# shellcheck disable=SC2154  # root and BUILD_DIR: the caller's
+build_bench() {
+  cmake -S "$root" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSOCKCHAT_TESTS=OFF >/dev/null
+  cmake --build "$BUILD_DIR" --target "$@" >/dev/null
+}
+
+# What else was running, in one phrase: processes matching `pgrep -f $WATCH`, if WATCH is set.
+watch_note() {
+  [ -n "${WATCH:-}" ] || { echo "not checked"; return; }
+  local n; n=$(pgrep -f -- "$WATCH" | grep -vc "^$$\$" || true)
+  [ "$n" = 0 ] && echo "no process matching \`$WATCH\`" || echo "**$n processes matching \`$WATCH\`**"
 }
 
 free_port() {
@@ -68,3 +84,13 @@ mean2() {  # mean2 FORMAT A B: mean of two figures, empty unless both are number
 }
 # metric RUN1 RUN2 KEY FORMAT: the mean of KEY over the two runs of one server
 metric() { mean2 "$4" "$(field "$1" "$3")" "$(field "$2" "$3")"; }
+
+ms() {  # ms RUN1 RUN2 KEY: mean of a µs figure of two runs, in ms
+  awk -v a="$(field "$1" "$3")" -v b="$(field "$2" "$3")" \
+    'BEGIN { if (a != "" && b != "") printf "%.2f", (a + b) / 2000 }'
+}
+pct() {  # pct RUN1 RUN2 [FORMAT]: the share of owed deliveries that arrived, both runs together
+  awk -v d1="$(field "$1" deliveries)" -v d2="$(field "$2" deliveries)" \
+      -v e1="$(field "$1" expected)" -v e2="$(field "$2" expected)" -v f="${3:-%.1f}" \
+      'BEGIN { if (e1 + e2 > 0) printf f " %%", 100 * (d1 + d2) / (e1 + e2); else print "n/a" }'
+}

@@ -33,8 +33,7 @@ bench_init  # tools, PYTHON, SERVER_PIN / LOAD_PIN, $work, traps
 have_socat=1
 command -v socat >/dev/null || { have_socat=0; echo "run.sh: socat missing (apt-get install socat): its rows are skipped" >&2; }
 
-cmake -S "$root" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSOCKCHAT_TESTS=OFF >/dev/null
-cmake --build "$BUILD_DIR" --target sockchatd echo_load >/dev/null
+build_bench sockchatd echo_load
 SOCKCHATD=$BUILD_DIR/daemon/sockchatd
 LOAD=$BUILD_DIR/bench/echo_load
 

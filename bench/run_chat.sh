@@ -43,16 +43,10 @@ BUDGET_S=150  # with an up-to-date build the run stays under 3 min: later cases 
 . "$here/lib.sh"
 bench_init  # tools, PYTHON, SERVER_PIN / LOAD_PIN, $work, traps
 
-watch_note() {  # what else was running, in one phrase
-  [ -n "$WATCH" ] || { echo "not checked"; return; }
-  local n; n=$(pgrep -f -- "$WATCH" | grep -vc "^$$\$" || true)
-  [ "$n" = 0 ] && echo "no process matching \`$WATCH\`" || echo "**$n processes matching \`$WATCH\`**"
-}
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 watch_before=$(watch_note)
 
-cmake -S "$root" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSOCKCHAT_TESTS=OFF >/dev/null
-cmake --build "$BUILD_DIR" --target sockchatd chat_load >/dev/null
+build_bench sockchatd chat_load
 SOCKCHATD=$BUILD_DIR/daemon/sockchatd
 LOAD=$BUILD_DIR/bench/chat_load
 
@@ -105,16 +99,7 @@ run_case() {
   echo "$line"
 }
 
-ms() {  # ms RUN1 RUN2 KEY: mean of a µs figure of two runs, in ms
-  awk -v a="$(field "$1" "$3")" -v b="$(field "$2" "$3")" \
-    'BEGIN { if (a != "" && b != "") printf "%.2f", (a + b) / 2000 }'
-}
 lat() { echo "$(num "$(ms "$1" "$2" p50_us)") / $(num "$(ms "$1" "$2" p99_us)") / $(num "$(ms "$1" "$2" max_us)")"; }
-pct() {  # pct RUN1 RUN2: the share of owed deliveries that arrived, both runs together
-  awk -v d1="$(field "$1" deliveries)" -v d2="$(field "$2" deliveries)" \
-      -v e1="$(field "$1" expected)" -v e2="$(field "$2" expected)" \
-      'BEGIN { if (e1 + e2 > 0) printf "%.1f %%", 100 * (d1 + d2) / (e1 + e2); else print "n/a" }'
-}
 
 ours=sockchatd; peer=tutorial-chat-py
 half=$(awk -v d="$DURATION" 'BEGIN { print d / 2 }')
