@@ -53,6 +53,13 @@ ChatBackendChoice makeChatBackend(const sockchat::config::Config& config,
     choice.backend =
         std::make_unique<LocalChatBackend>(config.chat.history, config.chat.default_room);
     const auto& cluster = config.cluster;
+    if (!cluster.sentinels.empty()) {
+        // Refused rather than ignored: a daemon that silently ran alone would split the chat.
+        choice.error =
+            "cluster.sentinels: finding Redis through Sentinel is not supported by this version "
+            "yet; set cluster.redis to the master's address";
+        return choice;
+    }
     if (!cluster.redis) return choice;
     cluster::ClusterSettings settings;
     const auto& endpoint = *cluster.redis;

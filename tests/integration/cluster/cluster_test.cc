@@ -433,3 +433,21 @@ TEST(Cluster, MetricsShowTheLinkAndPublishRoundTrips) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Cluster, SentinelIsRefusedAtStartNotIgnored) {
+    DaemonProcess::Options options;
+    TempFile config(testConfig("  - {service: chat, address: \"127.0.0.1:0\"}\n",
+                               "cluster: {sentinels: [\"127.0.0.1:26379\"], master: mymaster}\n"));
+    options.args = {"-c", config.path()};
+    options.expectReady = false;
+    DaemonProcess daemon(options);
+    EXPECT_EQ(daemon.waitExit(), 78);
+    EXPECT_NE(daemon.stderrText().find("cluster.sentinels: finding Redis through Sentinel is not "
+                                       "supported by this version yet"),
+              std::string::npos)
+        << daemon.stderrText();
+}
+
+}  // namespace
