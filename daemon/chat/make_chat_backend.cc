@@ -53,26 +53,32 @@ ChatBackendChoice makeChatBackend(const sockchat::config::Config& config,
     choice.backend =
         std::make_unique<LocalChatBackend>(config.chat.history, config.chat.default_room);
     const auto& cluster = config.cluster;
-    if (!cluster.sentinels.empty()) {
-        // Refused rather than ignored: a daemon that silently ran alone would split the chat.
-        choice.error =
-            "cluster.sentinels: finding Redis through Sentinel is not supported by this version "
-            "yet; set cluster.redis to the master's address";
-        return choice;
-    }
-    if (!cluster.redis) return choice;
+    if (!cluster.redis && cluster.sentinels.empty()) return choice;
     cluster::ClusterSettings settings;
-    const auto& endpoint = *cluster.redis;
-    if (endpoint.kind == sockchat::redis::Endpoint::Kind::unix_socket) {
-        settings.target = sockchat::redis::UnixTarget{endpoint.path};
+    if (!cluster.sentinels.empty()) {
+        for (const auto& sentinel : cluster.sentinels) {
+            std::string error;
+            std::string numeric = resolve(sentinel.host, &error);
+            if (numeric.empty()) {
+                choice.error = "cluster.sentinels: cannot resolve " + sentinel.host + ": " + error;
+                return choice;
+            }
+            settings.sentinels.push_back({numeric, sentinel.port});
+        }
+        settings.master = cluster.master;
+        // Where the master is, Sentinel says before every connect; until one answers, a port
+        // nothing listens on keeps the link down (and the log says why).
+        settings.target = sockchat::redis::TcpTarget{"127.0.0.1", 0};
+    } else if (cluster.redis->kind == sockchat::redis::Endpoint::Kind::unix_socket) {
+        settings.target = sockchat::redis::UnixTarget{cluster.redis->path};
     } else {
         std::string error;
-        std::string numeric = resolve(endpoint.host, &error);
+        std::string numeric = resolve(cluster.redis->host, &error);
         if (numeric.empty()) {
-            choice.error = "cluster.redis: cannot resolve " + endpoint.host + ": " + error;
+            choice.error = "cluster.redis: cannot resolve " + cluster.redis->host + ": " + error;
             return choice;
         }
-        settings.target = sockchat::redis::TcpTarget{numeric, endpoint.port};
+        settings.target = sockchat::redis::TcpTarget{numeric, cluster.redis->port};
     }
     if (!cluster.password_file.empty()) {
         std::string error;

@@ -196,6 +196,12 @@ void Connection::start() {
 
 void Connection::connect() {
     reconnectTimer_ = 0;
+    if (options_.locate) {
+        if (auto found = options_.locate()) {
+            auto* tcp = std::get_if<TcpTarget>(&*found);
+            if (!tcp || isIpLiteral(tcp->host)) options_.target = std::move(*found);
+        }
+    }
     redisAsyncContext* context = nullptr;
     if (auto* tcp = std::get_if<TcpTarget>(&options_.target))
         context = redisAsyncConnect(tcp->host.c_str(), tcp->port);

@@ -55,6 +55,22 @@ RedisServer::~RedisServer() {
 
 void RedisServer::start() {
     if (pid_ > 0) throw std::logic_error("redis-server already running");
+    if (options_.sentinelOf) {
+        // Sentinel keeps its state in its config file, which must therefore be its own.
+        std::string conf = dir_ + "/sentinel.conf";
+        if (!std::ifstream(conf)) {
+            std::ofstream out(conf);
+            out << "sentinel monitor mymaster 127.0.0.1 " << options_.sentinelOf << " 2\n"
+                << "sentinel down-after-milliseconds mymaster 1000\n"
+                << "sentinel failover-timeout mymaster 5000\n"
+                << "sentinel parallel-syncs mymaster 1\n";
+        }
+        pid_ = spawnLogged({REDIS_SERVER_BIN, conf, "--sentinel", "--port", std::to_string(port_),
+                            "--bind", "127.0.0.1", "--dir", dir_, "--daemonize", "no"},
+                           dir_ + "/redis.log");
+        waitReady(10s);
+        return;
+    }
     // "-::1": IPv6 loopback too where the machine has it; the leading '-' makes it optional.
     std::vector<std::string> args{REDIS_SERVER_BIN, "--save", "", "--appendonly", "no"};
     args.insert(args.end(), {"--dir", dir_, "--daemonize", "no", "--bind", "127.0.0.1", "-::1"});
@@ -68,6 +84,7 @@ void RedisServer::start() {
     if (!options_.aclUser.empty())
         args.insert(args.end(), {"--user", options_.aclUser, "on", ">" + options_.aclPassword, "~*",
                                  "&*", "+@all"});
+    args.insert(args.end(), options_.extraArgs.begin(), options_.extraArgs.end());
     pid_ = spawnLogged(args, dir_ + "/redis.log");
     waitReady(10s);
 }

@@ -24,7 +24,11 @@ class RedisServer {
         // An ACL user with every permission (--user NAME on >PASS ~* &* +@all).
         std::string aclUser;
         std::string aclPassword;
-        bool start = true;  // false: pick the port/socket now, start() later
+        bool start = true;                   // false: pick the port/socket now, start() later
+        std::vector<std::string> extraArgs;  // e.g. {"--replicaof", "127.0.0.1 6379"}
+        // Non-zero: run as a Sentinel (redis-server --sentinel) that monitors the master on this
+        // port as "mymaster" (quorum 2, down after 1s), with the other options ignored.
+        std::uint16_t sentinelOf = 0;
     };
 
     RedisServer() : RedisServer(Options{}) {}

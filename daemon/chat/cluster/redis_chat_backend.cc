@@ -8,6 +8,7 @@
 
 #include "sockchat/chat/names.h"
 #include "sockchat/chat/wire.h"
+#include "sockchat/redis/sentinel.h"
 
 namespace sockchatd::cluster {
 
@@ -105,6 +106,7 @@ void RedisChatBackend::start() {
         options.password = settings_.password;
         options.name = "sockchatd:" + settings_.node;
         options.role = Connection::Role::kCommands;
+        if (!settings_.sentinels.empty()) options.locate = [this] { return locateMaster(); };
         commands_ = std::make_unique<Connection>(loop_, options);
         options.role = Connection::Role::kSubscriber;
         subscriber_ = std::make_unique<Connection>(loop_, options);
@@ -184,6 +186,10 @@ std::string RedisChatBackend::userRooms(const LocalClient& c) const {
     std::string out;
     for (const auto& [_, name] : c.rooms) out += (out.empty() ? "" : "\n") + name;
     return out;
+}
+
+std::string RedisChatBackend::floorOf(const Room& room) const {
+    return std::to_string(room.known ? room.feed.last() : 0);
 }
 
 std::uint64_t RedisChatBackend::clientByNick(const std::string& nick) const {
@@ -416,10 +422,11 @@ void RedisChatBackend::join(const std::string& roomName, const std::string& nick
         scripts_.join.run(
             *commands_, {},
             args({key, roomName, foldCase(nick), nick, expiry, sockchat::chat::encodeWireEvent(e),
-                  userRooms(future)}),
+                  userRooms(future), floorOf(room)}),
             [this, key, id, worker, done = std::move(done)](Reply reply) mutable {
                 Room& room = rooms_.at(key);  // kept while joining
                 --room.joining;
+                checkReadonly(reply);
                 const auto& f = reply.elements();
                 if (!reply.isArray() || f.size() != 5) {
                     logger_.warn("cluster", "join failed", {{"reason", errorText(reply)}});
@@ -487,32 +494,31 @@ void RedisChatBackend::leave(const std::string& roomName, const std::string& nic
         e.type = ChatEvent::Type::leave;
         e.nick = nick;
         e.text = reason;
-        scripts_.leave.run(*commands_, {},
-                           args({key, room->second.name, foldCase(nick),
-                                 sockchat::chat::encodeWireEvent(e), userRooms(future)}),
-                           [this, key, id, worker, done = std::move(done)](Reply reply) mutable {
-                               if (reply.isError()) return answerError(worker, std::move(done));
-                               auto room = rooms_.find(key);
-                               if (auto c = clients_.find(id); c != clients_.end())
-                                   c->second.rooms.erase(key);
-                               ChatResult<std::optional<Published>> result;
-                               if (room == rooms_.end())
-                                   return answer(worker, std::move(done), result);
-                               Room& r = room->second;
-                               std::uint64_t local = reply.isArray() && reply.elements().size() == 2
-                                                         ? localSeq(key, toSeq(reply.elements()[0]),
-                                                                    reply.elements()[1].str())
-                                                         : 0;
-                               if (local == 0 || r.base + r.feed.last() >= local) {
-                                   auto& count = r.perWorker.at(worker);
-                                   if (count > 0) --count;
-                               } else {
-                                   r.leaving.emplace_back(worker, local);
-                               }
-                               if (local) result.value = Published{r.id, local};
-                               answer(worker, std::move(done), std::move(result));
-                               forgetIfUnused(key);
-                           });
+        scripts_.leave.run(
+            *commands_, {},
+            args({key, room->second.name, foldCase(nick), sockchat::chat::encodeWireEvent(e),
+                  userRooms(future), floorOf(room->second)}),
+            [this, key, id, worker, done = std::move(done)](Reply reply) mutable {
+                if (reply.isError()) return answerError(worker, std::move(done));
+                auto room = rooms_.find(key);
+                if (auto c = clients_.find(id); c != clients_.end()) c->second.rooms.erase(key);
+                ChatResult<std::optional<Published>> result;
+                if (room == rooms_.end()) return answer(worker, std::move(done), result);
+                Room& r = room->second;
+                std::uint64_t local =
+                    reply.isArray() && reply.elements().size() == 2
+                        ? localSeq(key, toSeq(reply.elements()[0]), reply.elements()[1].str())
+                        : 0;
+                if (local == 0 || r.base + r.feed.last() >= local) {
+                    auto& count = r.perWorker.at(worker);
+                    if (count > 0) --count;
+                } else {
+                    r.leaving.emplace_back(worker, local);
+                }
+                if (local) result.value = Published{r.id, local};
+                answer(worker, std::move(done), std::move(result));
+                forgetIfUnused(key);
+            });
     });
 }
 
@@ -533,9 +539,11 @@ void RedisChatBackend::publish(ChatEvent event, std::size_t worker,
         auto sent = std::chrono::steady_clock::now();
         scripts_.publish.run(
             *commands_, {},
-            args({key, room->second.name, sockchat::chat::encodeWireEvent(event), kind}),
+            args({key, room->second.name, sockchat::chat::encodeWireEvent(event), kind,
+                  floorOf(room->second)}),
             [this, key, worker, sent, done = std::move(done)](Reply reply) mutable {
                 stats_.observePublish(std::chrono::steady_clock::now() - sent);
+                checkReadonly(reply);
                 if (!reply.isArray() || reply.elements().size() != 2)
                     return answerError(worker, std::move(done));
                 ChatResult<std::optional<Published>> result;
@@ -794,6 +802,30 @@ void RedisChatBackend::rooms(std::size_t worker, Done<std::vector<RoomInfo>> don
 
 // --- The link -----------------------------------------------------------------------------------
 
+std::optional<sockchat::redis::Target> RedisChatBackend::locateMaster() {
+    std::string error;
+    auto found = sockchat::redis::askSentinels(settings_.sentinels, settings_.master,
+                                               std::chrono::milliseconds(300), &error);
+    std::string now = found ? found->host + ":" + std::to_string(found->port) : error;
+    if (now != lastLocated_) {  // once per change, not once per reconnect attempt
+        if (found)
+            logger_.info("cluster", "Sentinel names the master",
+                         {{"master", settings_.master}, {"address", now}});
+        else
+            logger_.warn("cluster", "no Sentinel names the master",
+                         {{"master", settings_.master}, {"reason", error}});
+        lastLocated_ = now;
+    }
+    if (!found) return std::nullopt;
+    return sockchat::redis::Target{*found};
+}
+
+void RedisChatBackend::checkReadonly(const Reply& reply) {
+    if (!reply.isError() || reply.str().find("READONLY") == std::string::npos || !commands_) return;
+    commands_->forceReconnect("the master became a replica (READONLY)");
+    subscriber_->forceReconnect("the master became a replica (READONLY)");
+}
+
 void RedisChatBackend::connectionUp() {
     if (!up_ && commands_->isUp() && subscriber_->isUp()) heartbeat();
 }
@@ -827,6 +859,7 @@ void RedisChatBackend::heartbeat() {
             argv.push_back(sockchat::chat::encodeWireEvent(e));
         }
     scripts_.heartbeat.run(*commands_, {}, std::move(argv), [this](Reply reply) {
+        checkReadonly(reply);
         const auto& f = reply.elements();
         if (!reply.isArray() || f.size() != 3) {
             if (up_ && std::chrono::steady_clock::now() - lastRefresh_ > settings_.nickTtl * 2 / 3)

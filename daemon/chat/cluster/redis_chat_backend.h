@@ -37,7 +37,10 @@
 namespace sockchatd::cluster {
 
 struct ClusterSettings {
-    sockchat::redis::Target target;
+    sockchat::redis::Target target;  // with sentinels: where Sentinel said the master was
+    // Non-empty: ask these where the master `master` is before every (re)connect.
+    std::vector<sockchat::redis::TcpTarget> sentinels;
+    std::string master;
     std::string username;  // AUTH; never logged
     std::string password;
     std::string node;  // unique in the cluster
@@ -144,6 +147,8 @@ class RedisChatBackend : public ChatBackend {
     std::vector<std::string> args(std::initializer_list<std::string> more) const;
     std::string owner(std::uint64_t client) const;
     std::uint64_t clientByNick(const std::string& nick) const;  // 0: none
+    // The seq this daemon delivered up to in `room`, for the scripts' rewind check.
+    std::string floorOf(const Room& room) const;
     std::string userRooms(const LocalClient& c) const;
     std::int64_t nowMs() const;
 
@@ -156,6 +161,9 @@ class RedisChatBackend : public ChatBackend {
     void checkTops();
     void claimAll();
     void reclaimFailed(std::uint64_t client);
+    std::optional<sockchat::redis::Target> locateMaster();
+    // A master demoted by a failover answers writes with READONLY: reconnect to the new one.
+    void checkReadonly(const sockchat::redis::Reply& reply);
 
     // Rooms and delivery.
     Room& roomFor(const std::string& key, const std::string& display);
@@ -197,6 +205,7 @@ class RedisChatBackend : public ChatBackend {
     bool refillingGuests_ = false;
     std::optional<std::chrono::steady_clock::time_point> clashSince_;
     std::function<void(const std::string&)> fatal_;
+    std::string lastLocated_;  // the master Sentinel named last, or why none did
     std::atomic<unsigned> history_;
 
     // Any thread.

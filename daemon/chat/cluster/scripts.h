@@ -24,32 +24,32 @@ constexpr int kLogLength = 1000;
 
 struct Scripts {
     Scripts();
-    // ARGV: P, r, display, n, nick display, expiry ms, ttl ms, new epoch, history, wire event,
-    //       user rooms. -> {seq, epoch, name, topic wire or "", {history entries}}
+    // ARGV[1..5] of every script: P, nick_ttl ms, room ttl ms, a new epoch, chat.history.
+    // Then, per script (n: a folded nick, owner: "<node>:<client>", wire: an encoded event;
+    // floor: a seq the caller delivered already in that room, 0 if none: a counter at or below
+    // it went back in a failover, and the room starts a new epoch):
+    // r, display, n, nick, expiry ms, wire, user rooms, floor
+    //   -> {seq, epoch, name, topic wire or "", {history entries}}
     sockchat::redis::Script join;
-    // ARGV: P, r, n, ttl ms, new epoch, history, wire, user rooms, display
-    //       -> {seq, epoch} or nil (not a member)
+    // r, display, n, wire, user rooms, floor -> {seq, epoch} or nil (not a member)
     sockchat::redis::Script leave;
-    // ARGV: P, r, display, ttl ms, new epoch, history, wire, kind (message|topic|other)
-    //       -> {seq, epoch}
+    // r, display, wire, kind (message|topic|other), floor -> {seq, epoch}
     sockchat::redis::Script publish;
-    // ARGV: P, old n, new n, new display, owner, ttl ms, new epoch, history, wire, rooms (r...)
-    //       -> nil (taken) or {{r, seq, epoch}...}
+    // old n, new n, new display, owner, wire, rooms (r...) -> nil (taken) or {{r, seq, epoch}...}
     sockchat::redis::Script rename;
-    // ARGV: P, n, display, owner, ttl ms, away, rooms -> 1 (ours now) or 0 (someone else's)
+    // n, display, owner, away, user rooms -> 1 (ours now) or 0 (someone else's)
     sockchat::redis::Script claim;
-    // ARGV: P, n, owner, ttl ms, new epoch, history, leave wire, rooms (r...) -> {{r, seq,
-    // epoch}...}
+    // n, owner, leave wire, rooms (r...) -> {{r, seq, epoch}...}
     sockchat::redis::Script quit;
-    // ARGV: P, node, instance, ttl ms, now ms, expiry ms, new epoch, history, default room,
-    //       nick count, (n, owner)..., member count, (r, n, display)...
-    //       -> {node ok (0/1), {lost n...}, {{r, seq, epoch} of events published...}}
+    // node, instance, now ms, expiry ms, default r, nick count, (n, owner)..., member count,
+    // (r, n, display, join wire)...
+    //   -> {node ok (0/1), {lost n...}, {{r, seq, epoch} of events published...}}
     sockchat::redis::Script heartbeat;
-    // ARGV: P, to n, sender owner, wire -> nil or {display, away}
+    // to n, sender owner, wire -> nil or {display, away}
     sockchat::redis::Script sendPrivate;
-    // ARGV: P, r, now ms, default r -> nil or {display, names...}
+    // r, now ms, default r, default display -> nil or {display, names...}
     sockchat::redis::Script who;
-    // ARGV: P, now ms, default r -> {r, display, members, topic wire...}
+    // now ms, default r, default display -> {display, members, topic wire}...
     sockchat::redis::Script rooms;
 };
 

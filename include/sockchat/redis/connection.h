@@ -16,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -50,6 +51,10 @@ class Connection {
 
     struct Options {
         Target target = TcpTarget{"127.0.0.1", 6379};
+        // When set, asked before every connect attempt where to connect now (e.g. the master
+        // that Sentinel names after a failover); nullopt keeps the last target. It runs on the
+        // loop thread and may block briefly. A TCP host it returns must be an IP literal.
+        std::function<std::optional<Target>()> locate;
         Role role = Role::kCommands;
         // AUTH username password when username is set (an ACL user), AUTH password otherwise.
         // Never logged, never part of a reason.
