@@ -301,8 +301,12 @@ void RedisChatBackend::rename(const std::string& oldNick, const std::string& new
         e.type = ChatEvent::Type::nick;
         e.from = oldNick;
         e.nick = newNick;
+        ChatEvent joined;  // if the old nick is someone else's by now
+        joined.type = ChatEvent::Type::join;
+        joined.nick = newNick;
         auto argv = args({foldCase(oldNick), foldCase(newNick), newNick, owner(id),
-                          sockchat::chat::encodeWireEvent(e)});
+                          sockchat::chat::encodeWireEvent(e), sockchat::chat::encodeWireEvent(joined),
+                          std::to_string(nowMs() + settings_.nickTtl.count())});
         for (const auto& [key, _] : it->second.rooms) argv.push_back(key);
         scripts_.rename.run(
             *commands_, {}, std::move(argv),

@@ -90,30 +90,40 @@ return publish_event(ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10])
 )lua";
 
 const char* kRename = R"lua(
-local old, new, display, owner, wire = ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
+local old, new, display, owner, wire, join_wire, expiry =
+  ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12]
+-- The old nick may be someone else's by now (taken while this daemon was cut off): then its
+-- presence entries are theirs, and the client comes back under its new nick with a join.
+local ours = true
 if old ~= new then
   local key = P .. 'nick:' .. new
   local holder = redis.call('GET', key)
   if holder and holder ~= owner then return false end
   redis.call('SET', key, owner, 'PX', NICK_TTL)
   local old_key = P .. 'nick:' .. old
-  if redis.call('GET', old_key) == owner then redis.call('DEL', old_key) end
+  local old_holder = redis.call('GET', old_key)
+  ours = (not old_holder) or old_holder == owner
+  if old_holder == owner then redis.call('DEL', old_key) end
   local old_user, new_user = P .. 'user:' .. old, P .. 'user:' .. new
-  if redis.call('EXISTS', old_user) == 1 then redis.call('RENAME', old_user, new_user) end
+  if ours and redis.call('EXISTS', old_user) == 1 then redis.call('RENAME', old_user, new_user) end
 end
 set_user(new, 'display', display)
 local out = {}
-for i = 11, #ARGV do
+for i = 13, #ARGV do
   local r = ARGV[i]
   local meta = room_key(r)
   local who = meta .. ':who'
-  local score = redis.call('ZSCORE', who, old)
+  local score = ours and redis.call('ZSCORE', who, old)
   if score then
     redis.call('ZREM', who, old)
     redis.call('ZADD', who, score, new)
     redis.call('HDEL', meta .. ':names', old)
     redis.call('HSET', meta .. ':names', new, display)
     local res = publish_event(r, r, wire, 'other')
+    table.insert(out, {r, res[1], res[2]})
+  elseif not ours and redis.call('ZADD', who, expiry, new) == 1 then
+    redis.call('HSET', meta .. ':names', new, display)
+    local res = publish_event(r, r, join_wire, 'other')
     table.insert(out, {r, res[1], res[2]})
   end
 end
@@ -157,15 +167,18 @@ if holder and holder ~= instance then return {0, {}, {}} end
 redis.call('SET', node_key, instance, 'PX', NICK_TTL)
 local i = 11
 local lost = {}
+local taken = {}  -- held by someone else now: their presence entries are not ours to refresh
 local nicks = tonumber(ARGV[i]); i = i + 1
 for k = 1, nicks do
   local n, owner = ARGV[i], ARGV[i + 1]; i = i + 2
   local key = P .. 'nick:' .. n
-  if redis.call('GET', key) == owner then
+  local holder = redis.call('GET', key)
+  if holder == owner then
     keep(key, NICK_TTL)
     keep(P .. 'user:' .. n, ROOM_TTL)
   else
     table.insert(lost, n)
+    if holder then taken[n] = true end
   end
 end
 local events = {}
@@ -177,7 +190,7 @@ for k = 1, members do
   local meta = room_key(r)
   -- A member gone meanwhile (reaped while this daemon was slow, or lost with Redis's data)
   -- comes back, and the room is told.
-  if redis.call('ZADD', meta .. ':who', expiry, n) == 1 then
+  if not taken[n] and redis.call('ZADD', meta .. ':who', expiry, n) == 1 then
     redis.call('HSET', meta .. ':names', n, nick)
     local res = publish_event(r, r, wire, 'other')
     table.insert(events, {r, res[1], res[2]})

@@ -35,7 +35,8 @@ struct Scripts {
     sockchat::redis::Script leave;
     // r, display, wire, kind (message|topic|other), floor -> {seq, epoch}
     sockchat::redis::Script publish;
-    // old n, new n, new display, owner, wire, rooms (r...) -> nil (taken) or {{r, seq, epoch}...}
+    // old n, new n, new display, owner, nick wire, join wire, expiry ms, rooms (r...)
+    //   -> nil (taken) or {{r, seq, epoch}...}
     sockchat::redis::Script rename;
     // n, display, owner, away, user rooms -> 1 (ours now) or 0 (someone else's)
     sockchat::redis::Script claim;

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "cluster_harness.h"
+#include "tcp_proxy.h"
 
 using namespace sockchat::testing;
 using namespace std::chrono_literals;
@@ -549,6 +550,54 @@ TEST(Cluster, ARoomCounterThatWentBackStartsANewEpochInsteadOfLosingEvents) {
     for (const auto& line : bob->skipped())
         if (line.find("lost this room's recent history") != std::string::npos) return;
     ADD_FAILURE() << "bob was not told the room's history was lost";
+}
+
+}  // namespace
+
+namespace {
+
+// Node a is cut off from Redis (a stalled TCP proxy between them) for longer than nick_ttl: its
+// members are reaped, and bob on node b takes ann's nick. When a is back, ann cannot have it
+// again: she becomes a guest, is told, and the room sees her come back under that nick, while
+// bob keeps "ann" and his place in /who.
+TEST(Cluster, ANickTakenWhileADaemonWasCutOffMakesItsClientAGuest) {
+    RedisServer redis;
+    TcpProxy proxy(redis.port());
+    DaemonProcess a(clusterConfig("127.0.0.1:" + std::to_string(proxy.port()), "a"));
+    ASSERT_TRUE(waitForLink(a, "up"));
+    ClusterNode b = startNode(redis, "b");
+    auto bob = joinAs(b.chatPort(), "bob");
+    auto ann = joinAs(a.port(0), "ann");
+    ASSERT_FALSE(
+        bob->waitFor([](const std::string& l) { return l.ends_with(" is now known as ann"); })
+            .empty());
+
+    proxy.pause(true);
+    ASSERT_TRUE(waitForLink(a, "down", 15s));
+    ASSERT_FALSE(bob->waitFor(
+                        [](const std::string& l) {
+                            return l == "* ann left #lobby (lost: its server stopped answering)";
+                        },
+                        15s)
+                     .empty());
+    bob->send("/nick ann");
+    ASSERT_FALSE(bob->waitForLine("* bob is now known as ann").empty());
+
+    proxy.pause(false);
+    ASSERT_TRUE(waitForLink(a, "up", 20s));
+    std::string told = ann->waitFor(
+        [](const std::string& l) { return l.rfind("* your nick ann was taken", 0) == 0; }, 15s);
+    ASSERT_FALSE(told.empty());
+    std::string guest = told.substr(told.rfind(' ') + 1);
+    EXPECT_EQ(guest.rfind("guest-", 0), 0u) << told;
+    // The room sees her back under the guest nick; bob is still ann.
+    EXPECT_FALSE(bob->waitForLine("* " + guest + " joined #lobby").empty());
+    bob->send("/who");
+    std::string who = bob->waitForPrefix("* #lobby:");
+    EXPECT_NE(who.find("ann"), std::string::npos) << who;
+    EXPECT_NE(who.find(guest), std::string::npos) << who;
+    ann->send("/nick ann");
+    EXPECT_FALSE(ann->waitForLine("! nick ann is taken").empty());
 }
 
 }  // namespace
