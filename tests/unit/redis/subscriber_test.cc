@@ -81,6 +81,17 @@ TEST_F(SubscriberTest, DestroyInsideItsOwnMessageHandler) {
         return 0;
     });
     ASSERT_TRUE(events.waitCount("s up", 1)) << events.dump();
+    // Up may have come before these SUBSCRIBEs (sent while up) reached the server: wait until
+    // it counts both, or a PUBLISH below could find nobody and prove nothing.
+    auto deadline = std::chrono::steady_clock::now() + 5s;
+    auto bothSubscribed = [&] {
+        Reply counts = server.command({"PUBSUB", "NUMSUB", "a", "b"});
+        return counts.elements().size() == 4 && counts.elements()[1] == Reply::integer(1) &&
+               counts.elements()[3] == Reply::integer(1);
+    };
+    while (!bothSubscribed() && std::chrono::steady_clock::now() < deadline)
+        loop.call([] { return 0; });
+    ASSERT_TRUE(bothSubscribed());
     // Two messages in one read: the second must not reach the destroyed Connection.
     Reply published = server.command({"EVAL",
                                       "redis.call('PUBLISH', 'a', 'x'); "
