@@ -77,6 +77,10 @@ void Worker::unwatchListeners() {
 
 void Worker::onAcceptable(ListenSocket& listener) {
     for (int i = 0; i < kAcceptBatch && accepting_; ++i) {
+        if (shared_.fdReserve.isShort()) {
+            if (!acceptThroughReserve(listener)) return;
+            continue;
+        }
         sockaddr_storage ss{};
         socklen_t len = sizeof ss;
         int fd = ::accept4(listener.fd.get(), reinterpret_cast<sockaddr*>(&ss), &len,
@@ -85,8 +89,12 @@ void Worker::onAcceptable(ListenSocket& listener) {
             int error = errno;
             if (error == EAGAIN || error == EWOULDBLOCK) return;
             if (error == EINTR || error == ECONNABORTED || error == EPROTO) continue;
-            if (error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM) {
-                reportFdExhaustion(error, listener);
+            if (error == EMFILE || error == ENFILE) {
+                shared_.fdReserve.markShort();  // the next pass goes through the reserve
+                continue;
+            }
+            if (error == ENOBUFS || error == ENOMEM) {
+                reportFdExhaustion(error, listener, true);
                 pauseAccepting();
                 return;
             }
@@ -147,11 +155,40 @@ void Worker::onConnectionClosed(Connection& conn) {
     });
 }
 
-void Worker::reportFdExhaustion(int error, const ListenSocket& listener) {
+bool Worker::acceptThroughReserve(ListenSocket& listener) {
+    auto line = serviceFor(listener.service).refusalLine("out of file descriptors");
+    auto outcome = shared_.fdReserve.acceptOne(listener.fd.get(), line ? *line : "");
+    using Kind = FdReserve::Outcome::Kind;
+    switch (outcome.kind) {
+        case Kind::kept:
+            acceptOne(listener, std::move(outcome.fd), outcome.peer);
+            return true;
+        case Kind::refused:
+            ++shared_.refusedTotal;
+            ++shared_.fdRefusalsUnreported;
+            reportFdExhaustion(EMFILE, listener, false);
+            return true;
+        case Kind::none:
+            return false;
+        case Kind::failed:
+            reportFdExhaustion(outcome.error, listener, true);
+            pauseAccepting();
+            return false;
+    }
+    return false;
+}
+
+void Worker::reportFdExhaustion(int error, const ListenSocket& listener, bool pausing) {
     if (!shared_.fdExhaustionReports.occurred()) return;
-    shared_.logger.error(
-        "limit", "cannot accept: out of file descriptors, pausing accept",
-        {{"listener", listener.name}, {"reason", std::strerror(error)}, {"worker", index_}});
+    // Every newcomer refused since the last report, by any worker.
+    std::uint64_t refused = shared_.fdRefusalsUnreported.exchange(0);
+    shared_.logger.error("limit",
+                         pausing ? "cannot accept: out of file descriptors, pausing accept"
+                                 : "out of file descriptors: refusing newcomers",
+                         {{"listener", listener.name},
+                          {"reason", std::strerror(error)},
+                          {"worker", index_},
+                          {"refused", refused}});
 }
 
 void Worker::pauseAccepting() {

@@ -16,6 +16,7 @@
 #include "connection.h"
 #include "connection_limiter.h"
 #include "echo_service.h"
+#include "fd_reserve.h"
 #include "listen_socket.h"
 #include "report_throttle.h"
 #include "sockchat/log/logger.h"
@@ -35,6 +36,8 @@ struct WorkerShared {
     // daemon-wide, whichever worker sees them, with a count of those held back.
     ReportThrottle refusalReports{std::chrono::seconds(1)};
     ReportThrottle fdExhaustionReports{std::chrono::seconds(1)};
+    std::atomic<std::uint64_t> fdRefusalsUnreported{0};  // told `server full` since that report
+    FdReserve fdReserve{};
 };
 
 // Per-worker copy of the settings that a reload may change.
@@ -81,7 +84,10 @@ class Worker {
     void acceptOne(ListenSocket& listener, sockchat::net::Fd fd,
                    const sockchat::net::SocketAddress& peer);
     void pauseAccepting();
-    void reportFdExhaustion(int error, const ListenSocket& listener);
+    // Short of fds: accepts one newcomer through the shared reserve fd (keeps it if fds came
+    // back, else tells it the server is full). False when the batch should end.
+    bool acceptThroughReserve(ListenSocket& listener);
+    void reportFdExhaustion(int error, const ListenSocket& listener, bool pausing);
     Service& serviceFor(sockchat::config::Service service);
     void onConnectionClosed(Connection& conn);
     void checkDrained();

@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <iostream>
 #include <random>
 #include <thread>
 
@@ -345,9 +346,12 @@ TEST(Echo, ShutdownTimeoutCutsAClientThatNeverReadsAndExitsZero) {
     }));
 }
 
-// Out of fds, the listeners stay readable: a worker that kept watching them would spin. It pauses
-// accepting instead, says so at most once a second, and serves again once fds come back.
-TEST(Echo, SurvivesRunningOutOfFileDescriptors) {
+// Out of fds, the listeners stay readable: a worker that kept watching them without accepting
+// would spin, and one that stopped watching would leave newcomers hanging in the backlog. With its
+// reserve fd it accepts and closes them instead (echo has no refusal line), says so at most once
+// a second, uses next to no CPU under a steady trickle of newcomers, and serves again once fds
+// come back.
+TEST(Echo, OutOfFileDescriptorsNewcomersAreClosedNotLeftWaiting) {
     DaemonProcess::Options opts;
     TempFile cfg(
         testConfig("  - {service: echo, address: \"127.0.0.1:0\"}\n",
@@ -361,9 +365,32 @@ TEST(Echo, SurvivesRunningOutOfFileDescriptors) {
         return e.value("event", "") == "limit" &&
                e.value("msg", "").find("file descriptors") != std::string::npos;
     };
-    expectPausedNotSpinning(daemon, outOfFds, "the workers");
+    ASSERT_EQ(daemon.waitForCount(outOfFds, 1), 1u) << daemon.stderrText();
+    EXPECT_TRUE(clients.back()->waitClosed(5s)) << "the last newcomer was left waiting";
+    int told = 0, waiting = 0;
+    {
+        std::jthread trickle([&](std::stop_token stop) {
+            while (!stop.stop_requested()) {
+                TestClient newcomer(daemon.port());
+                ++(newcomer.waitClosed(1s) ? told : waiting);
+                // Paced: the CPU measured is the daemon's cost at rest, not of a connect flood.
+                std::this_thread::sleep_for(20ms);
+            }
+        });
+        expectPausedNotSpinning(daemon, outOfFds, "the workers");
+    }
+    std::cout << "newcomers while out of fds: " << told << " closed at once, " << waiting
+              << " left waiting 1 s\n";
+    EXPECT_GT(told, 0);
+    EXPECT_EQ(waiting, 0);
+    EXPECT_TRUE(daemon.waitForEvent([](const json& e) {
+        return e.value("event", "") == "limit" && e.value("refused", 0) > 0;
+    })) << "the refusals were not counted in the report";
 
-    clients.clear();  // fds come back; the queued newcomers and new clients get served
+    // fds come back once the daemon has seen every held client go; then new clients get served.
+    std::size_t held = daemon.countEvents(eventIs("connect"));
+    clients.clear();
+    ASSERT_EQ(daemon.waitForCount(eventIs("disconnect"), held), held);
     TestClient fresh(daemon.port());
     fresh.send("ok");
     EXPECT_EQ(fresh.recvExactly(8, std::chrono::seconds(10)), "hello ok");

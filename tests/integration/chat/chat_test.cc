@@ -644,6 +644,32 @@ TEST(Chat, ConnectionsOverALimitGetAServerFullLine) {
     EXPECT_EQ(first.nextLine(), "<" + nick + "> still here");
 }
 
+// Out of fds, a newcomer is not left hanging in the accept backlog: the worker's reserve fd lets
+// it accept, say why and close. The clients already connected are unaffected.
+TEST(Chat, OutOfFileDescriptorsANewcomerIsToldTheServerIsFull) {
+    TempFile cfg(
+        chatConfig("threads: 1\nlimits: {max_connections: 1000, "
+                   "max_connections_per_ip: 1000}\n"));
+    DaemonProcess::Options opts;
+    opts.args = {"-c", cfg.path()};
+    opts.maxFds = 40;
+    DaemonProcess daemon(opts);
+    ChatClient first(daemon.port());
+    std::string nick = first.readGreeting();
+    std::vector<std::unique_ptr<TestClient>> held;
+    auto outOfFds = [](const json& e) {
+        return e.value("event", "") == "limit" &&
+               e.value("msg", "").find("file descriptors") != std::string::npos;
+    };
+    for (int i = 0; i < 60; ++i) held.push_back(std::make_unique<TestClient>(daemon.port()));
+    ASSERT_EQ(daemon.waitForCount(outOfFds, 1), 1u) << "never ran out of fds";
+    ChatClient newcomer(daemon.port());
+    EXPECT_EQ(newcomer.nextLine(), "! closing: server full (out of file descriptors)");
+    EXPECT_TRUE(newcomer.socket().waitClosed());
+    first.send("still here");
+    EXPECT_EQ(first.waitForLine("<" + nick + "> still here"), "<" + nick + "> still here");
+}
+
 TEST(Chat, EmptiedRoomsGoAwayExceptTheDefaultRoom) {
     DaemonProcess daemon(chatConfig());
     ChatClient a(daemon.port());
