@@ -55,6 +55,9 @@ class Connection {
     const std::string& id() const { return id_; }
     const sockchat::net::SocketAddress& peer() const { return peer_; }
     const std::string& listener() const { return listener_; }
+    // What the connection limiter counts this peer under (see ConnectionLimiter::keyFor).
+    const std::string& limiterKey() const { return limiterKey_; }
+    void setLimiterKey(std::string key) { limiterKey_ = std::move(key); }
     bool closed() const { return !fd_.valid(); }
     std::size_t pendingOutput() const { return output_.size(); }
     std::uint64_t bytesIn() const { return bytesIn_; }
@@ -79,6 +82,7 @@ class Connection {
     std::string id_;
     sockchat::net::SocketAddress peer_;
     std::string listener_;
+    std::string limiterKey_;
     Service& service_;
     ConnectionLimits limits_;
     sockchat::log::Logger& logger_;

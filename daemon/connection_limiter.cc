@@ -2,28 +2,35 @@
 
 namespace sockchatd {
 
-ConnectionLimiter::Verdict ConnectionLimiter::tryAcquire(const std::string& address) {
+std::string ConnectionLimiter::keyFor(const sockchat::net::SocketAddress& peer) const {
     std::lock_guard lock(mutex_);
-    if (total_ >= maxTotal_) return Verdict::tooManyTotal;
-    auto& count = perAddress_[address];
-    if (count >= maxPerAddress_) return Verdict::tooManyFromAddress;
+    return peer.networkString(limits_.ipv6PrefixLength);
+}
+
+ConnectionLimiter::Verdict ConnectionLimiter::tryAcquire(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    if (total_ >= limits_.maxTotal) return Verdict::tooManyTotal;
+    auto& count = perAddress_[key];
+    if (count >= limits_.maxPerAddress) {
+        if (count == 0) perAddress_.erase(key);
+        return Verdict::tooManyFromAddress;
+    }
     ++count;
     ++total_;
     return Verdict::accepted;
 }
 
-void ConnectionLimiter::release(const std::string& address) {
+void ConnectionLimiter::release(const std::string& key) {
     std::lock_guard lock(mutex_);
-    auto it = perAddress_.find(address);
+    auto it = perAddress_.find(key);
     if (it == perAddress_.end()) return;
     if (--it->second == 0) perAddress_.erase(it);
     --total_;
 }
 
-void ConnectionLimiter::setLimits(std::size_t maxTotal, std::size_t maxPerAddress) {
+void ConnectionLimiter::setLimits(Limits limits) {
     std::lock_guard lock(mutex_);
-    maxTotal_ = maxTotal;
-    maxPerAddress_ = maxPerAddress;
+    limits_ = limits;
 }
 
 std::size_t ConnectionLimiter::total() const {

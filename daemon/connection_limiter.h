@@ -6,25 +6,33 @@
 #include <string>
 #include <unordered_map>
 
+#include "sockchat/net/address.h"
+
 namespace sockchatd {
 
 class ConnectionLimiter {
   public:
     enum class Verdict { accepted, tooManyTotal, tooManyFromAddress };
 
-    ConnectionLimiter(std::size_t maxTotal, std::size_t maxPerAddress)
-        : maxTotal_(maxTotal), maxPerAddress_(maxPerAddress) {}
+    struct Limits {
+        std::size_t maxTotal;
+        std::size_t maxPerAddress;
+        unsigned ipv6PrefixLength;  // IPv6 peers count per network of this size
+    };
+    explicit ConnectionLimiter(Limits limits) : limits_(limits) {}
 
-    Verdict tryAcquire(const std::string& address);
-    void release(const std::string& address);
+    // The key a peer is counted under (its IPv4 address or IPv6 network), to give back to
+    // release() unchanged even if a reload changed the prefix length meanwhile.
+    std::string keyFor(const sockchat::net::SocketAddress& peer) const;
+    Verdict tryAcquire(const std::string& key);
+    void release(const std::string& key);
     // New limits apply to new connections; existing ones are never cut by a lower limit.
-    void setLimits(std::size_t maxTotal, std::size_t maxPerAddress);
+    void setLimits(Limits limits);
     std::size_t total() const;
 
   private:
     mutable std::mutex mutex_;
-    std::size_t maxTotal_;
-    std::size_t maxPerAddress_;
+    Limits limits_;
     std::size_t total_ = 0;
     std::unordered_map<std::string, std::size_t> perAddress_;
 };

@@ -12,8 +12,7 @@ namespace sockchatd {
 
 class ReportThrottle {
   public:
-    explicit ReportThrottle(std::chrono::milliseconds interval)
-        : intervalMs_(interval.count()) {}
+    explicit ReportThrottle(std::chrono::milliseconds interval) : intervalMs_(interval.count()) {}
 
     // Counts one occurrence. Returns how many occurrences were held back since the last report
     // that went through (0 or more) if this one should be logged now, nullopt if not.

@@ -52,6 +52,10 @@ unsigned workerCount(unsigned configured) {
     return cpus > 0 ? cpus : 1;
 }
 
+ConnectionLimiter::Limits limiterLimits(const sockchat::config::Limits& limits) {
+    return {limits.max_connections, limits.max_connections_per_ip, limits.ipv6_prefix_length};
+}
+
 }  // namespace
 
 Server::Server(sockchat::config::Config config, std::string configPath,
@@ -59,7 +63,7 @@ Server::Server(sockchat::config::Config config, std::string configPath,
     : config_(std::move(config)),
       configPath_(std::move(configPath)),
       logger_(logger),
-      limiter_(config_.limits.max_connections, config_.limits.max_connections_per_ip),
+      limiter_(limiterLimits(config_.limits)),
       chat_(makeChatBackend(config_, logger_)),
       shared_{logger_, limiter_, *chat_.backend} {}
 
@@ -335,7 +339,7 @@ void Server::reload() {
     next.metrics = config_.metrics;
     next.admin = config_.admin;
     if (auto level = sockchat::log::parseLevel(next.logging.level)) logger_.setLevel(*level);
-    limiter_.setLimits(next.limits.max_connections, next.limits.max_connections_per_ip);
+    limiter_.setLimits(limiterLimits(next.limits));
     chat_.backend->setHistory(next.chat.history);
     if (next.chat.default_room != config_.chat.default_room)
         logger_.warn("reload", "chat.default_room changed: restart needed to apply it", {});

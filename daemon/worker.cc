@@ -111,8 +111,8 @@ void Worker::onAcceptable(ListenSocket& listener) {
 void Worker::acceptOne(ListenSocket& listener, sockchat::net::Fd fd,
                        const sockchat::net::SocketAddress& peer) {
     Service& service = serviceFor(listener.service);
-    std::string ip = peer.ipString();
-    auto verdict = shared_.limiter.tryAcquire(ip);
+    std::string limiterKey = shared_.limiter.keyFor(peer);
+    auto verdict = shared_.limiter.tryAcquire(limiterKey);
     if (verdict != ConnectionLimiter::Verdict::accepted) {
         const char* reason = verdict == ConnectionLimiter::Verdict::tooManyTotal
                                  ? "max_connections reached"
@@ -139,6 +139,7 @@ void Worker::acceptOne(ListenSocket& listener, sockchat::net::Fd fd,
         loop_, std::move(fd), std::move(id), peer, listener.name, service, settings_.limits,
         shared_.logger, [this](Connection& c) { onConnectionClosed(c); });
     Connection* raw = conn.get();
+    raw->setLimiterKey(std::move(limiterKey));
     connections_.emplace(raw, std::move(conn));
     connectionCount_ = connections_.size();
     raw->start();
@@ -146,7 +147,7 @@ void Worker::acceptOne(ListenSocket& listener, sockchat::net::Fd fd,
 }
 
 void Worker::onConnectionClosed(Connection& conn) {
-    shared_.limiter.release(conn.peer().ipString());
+    shared_.limiter.release(conn.limiterKey());
     // Destroy later: we are inside one of the connection's own callbacks.
     loop_.post([this, ptr = &conn] {
         connections_.erase(ptr);

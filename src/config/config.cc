@@ -185,9 +185,9 @@ class Validator {
             subsection(top, "chat", {"default_room", "history", "motd", "partial_line_timeout"}),
             config.chat);
         readLimits(subsection(top, "limits",
-                              {"max_connections", "max_connections_per_ip", "max_line_bytes",
-                               "output_buffer_bytes", "idle_timeout", "messages_per_second",
-                               "burst", "max_rooms_per_client"}),
+                              {"max_connections", "max_connections_per_ip", "ipv6_prefix_length",
+                               "max_line_bytes", "output_buffer_bytes", "idle_timeout",
+                               "messages_per_second", "burst", "max_rooms_per_client"}),
                    config.limits);
         if (const Entry* e = find(top, "shutdown_timeout"))
             config.shutdown_timeout = readDuration(*e, Duration{0}, Duration{10 * 60 * 1000});
@@ -417,6 +417,8 @@ class Validator {
             limits.max_connections_per_ip =
                 std::min(limits.max_connections_per_ip, limits.max_connections);
         }
+        if (const Entry* e = find(s, "ipv6_prefix_length"))
+            limits.ipv6_prefix_length = static_cast<unsigned>(readInteger(*e, 32, 128));
         if (const Entry* e = find(s, "max_line_bytes"))
             limits.max_line_bytes = readSize(*e, 64, kMiB);
         if (const Entry* e = find(s, "output_buffer_bytes")) {

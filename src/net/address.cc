@@ -199,6 +199,17 @@ std::string SocketAddress::ipString() const {
     return {};
 }
 
+std::string SocketAddress::networkString(unsigned ipv6PrefixLength) const {
+    if (family() != AF_INET6 || ipv6PrefixLength >= 128) return ipString();
+    in6_addr network = reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_addr;
+    if (IN6_IS_ADDR_V4MAPPED(&network)) return ipString();
+    for (unsigned bit = ipv6PrefixLength; bit < 128; ++bit)
+        network.s6_addr[bit / 8] &= static_cast<std::uint8_t>(~(0x80u >> (bit % 8)));
+    char buf[INET6_ADDRSTRLEN] = {};
+    ::inet_ntop(AF_INET6, &network, buf, sizeof buf);
+    return std::string(buf) + "/" + std::to_string(ipv6PrefixLength);
+}
+
 std::string SocketAddress::toString() const {
     switch (family()) {
         case AF_INET:

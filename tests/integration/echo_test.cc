@@ -1,9 +1,11 @@
 // Black-box tests of the echo service through the real daemon.
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <cstdlib>
 #include <iostream>
 #include <random>
 #include <thread>
@@ -144,6 +146,42 @@ TEST(Echo, PerAddressLimitRefusesAndLogs) {
     EXPECT_EQ(other.recvExactly(7), "hello c");
     a.send("again");
     EXPECT_EQ(a.recvExactly(11), "hello again");
+}
+
+// One IPv6 host usually holds a whole /64, so the per-IP limit counts IPv6 clients per network
+// (limits.ipv6_prefix_length, default 64). Needs a network namespace of our own (root, not in a
+// restricted container; .ci/run allows the skip only there), in which a local route and
+// ip_nonlocal_bind make every address of 2001:db8::/32 ours to connect from and to.
+TEST(Echo, PerAddressLimitCountsIpv6ClientsPerSlash64) {
+    if (::unshare(CLONE_NEWNET) != 0) GTEST_SKIP() << "cannot make a network namespace";
+    for (auto cmd : {"ip link set lo up", "ip -6 route add local 2001:db8::/32 dev lo",
+                     "sysctl -qw net.ipv6.ip_nonlocal_bind=1"})
+        ASSERT_EQ(std::system(cmd), 0) << cmd;
+    DaemonProcess daemon(testConfig("  - {service: echo, address: \"[::]:0\"}\n",
+                                    "limits: {max_connections: 100, max_connections_per_ip: 2}\n"));
+    auto from = [&](const std::string& source) {
+        return std::make_unique<TestClient>(daemon.port(), "2001:db8:0:1::1", source);
+    };
+    auto a = from("2001:db8:0:1::a"), b = from("2001:db8:0:1:ffff::b");
+    a->send("a");
+    ASSERT_EQ(a->recvExactly(7), "hello a");
+    b->send("b");
+    ASSERT_EQ(b->recvExactly(7), "hello b");
+    auto sameNetwork = from("2001:db8:0:1:1234:5678:9abc:def0");
+    EXPECT_TRUE(sameNetwork->waitClosed()) << "a third address of the same /64 was let in";
+    auto limit = daemon.waitForEvent(eventIs("limit"));
+    ASSERT_TRUE(limit);
+    EXPECT_EQ((*limit)["reason"], "max_connections_per_ip reached");
+    EXPECT_EQ((*limit)["peer"].get<std::string>().rfind("[2001:db8:0:1:1234:5678:9abc:def0]:", 0),
+              0u);
+    auto nextNetwork = from("2001:db8:0:2::a");
+    nextNetwork->send("c");
+    EXPECT_EQ(nextNetwork->recvExactly(7), "hello c") << "another /64 is another client";
+    a.reset();  // a slot of the first /64 comes free
+    ASSERT_TRUE(daemon.waitForEvent(eventIs("disconnect")));
+    auto again = from("2001:db8:0:1::c");
+    again->send("d");
+    EXPECT_EQ(again->recvExactly(7), "hello d");
 }
 
 // A flood over a limit costs one log line a second, not one per connection, and the lines still

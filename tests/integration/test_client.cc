@@ -25,10 +25,20 @@ TestClient::TestClient(std::uint16_t port, const std::string& host, const std::s
     fd_.reset(::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!fd_) throw std::runtime_error("socket: " + std::string(std::strerror(errno)));
     if (!sourceIp.empty()) {
-        sockaddr_in local{};
-        local.sin_family = AF_INET;
-        ::inet_pton(AF_INET, sourceIp.c_str(), &local.sin_addr);
-        if (::bind(fd_.get(), reinterpret_cast<sockaddr*>(&local), sizeof local) < 0)
+        sockaddr_storage local{};
+        socklen_t len;
+        if (v6) {
+            auto* sin6 = reinterpret_cast<sockaddr_in6*>(&local);
+            sin6->sin6_family = AF_INET6;
+            ::inet_pton(AF_INET6, sourceIp.c_str(), &sin6->sin6_addr);
+            len = sizeof *sin6;
+        } else {
+            auto* sin = reinterpret_cast<sockaddr_in*>(&local);
+            sin->sin_family = AF_INET;
+            ::inet_pton(AF_INET, sourceIp.c_str(), &sin->sin_addr);
+            len = sizeof *sin;
+        }
+        if (::bind(fd_.get(), reinterpret_cast<sockaddr*>(&local), len) < 0)
             throw std::runtime_error("bind " + sourceIp + ": " + std::strerror(errno));
     }
     int rc;

@@ -12,7 +12,7 @@ namespace sockchat::testing {
 class TestClient {
   public:
     // Connects to host:port, optionally from a chosen local IP (e.g. 127.0.0.2 to test
-    // per-address limits). Throws on failure.
+    // per-address limits; of the host's family). Throws on failure.
     explicit TestClient(std::uint16_t port, const std::string& host = "127.0.0.1",
                         const std::string& sourceIp = "");
 

@@ -210,3 +210,24 @@ TEST(LocalhostAddresses, LocalhostNamesAreLoopbackWithoutTheResolver) {
     EXPECT_FALSE(sockchat::net::localhostAddresses("localhost.example", 1));
     EXPECT_FALSE(sockchat::net::localhostAddresses("example.org", 1));
 }
+
+// Per-address limits count an IPv6 peer by its network: one host usually holds a whole /64.
+TEST(SocketAddress, NetworkStringCutsIpv6ToThePrefixAndLeavesIpv4Alone) {
+    using sockchat::net::SocketAddress;
+    auto v6 = SocketAddress::parse("[2001:db8:1:2:aaaa:bbbb:cccc:dddd]:80");
+    ASSERT_TRUE(v6);
+    EXPECT_EQ(v6->networkString(64), "2001:db8:1:2::/64");
+    EXPECT_EQ(v6->networkString(48), "2001:db8:1::/48");
+    EXPECT_EQ(v6->networkString(60), "2001:db8:1::/60");
+    EXPECT_EQ(v6->networkString(63), "2001:db8:1:2::/63");
+    EXPECT_EQ(v6->networkString(65), "2001:db8:1:2:8000::/65");
+    EXPECT_EQ(v6->networkString(128), "2001:db8:1:2:aaaa:bbbb:cccc:dddd");
+    EXPECT_EQ(v6->networkString(0), "::/0");
+    auto other = SocketAddress::parse("[2001:db8:1:2::1]:80");
+    EXPECT_EQ(other->networkString(64), v6->networkString(64));
+    EXPECT_NE(other->networkString(128), v6->networkString(128));
+    auto v4 = SocketAddress::parse("192.0.2.7:80");
+    EXPECT_EQ(v4->networkString(64), "192.0.2.7");
+    auto mapped = SocketAddress::parse("[::ffff:192.0.2.7]:80");
+    EXPECT_EQ(mapped->networkString(64), "192.0.2.7");
+}

@@ -137,6 +137,8 @@ TEST(LoadConfig, AcceptsRangeEdges) {
     EXPECT_EQ(load("limits: {messages_per_second: 10000}").limits.messages_per_second, 10000.0);
     EXPECT_EQ(load("limits: {burst: 100000}").limits.burst, 100000u);
     EXPECT_EQ(load("limits: {max_rooms_per_client: 1000}").limits.max_rooms_per_client, 1000u);
+    EXPECT_EQ(load("limits: {ipv6_prefix_length: 128}").limits.ipv6_prefix_length, 128u);
+    EXPECT_EQ(load("limits: {ipv6_prefix_length: 32}").limits.ipv6_prefix_length, 32u);
     EXPECT_EQ(load("shutdown_timeout: 10m").shutdown_timeout, milliseconds(600'000));
     EXPECT_EQ(load("echo: {prefix: \"" + std::string(256, 'x') + "\"}").echo.prefix.size(), 256u);
     EXPECT_EQ(load("chat: {default_room: " + std::string(32, 'r') + "}").chat.default_room,
@@ -235,6 +237,10 @@ TEST(LoadConfigErrors, IntegerRanges) {
     EXPECT_EQ(error("limits: {burst: 100001}\n"), "t.yaml:1:17: limits.burst: must be ≤ 100000");
     EXPECT_EQ(error("limits: {max_rooms_per_client: 0}\n"),
               "t.yaml:1:32: limits.max_rooms_per_client: must be ≥ 1");
+    EXPECT_EQ(error("limits: {ipv6_prefix_length: 31}\n"),
+              "t.yaml:1:30: limits.ipv6_prefix_length: must be ≥ 32");
+    EXPECT_EQ(error("limits: {ipv6_prefix_length: 129}\n"),
+              "t.yaml:1:30: limits.ipv6_prefix_length: must be ≤ 128");
 }
 
 TEST(LoadConfigErrors, PerIpLimitAboveTotal) {

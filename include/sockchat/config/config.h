@@ -47,6 +47,7 @@ struct Limits {
     double messages_per_second = 5;
     unsigned burst = 20;
     unsigned max_rooms_per_client = 20;
+    unsigned ipv6_prefix_length = 64;  // per-IP limits count IPv6 peers per network of this size
     friend bool operator==(const Limits&, const Limits&) = default;
 };
 

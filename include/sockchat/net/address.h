@@ -30,6 +30,10 @@ class SocketAddress {
 
     std::string toString() const;  // "127.0.0.1:8000", "[::1]:8001"
     std::string ipString() const;  // "127.0.0.1", "::1" (IPv4-mapped IPv6 shown as IPv4)
+    // The network a per-address limit counts this peer in: an IPv4 address is its own network,
+    // an IPv6 address is cut to its first ipv6PrefixLength bits ("2001:db8:1:2::/64"), because
+    // one IPv6 host usually holds a whole /64. 128 (or more) gives ipString().
+    std::string networkString(unsigned ipv6PrefixLength) const;
 
     friend bool operator==(const SocketAddress& a, const SocketAddress& b);
 
