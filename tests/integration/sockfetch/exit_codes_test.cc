@@ -116,6 +116,36 @@ TEST(SockfetchExitCodes, StalledBodyIs28AndKeepsWhatArrived) {
     EXPECT_NE(errorLine(r.sockfetch).find("with 3 out of 10 bytes received"), std::string::npos);
 }
 
+TEST(SockfetchExitCodes, MaxTimeHoldsWhileBytesKeepComing) {
+    // The server is always ahead, so a read never has to wait for data: the deadline must be
+    // checked all the same, or -m would never end this endless body.
+    ScriptServer server;
+    const auto start = Clock::now();
+    const auto r =
+        sockfetch({"-m", "1", "-o", "/dev/null", server.url("/endless-tiny-chunks")}, 8s);
+    const auto took = Clock::now() - start;
+    EXPECT_FALSE(r.timedOut);
+    EXPECT_EQ(r.exitCode, 28);
+    EXPECT_TRUE(errorLine(r).starts_with("sockfetch: (28) Operation timed out after ")) << r.err;
+    EXPECT_GE(took, 1s);  // never early
+}
+
+TEST(SockfetchExitCodes, MaxTimeInARedirectLoopIsAnOperationTimeout) {
+    // -m runs out at whatever step of whichever hop: always the one "Operation timed out"
+    // message, never one about resolving a host that is an address. Several runs, because
+    // where it runs out is a matter of timing.
+    ScriptServer server;
+    for (int run = 0; run < 5; ++run) {
+        const auto r =
+            sockfetch({"-L", "--max-redirs", "-1", "-m", "0.3", server.url("/loop")}, 8s);
+        EXPECT_FALSE(r.timedOut);
+        EXPECT_EQ(r.exitCode, 28) << r.err;
+        const std::string line = errorLine(r);
+        EXPECT_TRUE(line.starts_with("sockfetch: (28) Operation timed out after ")) << line;
+        EXPECT_TRUE(line.ends_with(" milliseconds with 0 bytes received")) << line;
+    }
+}
+
 TEST(SockfetchExitCodes, ConnectTimeoutIs28) {
     // A listener whose accept queue is full: the kernel drops further SYNs, so a connect
     // stays pending, as with a black-holed address, without leaving loopback.
