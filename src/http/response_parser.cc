@@ -173,6 +173,11 @@ void ResponseParser::afterPause(std::string_view rest, Phase phaseBefore) {
             if (!rest.empty() && rest.front() == '\n') raw_ += '\n';
             head_.raw = std::move(raw_);
             raw_.clear();
+            headBytes_ += head_.raw.size();
+            if (headBytes_ > kMaxResponseHeadBytes)
+                throw FetchError(FetchCode::recvError,
+                                 "Too large response headers: " + std::to_string(headBytes_) +
+                                     " > " + std::to_string(kMaxResponseHeadBytes));
             phase_ = Phase::body;
             if (!handler_.onHead(head_)) phase_ = Phase::done;
             break;

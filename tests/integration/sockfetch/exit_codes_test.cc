@@ -130,6 +130,19 @@ TEST(SockfetchExitCodes, MaxTimeHoldsWhileBytesKeepComing) {
     EXPECT_GE(took, 1s);  // never early
 }
 
+TEST(SockfetchExitCodes, EndlessInterimResponsesAre56LikeCurl) {
+    // "100 Continue" back to back, never a final response: curl gives up once the heads pass
+    // 300 KiB, with or without -m. (curl counts line by line, so its number is 307223.)
+    ScriptServer server;
+    const auto r = sockfetch({server.url("/continue-forever")}, 8s);  // a hang fails, fast
+    EXPECT_FALSE(r.timedOut);
+    EXPECT_EQ(r.exitCode, 56);
+    EXPECT_EQ(errorLine(r), "sockfetch: (56) Too large response headers: 307225 > 307200");
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(curl({server.url("/continue-forever")}, 8s).exitCode, 56);
+    EXPECT_EQ(sockfetch({"-m", "1", server.url("/continue-forever")}, 8s).exitCode, 56);
+}
+
 TEST(SockfetchExitCodes, MaxTimeInARedirectLoopIsAnOperationTimeout) {
     // -m runs out at whatever step of whichever hop: always the one "Operation timed out"
     // message, never one about resolving a host that is an address. Several runs, because

@@ -113,6 +113,9 @@ class Handler(socketserver.BaseRequestHandler):
         elif path == "/continue":
             send(b"HTTP/1.1 100 Continue\r\n\r\n")
             fixed("200 OK", b"after continue\n")
+        elif path == "/continue-forever":
+            # Interim responses back to back, never a final one, until the client gives up.
+            send_forever(b"HTTP/1.1 100 Continue\r\n\r\n" * 64)
         elif path == "/endless-tiny-chunks":
             # A chunked body of 1-byte chunks that never ends: each costs the client a parse
             # and a write, the server nothing, so bytes are always waiting to be read.
