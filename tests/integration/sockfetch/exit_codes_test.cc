@@ -63,6 +63,25 @@ TEST(SockfetchExitCodes, TruncatedHeadIs8WhereCurlSays0) {
     EXPECT_EQ(curl({"-i", server.url("/partial-head")}).out, "HTTP/1.1 200 OK\r\n");
 }
 
+TEST(SockfetchExitCodes, ChunkedNotFinalTransferEncodingIs8WhereCurlSays0) {
+    // "Transfer-Encoding: chunked" then "Transfer-Encoding: identity": chunked is not the final
+    // coding. Refused like conflicting Content-Length headers, rather than passing the chunk
+    // framing off as the body (see the man page, EXIT STATUS 8). curl 7.88 decodes the chunks.
+    ScriptServer server;
+    for (const char* option : {"-s", "-i"}) {
+        const auto r = sockfetch({"-S", option, server.url("/chunked-then-identity")});
+        EXPECT_EQ(r.exitCode, 8) << option;
+        EXPECT_EQ(r.out, "") << option;
+        EXPECT_EQ(errorLine(r),
+                  "sockfetch: (8) Weird server reply: unsupported Transfer-Encoding \"chunked, "
+                  "identity\": chunked must be the only coding")
+            << option;
+    }
+    const auto c = curl({server.url("/chunked-then-identity")});
+    EXPECT_EQ(c.exitCode, 0) << c.err;
+    EXPECT_EQ(c.out, "hello");
+}
+
 TEST(SockfetchExitCodes, TruncatedBodyIs18) {
     ScriptServer server;
     const auto r = expectSameAsCurl({server.url("/truncated")}, 18);

@@ -121,6 +121,11 @@ class Handler(socketserver.BaseRequestHandler):
             # and a write, the server nothing, so bytes are always waiting to be read.
             send(response("200 OK", [("Transfer-Encoding", "chunked")]))
             send_forever(b"1\r\nx\r\n" * 10000)
+        elif path == "/chunked-then-identity":
+            # A second Transfer-Encoding header that makes chunked not the final coding.
+            send(response("200 OK", [("Transfer-Encoding", "chunked"),
+                                     ("Transfer-Encoding", "identity")]) +
+                 b"5\r\nhello\r\n0\r\n\r\n")
         elif path == "/redirect":
             # /redirect?n=3 → 3 hops of various kinds, then /hello.
             n = int(query.partition("=")[2] or "1")

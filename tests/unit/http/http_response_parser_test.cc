@@ -234,6 +234,44 @@ TEST(HttpResponseParser, GarbageIsAWeirdReply) {
               FetchCode::weirdServerReply);
 }
 
+TEST(HttpResponseParser, TransferEncodingOtherThanChunkedAloneIsAWeirdReply) {
+    // sockfetch decodes chunked and nothing else: any other list would hand out the framing or
+    // the coding as the body. Several headers form one list, as RFC 9110 section 5.3 says.
+    struct Case {
+        std::string headers;
+        std::string list;  // as the message quotes it
+    };
+    for (const auto& c : std::vector<Case>{
+             {"Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n", "chunked, identity"},
+             {"Transfer-Encoding: chunked, identity\r\n", "chunked, identity"},
+             {"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n", "chunked, chunked"},
+             {"Transfer-Encoding: gzip, chunked\r\n", "gzip, chunked"},
+             {"Transfer-Encoding: identity\r\n", "identity"},
+             {"Transfer-Encoding: x-unknown\r\n", "x-unknown"},
+             {"Transfer-Encoding: chunked,\r\n", "chunked,"},
+         }) {
+        const std::string wire = "HTTP/1.1 200 OK\r\n" + c.headers + "\r\n5\r\nhello\r\n0\r\n\r\n";
+        const Recorded r = parseEverySplit(wire);
+        EXPECT_EQ(r.error, FetchCode::weirdServerReply) << c.headers;
+        EXPECT_EQ(r.errorText, "Weird server reply: unsupported Transfer-Encoding \"" + c.list +
+                                   "\": chunked must be the only coding")
+            << c.headers;
+        EXPECT_EQ(r.body, "") << c.headers;
+        EXPECT_TRUE(r.heads.empty()) << "refused before the head is handed out: " << c.headers;
+    }
+    // Spelling and spacing do not matter for chunked alone.
+    EXPECT_EQ(parseEverySplit("HTTP/1.1 200 OK\r\nTransfer-Encoding:  CHUNKED \r\n\r\n"
+                              "2\r\nok\r\n0\r\n\r\n",
+                              false)
+                  .body,
+              "ok");
+    // Where no body follows there is nothing to frame: a HEAD response describes a GET's.
+    const Recorded head = parseEverySplit(
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", false, /*head=*/true);
+    EXPECT_TRUE(head.done);
+    EXPECT_FALSE(head.error);
+}
+
 TEST(HttpResponseParser, OversizedHeadIsRefused) {
     const std::string wire = "HTTP/1.1 200 OK\r\nX: " + std::string(200 * 1024, 'a') + "\r\n\r\n";
     EXPECT_EQ(parse(wire, {4096}).error, FetchCode::weirdServerReply);
