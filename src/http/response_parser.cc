@@ -176,6 +176,10 @@ int ResponseParser::onMessageComplete(http_parser* parser) {
 
 void ResponseParser::throwParseError() const {
     const auto error = HTTP_PARSER_ERRNO(&parser_);
+    // http-parser reports a chunk size too large for 64 bits with its Content-Length error,
+    // whose description would blame a header the response may not even have.
+    if (error == HPE_INVALID_CONTENT_LENGTH && phase_ != Phase::head && (parser_.flags & F_CHUNKED))
+        throw FetchError(FetchCode::weirdServerReply, "Weird server reply: chunk size too large");
     throw FetchError(FetchCode::weirdServerReply,
                      std::string("Weird server reply: ") + http_errno_description(error));
 }

@@ -272,6 +272,18 @@ TEST(HttpResponseParser, TransferEncodingOtherThanChunkedAloneIsAWeirdReply) {
     EXPECT_FALSE(head.error);
 }
 
+TEST(HttpResponseParser, ChunkSizeOverflowNamesTheChunkSize) {
+    const Recorded r = parseEverySplit("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                                       std::string(20, 'f') + "\r\nabc");
+    EXPECT_EQ(r.error, FetchCode::weirdServerReply);
+    EXPECT_EQ(r.errorText, "Weird server reply: chunk size too large");
+    // A Content-Length that overflows is still about the header.
+    const Recorded length = parseEverySplit(
+        "HTTP/1.1 200 OK\r\nContent-Length: " + std::string(30, '9') + "\r\n\r\nabc");
+    EXPECT_EQ(length.error, FetchCode::weirdServerReply);
+    EXPECT_NE(length.errorText.find("content-length"), std::string::npos) << length.errorText;
+}
+
 TEST(HttpResponseParser, OversizedHeadIsRefused) {
     const std::string wire = "HTTP/1.1 200 OK\r\nX: " + std::string(200 * 1024, 'a') + "\r\n\r\n";
     EXPECT_EQ(parse(wire, {4096}).error, FetchCode::weirdServerReply);
