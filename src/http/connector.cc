@@ -86,6 +86,14 @@ net::Fd tryConnect(const net::SocketAddress& address, const Deadline& deadline, 
 std::vector<net::SocketAddress> resolveHost(const std::string& host, std::uint16_t port,
                                             const Deadline& deadline) {
     if (auto loopback = net::localhostAddresses(host, port)) return std::move(*loopback);
+    // An address literal needs no resolver, so it must not be able to time out "resolving"
+    // when -m runs out at that moment (e.g. in a redirect loop).
+    const std::string literal =
+        host.find(':') != std::string::npos ? "[" + host + "]:0" : host + ":0";
+    if (auto address = net::SocketAddress::parse(literal)) {
+        address->setPort(port);
+        return {*address};
+    }
     auto result = std::make_shared<Resolution>();
     // Detached on purpose: getaddrinfo cannot be interrupted, and the fetch must not wait for
     // it past its deadline. The thread owns a reference to everything it touches.

@@ -104,6 +104,9 @@ std::unique_ptr<Transport> Fetcher::open(const Url& url) {
 }
 
 Fetcher::Outcome Fetcher::fetchOnce(const Url& url) {
+    // -m covers the whole run: a redirect chain that used it up stops here, before a new
+    // connection, rather than in whichever later step happens to wait first.
+    if (overall_.expired()) throwTransferTimeout(0, std::nullopt);
     const std::string_view method = options_.headOnly ? "HEAD" : "GET";
     std::unique_ptr<Transport> transport = open(url);
 
@@ -116,7 +119,10 @@ Fetcher::Outcome Fetcher::fetchOnce(const Url& url) {
     ResponseParser parser(options_.headOnly, delivery);
     std::array<char, 64 * 1024> buffer;
     while (!parser.done()) {
-        const ReadResult got = transport->read(buffer, overall_);
+        // A read only meets the deadline when it has to wait; a server that always has bytes
+        // ready (an endless body, faster than we can write it) would never let it expire there.
+        const ReadResult got = overall_.expired() ? ReadResult{IoStatus::timedOut, 0}
+                                                  : transport->read(buffer, overall_);
         if (got.status == IoStatus::timedOut)
             throwTransferTimeout(parser.bodyBytes(), parser.expectedBodyBytes());
         if (got.status == IoStatus::eof) {

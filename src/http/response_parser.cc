@@ -33,6 +33,37 @@ std::string_view withoutFinalBlankLine(std::string_view raw) {
     return raw;
 }
 
+// Transfer-Encoding other than exactly one "chunked" (a coding after it, chunked twice,
+// identity, gzip...): sockfetch decodes chunked only, so such a body would be passed on with its
+// framing or coding as if it were the content. Refused as a weird reply (8), like the
+// conflicting Content-Length headers http-parser refuses. Every Transfer-Encoding header counts,
+// as one list (RFC 9110 section 5.3), which is how a second "identity" header is caught.
+// parserChunked: http-parser's own reading, which frames the body; both must agree on chunked.
+void checkTransferEncoding(const ResponseHead& head, bool parserChunked) {
+    std::optional<std::string> all;
+    for (const auto& h : head.headers) {
+        if (!equalsIgnoreCase(h.name, "Transfer-Encoding")) continue;
+        all = all ? *all + ", " + h.value : h.value;
+    }
+    if (!all) return;
+    std::vector<std::string_view> codings;
+    for (std::string_view rest = *all; !rest.empty();) {
+        const auto comma = rest.find(',');
+        std::string_view coding = rest.substr(0, comma);
+        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+        while (!coding.empty() && (coding.front() == ' ' || coding.front() == '\t'))
+            coding.remove_prefix(1);
+        while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t'))
+            coding.remove_suffix(1);
+        if (!coding.empty()) codings.push_back(coding);  // empty list elements do not count
+    }
+    if (codings.size() == 1 && equalsIgnoreCase(codings.front(), "chunked") && parserChunked)
+        return;
+    throw FetchError(FetchCode::weirdServerReply,
+                     "Weird server reply: unsupported Transfer-Encoding \"" + *all +
+                         "\": chunked must be the only coding");
+}
+
 }  // namespace
 
 template <typename F>
@@ -110,10 +141,14 @@ int ResponseParser::onHeadersComplete(http_parser* parser) {
     // 1 = "this message has no body": for HEAD, 1xx, 204 and 304 whatever the headers say
     // (RFC 9112 section 6.3), so a stray Content-Length there cannot make us wait for bytes.
     const bool noBody = p.headRequest_ || isInterim(status) || status == 204 || status == 304;
-    if (!noBody && !(parser->flags & F_CHUNKED) && parser->content_length != ULLONG_MAX &&
-        !isInterim(status))
-        p.expectedBody_ = parser->content_length;
-    return noBody ? 1 : 0;
+    if (noBody) return 1;
+    // Checked only when a body follows: a HEAD response's Transfer-Encoding frames nothing.
+    const bool chunked = parser->flags & F_CHUNKED;
+    if (const int failed =
+            guarded(parser, [&](ResponseParser& q) { checkTransferEncoding(q.head_, chunked); }))
+        return failed;
+    if (!chunked && parser->content_length != ULLONG_MAX) p.expectedBody_ = parser->content_length;
+    return 0;
 }
 
 int ResponseParser::onBodyData(http_parser* parser, const char* at, std::size_t length) {
@@ -141,6 +176,10 @@ int ResponseParser::onMessageComplete(http_parser* parser) {
 
 void ResponseParser::throwParseError() const {
     const auto error = HTTP_PARSER_ERRNO(&parser_);
+    // http-parser reports a chunk size too large for 64 bits with its Content-Length error,
+    // whose description would blame a header the response may not even have.
+    if (error == HPE_INVALID_CONTENT_LENGTH && phase_ != Phase::head && (parser_.flags & F_CHUNKED))
+        throw FetchError(FetchCode::weirdServerReply, "Weird server reply: chunk size too large");
     throw FetchError(FetchCode::weirdServerReply,
                      std::string("Weird server reply: ") + http_errno_description(error));
 }
@@ -173,6 +212,11 @@ void ResponseParser::afterPause(std::string_view rest, Phase phaseBefore) {
             if (!rest.empty() && rest.front() == '\n') raw_ += '\n';
             head_.raw = std::move(raw_);
             raw_.clear();
+            headBytes_ += head_.raw.size();
+            if (headBytes_ > kMaxResponseHeadBytes)
+                throw FetchError(FetchCode::recvError,
+                                 "Too large response headers: " + std::to_string(headBytes_) +
+                                     " > " + std::to_string(kMaxResponseHeadBytes));
             phase_ = Phase::body;
             if (!handler_.onHead(head_)) phase_ = Phase::done;
             break;

@@ -42,13 +42,19 @@ class ResponseHandler {
 
 class ResponseParser {
   public:
+    // curl's limit on all the heads of one response (MAX_HTTP_RESP_HEADER_SIZE). http-parser
+    // bounds each head, but not how many 1xx heads come before the final one: without this a
+    // server sending "100 Continue" forever would hold a fetch without -m forever.
+    static constexpr std::uint64_t kMaxResponseHeadBytes = 300 * 1024;
+
     // headRequest: the response to a HEAD has no body, whatever its headers announce.
     ResponseParser(bool headRequest, ResponseHandler& handler);
     ResponseParser(const ResponseParser&) = delete;
     ResponseParser& operator=(const ResponseParser&) = delete;
 
     // Feeds bytes read from the server. Throws FetchError weirdServerReply (8) for a response
-    // that is not HTTP/1.x. Bytes after the end of the response are ignored.
+    // that is not HTTP/1.x, recvError (56) once its heads, interim ones included, pass
+    // kMaxResponseHeadBytes. Bytes after the end of the response are ignored.
     void feed(std::string_view data);
     // The server closed the connection: ends a close-delimited body, or throws FetchError
     // gotNothing (52) when nothing came, partialFile (18) when the body was cut short.
@@ -93,6 +99,7 @@ class ResponseParser {
     ResponseHead head_;
     std::string raw_;  // head or trailer bytes seen so far
     std::uint64_t bodyBytes_ = 0;
+    std::uint64_t headBytes_ = 0;  // all heads so far, interim ones included
     std::optional<std::uint64_t> expectedBody_;
     std::exception_ptr callbackError_;
 };

@@ -63,6 +63,25 @@ TEST(SockfetchExitCodes, TruncatedHeadIs8WhereCurlSays0) {
     EXPECT_EQ(curl({"-i", server.url("/partial-head")}).out, "HTTP/1.1 200 OK\r\n");
 }
 
+TEST(SockfetchExitCodes, ChunkedNotFinalTransferEncodingIs8WhereCurlSays0) {
+    // "Transfer-Encoding: chunked" then "Transfer-Encoding: identity": chunked is not the final
+    // coding. Refused like conflicting Content-Length headers, rather than passing the chunk
+    // framing off as the body (see the man page, EXIT STATUS 8). curl 7.88 decodes the chunks.
+    ScriptServer server;
+    for (const char* option : {"-s", "-i"}) {
+        const auto r = sockfetch({"-S", option, server.url("/chunked-then-identity")});
+        EXPECT_EQ(r.exitCode, 8) << option;
+        EXPECT_EQ(r.out, "") << option;
+        EXPECT_EQ(errorLine(r),
+                  "sockfetch: (8) Weird server reply: unsupported Transfer-Encoding \"chunked, "
+                  "identity\": chunked must be the only coding")
+            << option;
+    }
+    const auto c = curl({server.url("/chunked-then-identity")});
+    EXPECT_EQ(c.exitCode, 0) << c.err;
+    EXPECT_EQ(c.out, "hello");
+}
+
 TEST(SockfetchExitCodes, TruncatedBodyIs18) {
     ScriptServer server;
     const auto r = expectSameAsCurl({server.url("/truncated")}, 18);
@@ -114,6 +133,49 @@ TEST(SockfetchExitCodes, StalledBodyIs28AndKeepsWhatArrived) {
     const auto r = expectSameAsCurl({"-m", "0.3", server.url("/slow-body")}, 28);
     EXPECT_EQ(r.sockfetch.out, "abc");
     EXPECT_NE(errorLine(r.sockfetch).find("with 3 out of 10 bytes received"), std::string::npos);
+}
+
+TEST(SockfetchExitCodes, MaxTimeHoldsWhileBytesKeepComing) {
+    // The server is always ahead, so a read never has to wait for data: the deadline must be
+    // checked all the same, or -m would never end this endless body.
+    ScriptServer server;
+    const auto start = Clock::now();
+    const auto r =
+        sockfetch({"-m", "1", "-o", "/dev/null", server.url("/endless-tiny-chunks")}, 8s);
+    const auto took = Clock::now() - start;
+    EXPECT_FALSE(r.timedOut);
+    EXPECT_EQ(r.exitCode, 28);
+    EXPECT_TRUE(errorLine(r).starts_with("sockfetch: (28) Operation timed out after ")) << r.err;
+    EXPECT_GE(took, 1s);  // never early
+}
+
+TEST(SockfetchExitCodes, EndlessInterimResponsesAre56LikeCurl) {
+    // "100 Continue" back to back, never a final response: curl gives up once the heads pass
+    // 300 KiB, with or without -m. (curl counts line by line, so its number is 307223.)
+    ScriptServer server;
+    const auto r = sockfetch({server.url("/continue-forever")}, 8s);  // a hang fails, fast
+    EXPECT_FALSE(r.timedOut);
+    EXPECT_EQ(r.exitCode, 56);
+    EXPECT_EQ(errorLine(r), "sockfetch: (56) Too large response headers: 307225 > 307200");
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(curl({server.url("/continue-forever")}, 8s).exitCode, 56);
+    EXPECT_EQ(sockfetch({"-m", "1", server.url("/continue-forever")}, 8s).exitCode, 56);
+}
+
+TEST(SockfetchExitCodes, MaxTimeInARedirectLoopIsAnOperationTimeout) {
+    // -m runs out at whatever step of whichever hop: always the one "Operation timed out"
+    // message, never one about resolving a host that is an address. Several runs, because
+    // where it runs out is a matter of timing.
+    ScriptServer server;
+    for (int run = 0; run < 5; ++run) {
+        const auto r =
+            sockfetch({"-L", "--max-redirs", "-1", "-m", "0.3", server.url("/loop")}, 8s);
+        EXPECT_FALSE(r.timedOut);
+        EXPECT_EQ(r.exitCode, 28) << r.err;
+        const std::string line = errorLine(r);
+        EXPECT_TRUE(line.starts_with("sockfetch: (28) Operation timed out after ")) << line;
+        EXPECT_TRUE(line.ends_with(" milliseconds with 0 bytes received")) << line;
+    }
 }
 
 TEST(SockfetchExitCodes, ConnectTimeoutIs28) {

@@ -63,6 +63,14 @@ class Handler(socketserver.BaseRequestHandler):
         def send(data):
             sock.sendall(data)
 
+        def send_forever(data):
+            # Until the client gives up and closes the connection.
+            try:
+                while True:
+                    send(data)
+            except OSError:
+                pass
+
         def fixed(status, body, ctype="text/plain", extra=()):
             hdrs = [("Content-Type", ctype), ("Content-Length", str(len(body)))] + list(extra)
             send(response(status, hdrs, b"" if head_only else body))
@@ -105,6 +113,19 @@ class Handler(socketserver.BaseRequestHandler):
         elif path == "/continue":
             send(b"HTTP/1.1 100 Continue\r\n\r\n")
             fixed("200 OK", b"after continue\n")
+        elif path == "/continue-forever":
+            # Interim responses back to back, never a final one, until the client gives up.
+            send_forever(b"HTTP/1.1 100 Continue\r\n\r\n" * 64)
+        elif path == "/endless-tiny-chunks":
+            # A chunked body of 1-byte chunks that never ends: each costs the client a parse
+            # and a write, the server nothing, so bytes are always waiting to be read.
+            send(response("200 OK", [("Transfer-Encoding", "chunked")]))
+            send_forever(b"1\r\nx\r\n" * 10000)
+        elif path == "/chunked-then-identity":
+            # A second Transfer-Encoding header that makes chunked not the final coding.
+            send(response("200 OK", [("Transfer-Encoding", "chunked"),
+                                     ("Transfer-Encoding", "identity")]) +
+                 b"5\r\nhello\r\n0\r\n\r\n")
         elif path == "/redirect":
             # /redirect?n=3 → 3 hops of various kinds, then /hello.
             n = int(query.partition("=")[2] or "1")

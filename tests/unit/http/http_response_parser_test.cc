@@ -137,6 +137,32 @@ TEST(HttpResponseParser, InterimResponsesAreHandedOutThenSkipped) {
     EXPECT_TRUE(r.done);
 }
 
+TEST(HttpResponseParser, InterimHeadsCountTowardsCurlsHeadLimit) {
+    // 1xx heads without end would otherwise be read for as long as the server sends them.
+    const std::string interim = "HTTP/1.1 100 Continue\r\n\r\n";  // 25 bytes
+    const std::size_t fit = ResponseParser::kMaxResponseHeadBytes / interim.size();
+    std::string wire;
+    for (std::size_t i = 0; i <= fit; ++i) wire += interim;
+    const Recorded r = parse(wire + "HTTP/1.1 200 OK\r\n\r\n", {64 * 1024});
+    EXPECT_EQ(r.error, FetchCode::recvError);
+    EXPECT_EQ(r.errorText, "Too large response headers: 307225 > 307200");  // curl's wording
+    EXPECT_EQ(r.heads.size(), fit);  // the head that passes the limit is not handed out
+    // Heads adding up to exactly the limit are still fine (X pads the final head to it).
+    std::string atLimit;
+    for (std::size_t i = 0; i + 2 < fit; ++i) atLimit += interim;
+    const std::string finalStart = "HTTP/1.1 200 OK\r\nX: ",
+                      finalEnd = "\r\nContent-Length: 2\r\n\r\n";
+    atLimit += finalStart +
+               std::string(ResponseParser::kMaxResponseHeadBytes - atLimit.size() -
+                               finalStart.size() - finalEnd.size(),
+                           'x') +
+               finalEnd;
+    ASSERT_EQ(atLimit.size(), ResponseParser::kMaxResponseHeadBytes);
+    const Recorded ok = parse(atLimit + "ok", {64 * 1024});
+    EXPECT_FALSE(ok.error) << ok.errorText;
+    EXPECT_EQ(ok.body, "ok");
+}
+
 TEST(HttpResponseParser, NoBodyFor204And304WhateverTheHeadersSay) {
     for (const char* status : {"204 No Content", "304 Not Modified"}) {
         const Recorded r =
@@ -206,6 +232,56 @@ TEST(HttpResponseParser, GarbageIsAWeirdReply) {
               FetchCode::weirdServerReply);
     EXPECT_EQ(parseEverySplit("HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n").error,
               FetchCode::weirdServerReply);
+}
+
+TEST(HttpResponseParser, TransferEncodingOtherThanChunkedAloneIsAWeirdReply) {
+    // sockfetch decodes chunked and nothing else: any other list would hand out the framing or
+    // the coding as the body. Several headers form one list, as RFC 9110 section 5.3 says.
+    struct Case {
+        std::string headers;
+        std::string list;  // as the message quotes it
+    };
+    for (const auto& c : std::vector<Case>{
+             {"Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n", "chunked, identity"},
+             {"Transfer-Encoding: chunked, identity\r\n", "chunked, identity"},
+             {"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n", "chunked, chunked"},
+             {"Transfer-Encoding: gzip, chunked\r\n", "gzip, chunked"},
+             {"Transfer-Encoding: identity\r\n", "identity"},
+             {"Transfer-Encoding: x-unknown\r\n", "x-unknown"},
+             {"Transfer-Encoding: chunked,\r\n", "chunked,"},
+         }) {
+        const std::string wire = "HTTP/1.1 200 OK\r\n" + c.headers + "\r\n5\r\nhello\r\n0\r\n\r\n";
+        const Recorded r = parseEverySplit(wire);
+        EXPECT_EQ(r.error, FetchCode::weirdServerReply) << c.headers;
+        EXPECT_EQ(r.errorText, "Weird server reply: unsupported Transfer-Encoding \"" + c.list +
+                                   "\": chunked must be the only coding")
+            << c.headers;
+        EXPECT_EQ(r.body, "") << c.headers;
+        EXPECT_TRUE(r.heads.empty()) << "refused before the head is handed out: " << c.headers;
+    }
+    // Spelling and spacing do not matter for chunked alone.
+    EXPECT_EQ(parseEverySplit("HTTP/1.1 200 OK\r\nTransfer-Encoding:  CHUNKED \r\n\r\n"
+                              "2\r\nok\r\n0\r\n\r\n",
+                              false)
+                  .body,
+              "ok");
+    // Where no body follows there is nothing to frame: a HEAD response describes a GET's.
+    const Recorded head = parseEverySplit(
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", false, /*head=*/true);
+    EXPECT_TRUE(head.done);
+    EXPECT_FALSE(head.error);
+}
+
+TEST(HttpResponseParser, ChunkSizeOverflowNamesTheChunkSize) {
+    const Recorded r = parseEverySplit("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                                       std::string(20, 'f') + "\r\nabc");
+    EXPECT_EQ(r.error, FetchCode::weirdServerReply);
+    EXPECT_EQ(r.errorText, "Weird server reply: chunk size too large");
+    // A Content-Length that overflows is still about the header.
+    const Recorded length = parseEverySplit(
+        "HTTP/1.1 200 OK\r\nContent-Length: " + std::string(30, '9') + "\r\n\r\nabc");
+    EXPECT_EQ(length.error, FetchCode::weirdServerReply);
+    EXPECT_NE(length.errorText.find("content-length"), std::string::npos) << length.errorText;
 }
 
 TEST(HttpResponseParser, OversizedHeadIsRefused) {
