@@ -1,4 +1,6 @@
 // Config loading and validation: the one place that knows every key, its type and its range.
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/parser.h>
 #include <yaml-cpp/yaml.h>
@@ -13,12 +15,13 @@
 #include <initializer_list>
 #include <limits>
 #include <map>
-#include <memory>
+#include <new>
 #include <sstream>
 #include <utility>
 
 #include "sockchat/config/loader.h"
 #include "sockchat/config/units.h"
+#include "sockchat/net/fd.h"
 #include "sockchat/text/quote.h"
 
 namespace sockchat::config {
@@ -549,6 +552,11 @@ LoadResult failure(ConfigError error) {
 
 LoadResult loadConfigString(std::string_view yaml, const std::string& source_name) {
     try {
+        // Checked here rather than only when reading a file, so that the fuzz target covers it.
+        if (yaml.size() > kMaxConfigBytes)
+            return failure(
+                {source_name, 0, 0, "",
+                 "larger than " + formatSize(kMaxConfigBytes) + ", the limit for a config file"});
         const std::string text(yaml);
         std::vector<YAML::Mark> starts = firstDocumentStarts(text);
         if (starts.size() > 1) {
@@ -569,23 +577,65 @@ LoadResult loadConfigString(std::string_view yaml, const std::string& source_nam
         return failure({source_name, e.mark.line + 1, e.mark.column + 1, "", e.msg});
     } catch (const Invalid& invalid) {
         return failure(invalid.error);
+    } catch (const std::bad_alloc&) {
+        // A reload must keep the running config rather than take the daemon down.
+        return failure({source_name, 0, 0, "", "out of memory while loading it"});
     }
 }
 
+namespace {
+
+const char* fileType(mode_t mode) {
+    switch (mode & S_IFMT) {
+        case S_IFDIR:
+            return "directory";
+        case S_IFCHR:
+            return "character device";
+        case S_IFBLK:
+            return "block device";
+        case S_IFIFO:
+            return "FIFO";
+        case S_IFSOCK:
+            return "socket";
+        default:
+            return "special file";
+    }
+}
+
+}  // namespace
+
 LoadResult loadConfigFile(const std::string& path) {
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
-                                                         &std::fclose);
-    auto unreadable = [&path] {
-        return failure({path, 0, 0, "", std::string("cannot read: ") + std::strerror(errno)});
+    auto unreadable = [&path](int error) {
+        return failure({path, 0, 0, "", std::string("cannot read: ") + std::strerror(error)});
     };
-    if (!file) return unreadable();
-    std::string text;
-    char buf[8192];
-    std::size_t n = 0;
-    while ((n = std::fread(buf, 1, sizeof buf, file.get())) > 0) text.append(buf, n);
-    // fopen() succeeds on a directory; the read is what fails (EISDIR).
-    if (std::ferror(file.get())) return unreadable();
-    return loadConfigString(text, path);
+    // O_NONBLOCK: opening a FIFO without a writer would otherwise wait for one, forever; O_NOCTTY:
+    // a terminal named by mistake must not become ours. The type is checked on the opened fd, so
+    // the file cannot be swapped between the check and the read.
+    net::Fd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+    if (!fd) return unreadable(errno);
+    struct stat st {};
+    if (::fstat(fd.get(), &st) < 0) return unreadable(errno);
+    // /dev/zero or a FIFO would never end, or block: only a regular file has a known end.
+    if (!S_ISREG(st.st_mode))
+        return failure(
+            {path, 0, 0, "", std::string("not a regular file (") + fileType(st.st_mode) + ")"});
+    try {
+        // One byte past the cap is enough for loadConfigString to say the file is too large; the
+        // file may grow after fstat, so the cap bounds the read, not st_size.
+        std::string text(kMaxConfigBytes + 1, '\0');
+        std::size_t size = 0;
+        while (size < text.size()) {
+            ssize_t n = ::read(fd.get(), text.data() + size, text.size() - size);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) return unreadable(errno);
+            if (n == 0) break;
+            size += static_cast<std::size_t>(n);
+        }
+        text.resize(size);
+        return loadConfigString(text, path);
+    } catch (const std::bad_alloc&) {
+        return failure({path, 0, 0, "", "out of memory while reading it"});
+    }
 }
 
 }  // namespace sockchat::config

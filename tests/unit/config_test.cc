@@ -350,6 +350,12 @@ TEST(LoadConfigErrors, DuplicateListener) {
               "t.yaml:4:30: listen[2].address: duplicate listener 127.0.0.1:8000 (also listen[0])");
 }
 
+TEST(LoadConfigErrors, TextLargerThanTheCap) {
+    std::string comments = std::string(kMaxConfigBytes - 1, '#') + "\n";
+    EXPECT_EQ(load(comments), defaults());
+    EXPECT_EQ(error(comments + "\n"), "t.yaml: larger than 1MiB, the limit for a config file");
+}
+
 TEST(LoadConfigErrors, AdminSocket) {
     EXPECT_EQ(error("admin: {socket: admin.sock}\n"),
               "t.yaml:1:17: admin.socket: must be an absolute path, or \"\" to turn the admin "
@@ -577,10 +583,31 @@ TEST_F(ConfigFileTest, MissingFile) {
               dir_ + "/absent.yaml: cannot read: No such file or directory");
 }
 
-TEST_F(ConfigFileTest, DirectoryIsUnreadable) {
+TEST_F(ConfigFileTest, DirectoryIsNotARegularFile) {
     LoadResult result = loadConfigFile(dir_);
     ASSERT_TRUE(result.error);
-    EXPECT_EQ(result.error->toString(), dir_ + ": cannot read: Is a directory");
+    EXPECT_EQ(result.error->toString(), dir_ + ": not a regular file (directory)");
+}
+
+// /dev/zero never ends: it must be refused before a byte is read. (A FIFO is in the CLI tests,
+// which bound the time a run may take.)
+TEST_F(ConfigFileTest, CharacterDeviceIsNotARegularFile) {
+    LoadResult result = loadConfigFile("/dev/zero");
+    ASSERT_TRUE(result.error);
+    EXPECT_EQ(result.error->toString(), "/dev/zero: not a regular file (character device)");
+}
+
+TEST_F(ConfigFileTest, FileUpToTheCapIsReadAndOneByteMoreIsRefused) {
+    std::string text = "threads: 3\n";
+    text += std::string(kMaxConfigBytes - text.size() - 1, '#') + "\n";
+    std::string path = write(text);
+    LoadResult result = loadConfigFile(path);
+    ASSERT_TRUE(result.config) << result.error->toString();
+    EXPECT_EQ(result.config->threads, 3u);
+    path = write(text + "\n");
+    result = loadConfigFile(path);
+    ASSERT_TRUE(result.error);
+    EXPECT_EQ(result.error->toString(), path + ": larger than 1MiB, the limit for a config file");
 }
 
 }  // namespace
