@@ -107,6 +107,20 @@ TEST(Cli, OutOfMemoryWhileLoadingTheConfigIsOneLineAndExit78) {
     EXPECT_EQ(r.stderrText, "sockchatd: " + cfg.path() + ": out of memory while loading it\n");
 }
 
+// Any other exception that reaches main is one line and exit 70 (EX_SOFTWARE), not an abort.
+// Here std::system_error from the first worker thread: a 1 GiB stack limit makes threads ask for
+// 1 GiB stacks, which the 300 MiB address space refuses, before any thread runs.
+TEST(Cli, AnExceptionAtStartupIsOneLineAndExit70) {
+    if (::access("/usr/bin/prlimit", X_OK) != 0) GTEST_SKIP() << "no /usr/bin/prlimit";
+    TempFile cfg(testConfig("  - {service: echo, address: \"127.0.0.1:0\"}\n",
+                            "threads: 4\nadmin: {socket: \"\"}\n"));
+    auto r = runLimited({"--stack=" + std::to_string(1 << 30), "--as=" + std::to_string(300 << 20)},
+                        {"-f", "-c", cfg.path()});
+    EXPECT_EQ(r.signal, 0);
+    EXPECT_EQ(r.exitCode, 70) << r.stderrText;
+    EXPECT_EQ(r.stderrText, "sockchatd: internal error: Resource temporarily unavailable\n");
+}
+
 TEST(Cli, BadConfigStartsNothing) {
     // A free port: bind it ourselves, note it, release it. The daemon must not take it.
     int error = 0;
