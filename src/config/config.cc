@@ -66,12 +66,100 @@ struct Invalid {
     ConfigError error;
 };
 
+// Deeper than any config needs (it uses 3 levels), and far below where yaml-cpp's recursive
+// parser could run out of stack.
+constexpr int kMaxNesting = 64;
+
+std::string tooDeep() {
+    return "nesting too deep (more than " + std::to_string(kMaxNesting) + " levels)";
+}
+
+// A first look at the raw text, before yaml-cpp sees it, for what yaml-cpp handles badly:
+// - a NUL byte, which it reports as "unknown escape character" somewhere else;
+// - flow collections ("[[[[...") nested too deep: its scanner reads the whole run of brackets
+//   ahead, queueing a token of ~250 bytes for each, before its parser notices the depth.
+// The scan knows just enough YAML to skip comments and quoted scalars. It counts a bracket as
+// opening a collection after a blank, at the start of a line or inside another collection, so a
+// "[" in a plain scalar may count too: harmless, as only an unclosed run deeper than kMaxNesting
+// is refused. What it misses, the depth check in DocumentStarts still catches.
+std::optional<ConfigError> prescan(std::string_view text, const std::string& source) {
+    int line = 1;
+    int column = 0;
+    int depth = 0;
+    char quote = 0;  // '\'' or '"' inside a quoted scalar
+    bool escaped = false;
+    bool comment = false;
+    char previous = '\n';  // the last character that is not a blank; '\n' at a line's start
+    bool blank = false;    // whether a blank came after `previous`
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        ++column;
+        if (c == '\0')
+            return ConfigError{source, line, column, "", "NUL byte: a config file is text"};
+        if (c == '\n') {
+            ++line;
+            column = 0;
+            comment = escaped = false;
+            if (quote == 0) previous = '\n';
+            continue;
+        }
+        if (comment) continue;
+        if (quote != 0) {
+            if (escaped) {
+                escaped = false;
+            } else if (quote == '"' && c == '\\') {
+                escaped = true;
+            } else if (c == quote) {
+                // '' is a quote inside a single-quoted scalar.
+                if (quote == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
+                    ++i;
+                    ++column;
+                } else {
+                    quote = 0;
+                    previous = c;
+                    blank = false;
+                }
+            }
+            continue;
+        }
+        if (c == ' ' || c == '\t' || c == '\r') {
+            blank = true;
+            continue;
+        }
+        const bool lineStart = previous == '\n';
+        // Where a node may start: after ": ", "- " or "? ", and in a flow collection also right
+        // after "[", "{", "," or ":". Elsewhere (e.g. "it's") a quote is part of a plain scalar.
+        const bool afterIndicator = (depth > 0 && std::strchr("[{,:", previous) != nullptr) ||
+                                    (std::strchr(":-?", previous) != nullptr && blank);
+        if (c == '#' && (lineStart || blank)) {
+            comment = true;
+            continue;
+        }
+        if ((c == '\'' || c == '"') && (lineStart || afterIndicator)) {
+            quote = c;
+            continue;
+        }
+        if ((c == '[' || c == '{') && (depth > 0 || lineStart || blank || afterIndicator)) {
+            if (++depth > kMaxNesting) return ConfigError{source, line, column, "", tooDeep()};
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            --depth;
+        }
+        previous = c;
+        blank = false;
+    }
+    return std::nullopt;
+}
+
 // Where the first two documents of a YAML stream start. Used instead of YAML::LoadAll, which in
 // yaml-cpp 0.7 loops forever, allocating, on input such as a lone "," (upstream issue #1040,
 // fixed after 0.7): its parser keeps reporting a document there without consuming anything.
 // Asking for two at most is bounded; a second start at the first one's position is that bug.
+// The same pass refuses collections nested deeper than kMaxNesting at the first one too deep, so
+// that the YAML::Load after it never recurses that far: yaml-cpp's own guard stops at a depth of
+// 2000 with a "bad file" message that points nowhere useful.
 class DocumentStarts final : public YAML::EventHandler {
   public:
+    explicit DocumentStarts(const std::string& source) : source_(source) {}
     std::vector<YAML::Mark> starts;
     void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
     void OnDocumentEnd() override {}
@@ -79,18 +167,31 @@ class DocumentStarts final : public YAML::EventHandler {
     void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
     void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
                   const std::string&) override {}
-    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                         YAML::EmitterStyle::value) override {}
-    void OnSequenceEnd() override {}
-    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                    YAML::EmitterStyle::value) override {}
-    void OnMapEnd() override {}
+    void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {
+        enter(mark);
+    }
+    void OnSequenceEnd() override { --depth_; }
+    void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {
+        enter(mark);
+    }
+    void OnMapEnd() override { --depth_; }
+
+  private:
+    void enter(const YAML::Mark& mark) {
+        if (++depth_ > kMaxNesting)
+            throw Invalid{{source_, mark.line + 1, mark.column + 1, "", tooDeep()}};
+    }
+
+    const std::string& source_;
+    int depth_ = 0;
 };
 
-std::vector<YAML::Mark> firstDocumentStarts(const std::string& text) {
+std::vector<YAML::Mark> firstDocumentStarts(const std::string& text, const std::string& source) {
     std::istringstream in(text);
     YAML::Parser parser(in);
-    DocumentStarts handler;
+    DocumentStarts handler(source);
     for (int i = 0; i < 2 && parser.HandleNextDocument(handler); ++i) {
     }
     return handler.starts;
@@ -557,8 +658,9 @@ LoadResult loadConfigString(std::string_view yaml, const std::string& source_nam
             return failure(
                 {source_name, 0, 0, "",
                  "larger than " + formatSize(kMaxConfigBytes) + ", the limit for a config file"});
+        if (auto error = prescan(yaml, source_name)) return failure(std::move(*error));
         const std::string text(yaml);
-        std::vector<YAML::Mark> starts = firstDocumentStarts(text);
+        std::vector<YAML::Mark> starts = firstDocumentStarts(text, source_name);
         if (starts.size() > 1) {
             const YAML::Mark& mark = starts[1];
             int line = mark.line >= 0 ? mark.line + 1 : 0;

@@ -107,6 +107,17 @@ TEST(Cli, OutOfMemoryWhileLoadingTheConfigIsOneLineAndExit78) {
     EXPECT_EQ(r.stderrText, "sockchatd: " + cfg.path() + ": out of memory while loading it\n");
 }
 
+// A run of brackets as long as the size cap allows is refused at its 65th, before yaml-cpp's
+// scanner queues a token for each (~250 MB for this file, which 100 MiB would not hold).
+TEST(Cli, DeepNestingIsRefusedBeforeYamlCppReadsIt) {
+    if (::access("/usr/bin/prlimit", X_OK) != 0) GTEST_SKIP() << "no /usr/bin/prlimit";
+    TempFile cfg(std::string(1024 * 1024 - 1, '[') + "\n");
+    auto r = runLimited({"--as=" + std::to_string(100 << 20)}, {"-t", "-c", cfg.path()});
+    EXPECT_EQ(r.exitCode, 78);
+    EXPECT_EQ(r.stderrText,
+              "sockchatd: " + cfg.path() + ":1:65: nesting too deep (more than 64 levels)\n");
+}
+
 // Any other exception that reaches main is one line and exit 70 (EX_SOFTWARE), not an abort.
 // Here std::system_error from the first worker thread: a 1 GiB stack limit makes threads ask for
 // 1 GiB stacks, which the 300 MiB address space refuses, before any thread runs.

@@ -350,6 +350,44 @@ TEST(LoadConfigErrors, DuplicateListener) {
               "t.yaml:4:30: listen[2].address: duplicate listener 127.0.0.1:8000 (also listen[0])");
 }
 
+TEST(LoadConfigErrors, DeepFlowNestingIsRefusedWhereItGoesTooDeep) {
+    EXPECT_EQ(error(std::string(10000, '[')),
+              "t.yaml:1:65: nesting too deep (more than 64 levels)");
+    EXPECT_EQ(error(std::string(10000, '{')),
+              "t.yaml:1:65: nesting too deep (more than 64 levels)");
+    EXPECT_EQ(error("threads: 1\nlisten: " + std::string(10000, '[')),
+              "t.yaml:2:73: nesting too deep (more than 64 levels)");
+}
+
+TEST(LoadConfigErrors, DeepBlockNestingIsRefusedWhereItGoesTooDeep) {
+    std::string yaml;
+    for (int i = 0; i < 100; ++i) yaml += std::string(static_cast<std::size_t>(i), ' ') + "k:\n";
+    EXPECT_EQ(error(yaml), "t.yaml:65:65: nesting too deep (more than 64 levels)");
+}
+
+TEST(LoadConfigErrors, NestingUpToTheLimitIsNoNestingError) {
+    // The top-level map is one level, 63 sequences make 64.
+    std::string yaml = "threads: " + std::string(63, '[') + std::string(63, ']') + "\n";
+    EXPECT_EQ(error(yaml), "t.yaml:1:10: threads: expected an integer, got a sequence");
+}
+
+TEST(LoadConfig, BracketsInScalarsAndCommentsAreNotNesting) {
+    const std::string many(100, '[');
+    EXPECT_EQ(load("echo: {prefix: \"" + many + "\"}\n").echo.prefix, many);
+    EXPECT_EQ(load("echo: {prefix: 'it''s " + many + "'}\n").echo.prefix, "it's " + many);
+    EXPECT_EQ(load("echo:\n  prefix: a" + many + "\n").echo.prefix, "a" + many);
+    EXPECT_EQ(load("echo: {prefix: \"\\\" " + many + "\"}\n").echo.prefix, "\" " + many);
+    EXPECT_EQ(load("# " + many + "\nthreads: 2 # " + many + "\n").threads, 2u);
+}
+
+TEST(LoadConfigErrors, NulBytePointsAtTheNul) {
+    using namespace std::string_literals;
+    EXPECT_EQ(error("threads: 1\nlisten:\n  - {service: echo, addr\0ess: x}\n"s),
+              "t.yaml:3:25: NUL byte: a config file is text");
+    // Even where yaml-cpp would never look: in a comment.
+    EXPECT_EQ(error("threads: 1 # \0\n"s), "t.yaml:1:14: NUL byte: a config file is text");
+}
+
 TEST(LoadConfigErrors, TextLargerThanTheCap) {
     std::string comments = std::string(kMaxConfigBytes - 1, '#') + "\n";
     EXPECT_EQ(load(comments), defaults());
