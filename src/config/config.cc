@@ -447,8 +447,15 @@ class Validator {
             fail(e, "must list at least one listener");
         if (!e.value.IsSequence())
             fail(e, "expected a sequence of {service, address} maps, got " + describe(e.value));
+        if (e.value.size() > kMaxListeners)
+            fail(e.value[kMaxListeners].Mark(), e.path,
+                 "at most " + std::to_string(kMaxListeners) + " listeners (it lists " +
+                     std::to_string(e.value.size()) + ")");
         std::vector<Listener> listeners;
         std::vector<std::string> paths;
+        // Earlier listeners by address text, which equal addresses share: a lookup per listener
+        // instead of a comparison with every earlier one.
+        std::map<std::string, std::vector<std::size_t>> byText;
         for (std::size_t i = 0; i < e.value.size(); ++i) {
             YAML::Node item = e.value[i];
             std::string path = e.path + "[" + std::to_string(i) + "]";
@@ -466,10 +473,14 @@ class Validator {
                 *service, "a service", {{"echo", Service::echo}, {"chat", Service::chat}});
             listener.address = readAddress(*address);
             // Port 0 asks for an ephemeral port, so two of them never clash.
-            for (std::size_t j = 0; j < listeners.size(); ++j)
-                if (listener.address.port() != 0 && listeners[j].address == listener.address)
-                    fail(*address, "duplicate listener " + listener.address.toString() + " (also " +
-                                       paths[j] + ")");
+            if (listener.address.port() != 0) {
+                std::vector<std::size_t>& same = byText[listener.address.toString()];
+                for (std::size_t j : same)
+                    if (listeners[j].address == listener.address)
+                        fail(*address, "duplicate listener " + listener.address.toString() +
+                                           " (also " + paths[j] + ")");
+                same.push_back(i);
+            }
             listeners.push_back(listener);
             paths.push_back(path);
         }

@@ -350,6 +350,32 @@ TEST(LoadConfigErrors, DuplicateListener) {
               "t.yaml:4:30: listen[2].address: duplicate listener 127.0.0.1:8000 (also listen[0])");
 }
 
+// n echo listeners on 127.0.0.1, ports 1..n, one a line after "listen:".
+std::string listeners(std::size_t n) {
+    std::string yaml = "listen:\n";
+    for (std::size_t i = 1; i <= n; ++i)
+        yaml += "  - {service: echo, address: \"127.0.0.1:" + std::to_string(i) + "\"}\n";
+    return yaml;
+}
+
+TEST(LoadConfigErrors, TooManyListenersPointAtTheFirstOneTooMany) {
+    EXPECT_EQ(load(listeners(kMaxListeners)).listen.size(), kMaxListeners);
+    EXPECT_EQ(error(listeners(kMaxListeners + 1)),
+              "t.yaml:1026:5: listen: at most 1024 listeners (it lists 1025)");
+}
+
+TEST(LoadConfigErrors, DuplicateListenerAmongManyNamesTheFirst) {
+    EXPECT_EQ(error(listeners(1000) + "  - {service: chat, address: \"127.0.0.1:500\"}\n" +
+                    "  - {service: chat, address: \"127.0.0.1:500\"}\n"),
+              "t.yaml:1002:30: listen[1000].address: duplicate listener 127.0.0.1:500 (also "
+              "listen[499])");
+    // Equal text, different port 0 listeners: ephemeral ports never clash.
+    EXPECT_EQ(load(listeners(0) + "  - {service: echo, address: \"127.0.0.1:0\"}\n" +
+                   "  - {service: chat, address: \"127.0.0.1:0\"}\n")
+                  .listen.size(),
+              2u);
+}
+
 TEST(LoadConfigErrors, DeepFlowNestingIsRefusedWhereItGoesTooDeep) {
     EXPECT_EQ(error(std::string(10000, '[')),
               "t.yaml:1:65: nesting too deep (more than 64 levels)");

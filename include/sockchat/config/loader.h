@@ -30,10 +30,11 @@ struct LoadResult {
     std::optional<ConfigError> error;
 };
 
-// The largest config, documented in sockchatd.yaml(5). A real config is a few KiB; the cap keeps
-// a wrong file (or a hostile one) from costing unbounded memory and time, at startup and at every
-// reload.
+// Limits on what a config may be, documented in sockchatd.yaml(5). A real config is a few KiB
+// with a handful of listeners; the caps keep a wrong file (or a hostile one) from costing
+// unbounded memory and time, at startup and at every reload.
 inline constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
+inline constexpr std::size_t kMaxListeners = 1024;
 
 // Reads and validates a config file. An empty file (or only comments) gives all defaults. Only a
 // regular file of at most kMaxConfigBytes is read: a device, FIFO or socket is refused unread.
