@@ -7,6 +7,8 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
+#include <new>
 #include <string>
 
 #include "journald_sink.h"
@@ -14,10 +16,12 @@
 #include "sockchat/cli/usage.h"
 #include "sockchat/config/loader.h"
 #include "sockchat/log/logger.h"
+#include "sockchat/text/quote.h"
 
 namespace {
 
 constexpr const char* kSystemConfig = "/etc/sockchatd/sockchatd.yaml";
+constexpr int kExitSoftware = 70;  // EX_SOFTWARE: an internal error
 
 bool fileExists(const char* path) {
     struct stat st {};
@@ -43,9 +47,7 @@ std::unique_ptr<sockchat::log::Sink> makeSink(const sockchat::config::Logging& l
     return makeConsoleSink(logging);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
     CLI::App app{"sockchatd: echo and chat server over TCP", "sockchatd"};
     std::string configFile;
     bool checkOnly = false;
@@ -59,8 +61,9 @@ int main(int argc, char** argv) {
                  "(sockchatd never forks)");
     app.set_version_flag("-V,--version", "sockchatd " SOCKCHAT_VERSION);
     app.footer(
-        "Exit status: 0 stopped, or the config is valid (-t); 64 bad command line; 71 a listener "
-        "cannot be bound (or another resource the system refused); 78 invalid config.");
+        "Exit status: 0 stopped, or the config is valid (-t); 64 bad command line; 70 internal "
+        "error; 71 a listener cannot be bound (or another resource the system refused); 78 "
+        "invalid config.");
     if (auto rc = sockchat::cli::parse(app, argc, argv)) return *rc;
 
     if (configFile.empty() && fileExists(kSystemConfig)) configFile = kSystemConfig;
@@ -86,4 +89,25 @@ int main(int argc, char** argv) {
 
     sockchatd::Server server(std::move(config), configFile, logger);
     return server.run();
+}
+
+}  // namespace
+
+// Nothing may escape main: an uncaught exception aborts (exit 134, maybe a core) where whoever
+// started the daemon expects one line and an exit status. The config loader turns its own
+// failures, running out of memory included, into config errors (78); anything that still gets
+// here is an internal error.
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::bad_alloc&) {
+        // No allocation here: there may be no memory for one.
+        std::fputs("sockchatd: out of memory\n", stderr);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "sockchatd: internal error: %s\n",
+                     sockchat::text::escapeForMessage(e.what()).c_str());
+    } catch (...) {
+        std::fputs("sockchatd: internal error: unknown exception\n", stderr);
+    }
+    return kExitSoftware;
 }

@@ -1,4 +1,6 @@
 // Config loading and validation: the one place that knows every key, its type and its range.
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/parser.h>
 #include <yaml-cpp/yaml.h>
@@ -13,12 +15,13 @@
 #include <initializer_list>
 #include <limits>
 #include <map>
-#include <memory>
+#include <new>
 #include <sstream>
 #include <utility>
 
 #include "sockchat/config/loader.h"
 #include "sockchat/config/units.h"
+#include "sockchat/net/fd.h"
 #include "sockchat/text/quote.h"
 
 namespace sockchat::config {
@@ -63,12 +66,100 @@ struct Invalid {
     ConfigError error;
 };
 
+// Deeper than any config needs (it uses 3 levels), and far below where yaml-cpp's recursive
+// parser could run out of stack.
+constexpr int kMaxNesting = 64;
+
+std::string tooDeep() {
+    return "nesting too deep (more than " + std::to_string(kMaxNesting) + " levels)";
+}
+
+// A first look at the raw text, before yaml-cpp sees it, for what yaml-cpp handles badly:
+// - a NUL byte, which it reports as "unknown escape character" somewhere else;
+// - flow collections ("[[[[...") nested too deep: its scanner reads the whole run of brackets
+//   ahead, queueing a token of ~250 bytes for each, before its parser notices the depth.
+// The scan knows just enough YAML to skip comments and quoted scalars. It counts a bracket as
+// opening a collection after a blank, at the start of a line or inside another collection, so a
+// "[" in a plain scalar may count too: harmless, as only an unclosed run deeper than kMaxNesting
+// is refused. What it misses, the depth check in DocumentStarts still catches.
+std::optional<ConfigError> prescan(std::string_view text, const std::string& source) {
+    int line = 1;
+    int column = 0;
+    int depth = 0;
+    char quote = 0;  // '\'' or '"' inside a quoted scalar
+    bool escaped = false;
+    bool comment = false;
+    char previous = '\n';  // the last character that is not a blank; '\n' at a line's start
+    bool blank = false;    // whether a blank came after `previous`
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        ++column;
+        if (c == '\0')
+            return ConfigError{source, line, column, "", "NUL byte: a config file is text"};
+        if (c == '\n') {
+            ++line;
+            column = 0;
+            comment = escaped = false;
+            if (quote == 0) previous = '\n';
+            continue;
+        }
+        if (comment) continue;
+        if (quote != 0) {
+            if (escaped) {
+                escaped = false;
+            } else if (quote == '"' && c == '\\') {
+                escaped = true;
+            } else if (c == quote) {
+                // '' is a quote inside a single-quoted scalar.
+                if (quote == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
+                    ++i;
+                    ++column;
+                } else {
+                    quote = 0;
+                    previous = c;
+                    blank = false;
+                }
+            }
+            continue;
+        }
+        if (c == ' ' || c == '\t' || c == '\r') {
+            blank = true;
+            continue;
+        }
+        const bool lineStart = previous == '\n';
+        // Where a node may start: after ": ", "- " or "? ", and in a flow collection also right
+        // after "[", "{", "," or ":". Elsewhere (e.g. "it's") a quote is part of a plain scalar.
+        const bool afterIndicator = (depth > 0 && std::strchr("[{,:", previous) != nullptr) ||
+                                    (std::strchr(":-?", previous) != nullptr && blank);
+        if (c == '#' && (lineStart || blank)) {
+            comment = true;
+            continue;
+        }
+        if ((c == '\'' || c == '"') && (lineStart || afterIndicator)) {
+            quote = c;
+            continue;
+        }
+        if ((c == '[' || c == '{') && (depth > 0 || lineStart || blank || afterIndicator)) {
+            if (++depth > kMaxNesting) return ConfigError{source, line, column, "", tooDeep()};
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            --depth;
+        }
+        previous = c;
+        blank = false;
+    }
+    return std::nullopt;
+}
+
 // Where the first two documents of a YAML stream start. Used instead of YAML::LoadAll, which in
 // yaml-cpp 0.7 loops forever, allocating, on input such as a lone "," (upstream issue #1040,
 // fixed after 0.7): its parser keeps reporting a document there without consuming anything.
 // Asking for two at most is bounded; a second start at the first one's position is that bug.
+// The same pass refuses collections nested deeper than kMaxNesting at the first one too deep, so
+// that the YAML::Load after it never recurses that far: yaml-cpp's own guard stops at a depth of
+// 2000 with a "bad file" message that points nowhere useful.
 class DocumentStarts final : public YAML::EventHandler {
   public:
+    explicit DocumentStarts(const std::string& source) : source_(source) {}
     std::vector<YAML::Mark> starts;
     void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
     void OnDocumentEnd() override {}
@@ -76,18 +167,31 @@ class DocumentStarts final : public YAML::EventHandler {
     void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
     void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
                   const std::string&) override {}
-    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                         YAML::EmitterStyle::value) override {}
-    void OnSequenceEnd() override {}
-    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                    YAML::EmitterStyle::value) override {}
-    void OnMapEnd() override {}
+    void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {
+        enter(mark);
+    }
+    void OnSequenceEnd() override { --depth_; }
+    void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {
+        enter(mark);
+    }
+    void OnMapEnd() override { --depth_; }
+
+  private:
+    void enter(const YAML::Mark& mark) {
+        if (++depth_ > kMaxNesting)
+            throw Invalid{{source_, mark.line + 1, mark.column + 1, "", tooDeep()}};
+    }
+
+    const std::string& source_;
+    int depth_ = 0;
 };
 
-std::vector<YAML::Mark> firstDocumentStarts(const std::string& text) {
+std::vector<YAML::Mark> firstDocumentStarts(const std::string& text, const std::string& source) {
     std::istringstream in(text);
     YAML::Parser parser(in);
-    DocumentStarts handler;
+    DocumentStarts handler(source);
     for (int i = 0; i < 2 && parser.HandleNextDocument(handler); ++i) {
     }
     return handler.starts;
@@ -343,8 +447,15 @@ class Validator {
             fail(e, "must list at least one listener");
         if (!e.value.IsSequence())
             fail(e, "expected a sequence of {service, address} maps, got " + describe(e.value));
+        if (e.value.size() > kMaxListeners)
+            fail(e.value[kMaxListeners].Mark(), e.path,
+                 "at most " + std::to_string(kMaxListeners) + " listeners (it lists " +
+                     std::to_string(e.value.size()) + ")");
         std::vector<Listener> listeners;
         std::vector<std::string> paths;
+        // Earlier listeners by address text, which equal addresses share: a lookup per listener
+        // instead of a comparison with every earlier one.
+        std::map<std::string, std::vector<std::size_t>> byText;
         for (std::size_t i = 0; i < e.value.size(); ++i) {
             YAML::Node item = e.value[i];
             std::string path = e.path + "[" + std::to_string(i) + "]";
@@ -362,10 +473,14 @@ class Validator {
                 *service, "a service", {{"echo", Service::echo}, {"chat", Service::chat}});
             listener.address = readAddress(*address);
             // Port 0 asks for an ephemeral port, so two of them never clash.
-            for (std::size_t j = 0; j < listeners.size(); ++j)
-                if (listener.address.port() != 0 && listeners[j].address == listener.address)
-                    fail(*address, "duplicate listener " + listener.address.toString() + " (also " +
-                                       paths[j] + ")");
+            if (listener.address.port() != 0) {
+                std::vector<std::size_t>& same = byText[listener.address.toString()];
+                for (std::size_t j : same)
+                    if (listeners[j].address == listener.address)
+                        fail(*address, "duplicate listener " + listener.address.toString() +
+                                           " (also " + paths[j] + ")");
+                same.push_back(i);
+            }
             listeners.push_back(listener);
             paths.push_back(path);
         }
@@ -551,8 +666,14 @@ LoadResult failure(ConfigError error) {
 
 LoadResult loadConfigString(std::string_view yaml, const std::string& source_name) {
     try {
+        // Checked here rather than only when reading a file, so that the fuzz target covers it.
+        if (yaml.size() > kMaxConfigBytes)
+            return failure(
+                {source_name, 0, 0, "",
+                 "larger than " + formatSize(kMaxConfigBytes) + ", the limit for a config file"});
+        if (auto error = prescan(yaml, source_name)) return failure(std::move(*error));
         const std::string text(yaml);
-        std::vector<YAML::Mark> starts = firstDocumentStarts(text);
+        std::vector<YAML::Mark> starts = firstDocumentStarts(text, source_name);
         if (starts.size() > 1) {
             const YAML::Mark& mark = starts[1];
             int line = mark.line >= 0 ? mark.line + 1 : 0;
@@ -571,23 +692,65 @@ LoadResult loadConfigString(std::string_view yaml, const std::string& source_nam
         return failure({source_name, e.mark.line + 1, e.mark.column + 1, "", e.msg});
     } catch (const Invalid& invalid) {
         return failure(invalid.error);
+    } catch (const std::bad_alloc&) {
+        // A reload must keep the running config rather than take the daemon down.
+        return failure({source_name, 0, 0, "", "out of memory while loading it"});
     }
 }
 
+namespace {
+
+const char* fileType(mode_t mode) {
+    switch (mode & S_IFMT) {
+        case S_IFDIR:
+            return "directory";
+        case S_IFCHR:
+            return "character device";
+        case S_IFBLK:
+            return "block device";
+        case S_IFIFO:
+            return "FIFO";
+        case S_IFSOCK:
+            return "socket";
+        default:
+            return "special file";
+    }
+}
+
+}  // namespace
+
 LoadResult loadConfigFile(const std::string& path) {
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
-                                                         &std::fclose);
-    auto unreadable = [&path] {
-        return failure({path, 0, 0, "", std::string("cannot read: ") + std::strerror(errno)});
+    auto unreadable = [&path](int error) {
+        return failure({path, 0, 0, "", std::string("cannot read: ") + std::strerror(error)});
     };
-    if (!file) return unreadable();
-    std::string text;
-    char buf[8192];
-    std::size_t n = 0;
-    while ((n = std::fread(buf, 1, sizeof buf, file.get())) > 0) text.append(buf, n);
-    // fopen() succeeds on a directory; the read is what fails (EISDIR).
-    if (std::ferror(file.get())) return unreadable();
-    return loadConfigString(text, path);
+    // O_NONBLOCK: opening a FIFO without a writer would otherwise wait for one, forever; O_NOCTTY:
+    // a terminal named by mistake must not become ours. The type is checked on the opened fd, so
+    // the file cannot be swapped between the check and the read.
+    net::Fd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+    if (!fd) return unreadable(errno);
+    struct stat st {};
+    if (::fstat(fd.get(), &st) < 0) return unreadable(errno);
+    // /dev/zero or a FIFO would never end, or block: only a regular file has a known end.
+    if (!S_ISREG(st.st_mode))
+        return failure(
+            {path, 0, 0, "", std::string("not a regular file (") + fileType(st.st_mode) + ")"});
+    try {
+        // One byte past the cap is enough for loadConfigString to say the file is too large; the
+        // file may grow after fstat, so the cap bounds the read, not st_size.
+        std::string text(kMaxConfigBytes + 1, '\0');
+        std::size_t size = 0;
+        while (size < text.size()) {
+            ssize_t n = ::read(fd.get(), text.data() + size, text.size() - size);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) return unreadable(errno);
+            if (n == 0) break;
+            size += static_cast<std::size_t>(n);
+        }
+        text.resize(size);
+        return loadConfigString(text, path);
+    } catch (const std::bad_alloc&) {
+        return failure({path, 0, 0, "", "out of memory while reading it"});
+    }
 }
 
 }  // namespace sockchat::config

@@ -57,6 +57,81 @@ TEST(Cli, MissingConfigFileIsAConfigError) {
     EXPECT_NE(r.stderrText.find("No such file or directory"), std::string::npos) << r.stderrText;
 }
 
+// A config that never ends (/dev/zero) or never starts (a FIFO nobody writes to) is refused unread,
+// at once: the bound is far above what a refusal takes, where the daemon used to read /dev/zero
+// until memory ran out and wait for the FIFO's writer forever.
+TEST(Cli, CheckConfigRefusesACharacterDeviceUnread) {
+    auto r = runProgram({SOCKCHATD_BIN, "-t", "-c", "/dev/zero"}, 5s);
+    EXPECT_EQ(r.signal, 0);
+    EXPECT_EQ(r.exitCode, 78);
+    EXPECT_EQ(r.stderrText, "sockchatd: /dev/zero: not a regular file (character device)\n");
+}
+
+TEST(Cli, CheckConfigRefusesAFifoWithoutWaitingForAWriter) {
+    TempFile cfg("");
+    std::filesystem::remove(cfg.path());
+    ASSERT_EQ(::mkfifo(cfg.path().c_str(), 0600), 0) << std::strerror(errno);
+    auto r = runProgram({SOCKCHATD_BIN, "-t", "-c", cfg.path()}, 5s);
+    EXPECT_EQ(r.signal, 0);
+    EXPECT_EQ(r.exitCode, 78);
+    EXPECT_EQ(r.stderrText, "sockchatd: " + cfg.path() + ": not a regular file (FIFO)\n");
+}
+
+TEST(Cli, CheckConfigRefusesAFileOverTheCap) {
+    TempFile cfg("threads: 2\n" + std::string(1024 * 1024, '#') + "\n");
+    auto r = runProgram({SOCKCHATD_BIN, "-t", "-c", cfg.path()});
+    EXPECT_EQ(r.exitCode, 78);
+    EXPECT_EQ(r.stderrText,
+              "sockchatd: " + cfg.path() + ": larger than 1MiB, the limit for a config file\n");
+}
+
+// Runs sockchatd under prlimit(1) with these limits, e.g. "--as=104857600".
+ProcessResult runLimited(std::vector<std::string> limits, const std::vector<std::string>& args) {
+    limits.insert(limits.begin(), "/usr/bin/prlimit");
+    limits.push_back(SOCKCHATD_BIN);
+    limits.insert(limits.end(), args.begin(), args.end());
+    return runProgram(limits, 20s);
+}
+
+// Running out of memory while loading the config is a config error on one line (exit 78), never
+// an uncaught std::bad_alloc (abort, exit 134).
+TEST(Cli, OutOfMemoryWhileLoadingTheConfigIsOneLineAndExit78) {
+    if (::access("/usr/bin/prlimit", X_OK) != 0) GTEST_SKIP() << "no /usr/bin/prlimit";
+    // Just under the size cap, half a million one-letter scalars: yaml-cpp needs ~250 MB of nodes.
+    std::string yaml = "listen: [";
+    while (yaml.size() < 1024 * 1024 - 16) yaml += "a,";
+    TempFile cfg(yaml + "a]\n");
+    auto r = runLimited({"--as=" + std::to_string(100 << 20)}, {"-t", "-c", cfg.path()});
+    EXPECT_EQ(r.signal, 0);
+    EXPECT_EQ(r.exitCode, 78);
+    EXPECT_EQ(r.stderrText, "sockchatd: " + cfg.path() + ": out of memory while loading it\n");
+}
+
+// A run of brackets as long as the size cap allows is refused at its 65th, before yaml-cpp's
+// scanner queues a token for each (~250 MB for this file, which 100 MiB would not hold).
+TEST(Cli, DeepNestingIsRefusedBeforeYamlCppReadsIt) {
+    if (::access("/usr/bin/prlimit", X_OK) != 0) GTEST_SKIP() << "no /usr/bin/prlimit";
+    TempFile cfg(std::string(1024 * 1024 - 1, '[') + "\n");
+    auto r = runLimited({"--as=" + std::to_string(100 << 20)}, {"-t", "-c", cfg.path()});
+    EXPECT_EQ(r.exitCode, 78);
+    EXPECT_EQ(r.stderrText,
+              "sockchatd: " + cfg.path() + ":1:65: nesting too deep (more than 64 levels)\n");
+}
+
+// Any other exception that reaches main is one line and exit 70 (EX_SOFTWARE), not an abort.
+// Here std::system_error from the first worker thread: a 1 GiB stack limit makes threads ask for
+// 1 GiB stacks, which the 300 MiB address space refuses, before any thread runs.
+TEST(Cli, AnExceptionAtStartupIsOneLineAndExit70) {
+    if (::access("/usr/bin/prlimit", X_OK) != 0) GTEST_SKIP() << "no /usr/bin/prlimit";
+    TempFile cfg(testConfig("  - {service: echo, address: \"127.0.0.1:0\"}\n",
+                            "threads: 4\nadmin: {socket: \"\"}\n"));
+    auto r = runLimited({"--stack=" + std::to_string(1 << 30), "--as=" + std::to_string(300 << 20)},
+                        {"-f", "-c", cfg.path()});
+    EXPECT_EQ(r.signal, 0);
+    EXPECT_EQ(r.exitCode, 70) << r.stderrText;
+    EXPECT_EQ(r.stderrText, "sockchatd: internal error: Resource temporarily unavailable\n");
+}
+
 TEST(Cli, BadConfigStartsNothing) {
     // A free port: bind it ourselves, note it, release it. The daemon must not take it.
     int error = 0;

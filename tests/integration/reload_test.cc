@@ -2,7 +2,11 @@
 // limits), and says "restart needed" for what it cannot apply in place (threads, the default
 // room, the metrics and admin addresses, the cluster section).
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include "chat/chat_client.h"
@@ -163,4 +167,44 @@ TEST(Reload, ChangedClusterNeedsARestart) {
 TEST(Reload, ChangedDefaultRoomNeedsARestart) {
     expectRestartNeeded("", "chat: {default_room: hall}\n",
                         "chat.default_room changed: restart needed to apply it");
+}
+
+// SIGHUP reads the file as startup does: a FIFO (on which the reload used to wait for a writer
+// forever, stalling the daemon's control loop) and a file over the size cap are refused, the
+// running config stays, and the next good file applies.
+TEST(Reload, RefusesAFifoAndAFileOverTheCapKeepingTheRunningConfig) {
+    DaemonProcess daemon(testConfig(kEcho));
+    auto rejections = [&daemon] {
+        std::vector<std::string> reasons;
+        for (const json& e : daemon.events())
+            if (e.value("event", "") == "reload" && e.value("level", "") == "error")
+                reasons.push_back(e.value("reason", ""));
+        return reasons;
+    };
+    const std::string path = daemon.configPath();
+    std::filesystem::remove(path);
+    ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0) << std::strerror(errno);
+    daemon.signal(SIGHUP);
+    ASSERT_EQ(daemon.waitForCount(
+                  [](const json& e) {
+                      return e.value("event", "") == "reload" && e.value("level", "") == "error";
+                  },
+                  1),
+              1u)
+        << daemon.stderrText();
+    EXPECT_EQ(rejections().back(), path + ": not a regular file (FIFO)");
+    std::filesystem::remove(path);
+
+    // Valid, but padded past 1 MiB with a comment.
+    const std::string newPrefix = testConfig(kEcho, "echo: {prefix: \"new \"}\n");
+    EXPECT_FALSE(reloadWith(daemon, newPrefix + "#" + std::string(1024 * 1024, 'x') + "\n"));
+    EXPECT_EQ(rejections().back(), path + ": larger than 1MiB, the limit for a config file");
+
+    TestClient before(daemon.port());
+    expectServed(before, "x");
+    ASSERT_TRUE(reloadWith(daemon, newPrefix)) << daemon.stderrText();
+    TestClient after(daemon.port());
+    after.send("y");
+    EXPECT_EQ(after.recvExactly(5), "new y");
+    EXPECT_EQ(daemon.stop(), 0);
 }

@@ -356,6 +356,76 @@ TEST(LoadConfigErrors, DuplicateListener) {
               "t.yaml:4:30: listen[2].address: duplicate listener 127.0.0.1:8000 (also listen[0])");
 }
 
+// n echo listeners on 127.0.0.1, ports 1..n, one a line after "listen:".
+std::string listeners(std::size_t n) {
+    std::string yaml = "listen:\n";
+    for (std::size_t i = 1; i <= n; ++i)
+        yaml += "  - {service: echo, address: \"127.0.0.1:" + std::to_string(i) + "\"}\n";
+    return yaml;
+}
+
+TEST(LoadConfigErrors, TooManyListenersPointAtTheFirstOneTooMany) {
+    EXPECT_EQ(load(listeners(kMaxListeners)).listen.size(), kMaxListeners);
+    EXPECT_EQ(error(listeners(kMaxListeners + 1)),
+              "t.yaml:1026:5: listen: at most 1024 listeners (it lists 1025)");
+}
+
+TEST(LoadConfigErrors, DuplicateListenerAmongManyNamesTheFirst) {
+    EXPECT_EQ(error(listeners(1000) + "  - {service: chat, address: \"127.0.0.1:500\"}\n" +
+                    "  - {service: chat, address: \"127.0.0.1:500\"}\n"),
+              "t.yaml:1002:30: listen[1000].address: duplicate listener 127.0.0.1:500 (also "
+              "listen[499])");
+    // Equal text, different port 0 listeners: ephemeral ports never clash.
+    EXPECT_EQ(load(listeners(0) + "  - {service: echo, address: \"127.0.0.1:0\"}\n" +
+                   "  - {service: chat, address: \"127.0.0.1:0\"}\n")
+                  .listen.size(),
+              2u);
+}
+
+TEST(LoadConfigErrors, DeepFlowNestingIsRefusedWhereItGoesTooDeep) {
+    EXPECT_EQ(error(std::string(10000, '[')),
+              "t.yaml:1:65: nesting too deep (more than 64 levels)");
+    EXPECT_EQ(error(std::string(10000, '{')),
+              "t.yaml:1:65: nesting too deep (more than 64 levels)");
+    EXPECT_EQ(error("threads: 1\nlisten: " + std::string(10000, '[')),
+              "t.yaml:2:73: nesting too deep (more than 64 levels)");
+}
+
+TEST(LoadConfigErrors, DeepBlockNestingIsRefusedWhereItGoesTooDeep) {
+    std::string yaml;
+    for (int i = 0; i < 100; ++i) yaml += std::string(static_cast<std::size_t>(i), ' ') + "k:\n";
+    EXPECT_EQ(error(yaml), "t.yaml:65:65: nesting too deep (more than 64 levels)");
+}
+
+TEST(LoadConfigErrors, NestingUpToTheLimitIsNoNestingError) {
+    // The top-level map is one level, 63 sequences make 64.
+    std::string yaml = "threads: " + std::string(63, '[') + std::string(63, ']') + "\n";
+    EXPECT_EQ(error(yaml), "t.yaml:1:10: threads: expected an integer, got a sequence");
+}
+
+TEST(LoadConfig, BracketsInScalarsAndCommentsAreNotNesting) {
+    const std::string many(100, '[');
+    EXPECT_EQ(load("echo: {prefix: \"" + many + "\"}\n").echo.prefix, many);
+    EXPECT_EQ(load("echo: {prefix: 'it''s " + many + "'}\n").echo.prefix, "it's " + many);
+    EXPECT_EQ(load("echo:\n  prefix: a" + many + "\n").echo.prefix, "a" + many);
+    EXPECT_EQ(load("echo: {prefix: \"\\\" " + many + "\"}\n").echo.prefix, "\" " + many);
+    EXPECT_EQ(load("# " + many + "\nthreads: 2 # " + many + "\n").threads, 2u);
+}
+
+TEST(LoadConfigErrors, NulBytePointsAtTheNul) {
+    using namespace std::string_literals;
+    EXPECT_EQ(error("threads: 1\nlisten:\n  - {service: echo, addr\0ess: x}\n"s),
+              "t.yaml:3:25: NUL byte: a config file is text");
+    // Even where yaml-cpp would never look: in a comment.
+    EXPECT_EQ(error("threads: 1 # \0\n"s), "t.yaml:1:14: NUL byte: a config file is text");
+}
+
+TEST(LoadConfigErrors, TextLargerThanTheCap) {
+    std::string comments = std::string(kMaxConfigBytes - 1, '#') + "\n";
+    EXPECT_EQ(load(comments), defaults());
+    EXPECT_EQ(error(comments + "\n"), "t.yaml: larger than 1MiB, the limit for a config file");
+}
+
 TEST(LoadConfigErrors, AdminSocket) {
     EXPECT_EQ(error("admin: {socket: admin.sock}\n"),
               "t.yaml:1:17: admin.socket: must be an absolute path, or \"\" to turn the admin "
@@ -583,10 +653,31 @@ TEST_F(ConfigFileTest, MissingFile) {
               dir_ + "/absent.yaml: cannot read: No such file or directory");
 }
 
-TEST_F(ConfigFileTest, DirectoryIsUnreadable) {
+TEST_F(ConfigFileTest, DirectoryIsNotARegularFile) {
     LoadResult result = loadConfigFile(dir_);
     ASSERT_TRUE(result.error);
-    EXPECT_EQ(result.error->toString(), dir_ + ": cannot read: Is a directory");
+    EXPECT_EQ(result.error->toString(), dir_ + ": not a regular file (directory)");
+}
+
+// /dev/zero never ends: it must be refused before a byte is read. (A FIFO is in the CLI tests,
+// which bound the time a run may take.)
+TEST_F(ConfigFileTest, CharacterDeviceIsNotARegularFile) {
+    LoadResult result = loadConfigFile("/dev/zero");
+    ASSERT_TRUE(result.error);
+    EXPECT_EQ(result.error->toString(), "/dev/zero: not a regular file (character device)");
+}
+
+TEST_F(ConfigFileTest, FileUpToTheCapIsReadAndOneByteMoreIsRefused) {
+    std::string text = "threads: 3\n";
+    text += std::string(kMaxConfigBytes - text.size() - 1, '#') + "\n";
+    std::string path = write(text);
+    LoadResult result = loadConfigFile(path);
+    ASSERT_TRUE(result.config) << result.error->toString();
+    EXPECT_EQ(result.config->threads, 3u);
+    path = write(text + "\n");
+    result = loadConfigFile(path);
+    ASSERT_TRUE(result.error);
+    EXPECT_EQ(result.error->toString(), path + ": larger than 1MiB, the limit for a config file");
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // Reading and validating the YAML config. All validation lives here, so every error is reported
 // the same way: file, line, column and key path, e.g.
 //   /etc/sockchatd/sockchatd.yaml:7:3: limits.max_line_bytes: "4 KB" is not a size (use e.g. 4KiB)
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,10 +30,18 @@ struct LoadResult {
     std::optional<ConfigError> error;
 };
 
-// Reads and validates a config file. An empty file (or only comments) gives all defaults.
+// Limits on what a config may be, documented in sockchatd.yaml(5). A real config is a few KiB
+// with a handful of listeners; the caps keep a wrong file (or a hostile one) from costing
+// unbounded memory and time, at startup and at every reload.
+inline constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
+inline constexpr std::size_t kMaxListeners = 1024;
+
+// Reads and validates a config file. An empty file (or only comments) gives all defaults. Only a
+// regular file of at most kMaxConfigBytes is read: a device, FIFO or socket is refused unread.
 LoadResult loadConfigFile(const std::string& path);
 
-// Validates YAML text; source_name stands in for the file name in errors.
+// Validates YAML text; source_name stands in for the file name in errors. Text larger than
+// kMaxConfigBytes is refused.
 LoadResult loadConfigString(std::string_view yaml, const std::string& source_name);
 
 // The listeners used when the config has no `listen` key: echo on 127.0.0.1:8000, chat on
