@@ -58,7 +58,7 @@ void Connection::start() {
     std::vector<sockchat::log::Field> fields{
         {"conn", id_}, {"peer", peer_.toString()}, {"listener", listener_}};
     service_.describe(*this, fields);
-    logger_.info("connect", "", fields);
+    logger_.clientEvent("connect", "", fields);
     if (limits_.idle_timeout.count() > 0) armIdleTimer(limits_.idle_timeout);
     service_.onOpen(*this);
 }
@@ -314,7 +314,7 @@ void Connection::close(std::string_view reason) {
                                  {"bytes_in", bytesIn_},
                                  {"bytes_out", bytesOut_},
                                  {"duration_ms", static_cast<long long>(durationMs)}});
-    logger_.info("disconnect", "", fields);
+    logger_.clientEvent("disconnect", "", fields);
 }
 
 }  // namespace sockchatd

@@ -65,7 +65,9 @@ Server::Server(sockchat::config::Config config, std::string configPath,
       logger_(logger),
       limiter_(limiterLimits(config_.limits)),
       chat_(makeChatBackend(config_, logger_)),
-      shared_{logger_, limiter_, *chat_.backend} {}
+      shared_{logger_, limiter_, *chat_.backend} {
+    logger_.setClientEventBudget(config_.logging.client_events_per_second);
+}
 
 Server::~Server() {
     for (auto& worker : workers_) worker->stop();
@@ -219,6 +221,8 @@ int Server::run() {
 
     control_.watch(signalFd_.get(), EPOLLIN, [this](std::uint32_t) { onSignal(); });
     control_.runEvery(kStatusInterval, [this] { reportStatus(); });
+    // The held-back summary of per-client events comes even when the flood has stopped.
+    control_.runEvery(std::chrono::seconds(1), [this] { logger_.reportHeldBack(); });
     startWatchdog();
     notifier_.ready();
     reportStatus();
@@ -339,6 +343,7 @@ void Server::reload() {
     next.metrics = config_.metrics;
     next.admin = config_.admin;
     if (auto level = sockchat::log::parseLevel(next.logging.level)) logger_.setLevel(*level);
+    logger_.setClientEventBudget(next.logging.client_events_per_second);
     limiter_.setLimits(limiterLimits(next.limits));
     chat_.backend->setHistory(next.chat.history);
     if (next.chat.default_room != config_.chat.default_room)

@@ -146,7 +146,7 @@ void ChatService::enterRooms(Session& s, std::vector<std::string> rooms, bool fi
             roomMembers_[joined.roomId].insert(&s);
             if (!joined.topic.text.empty()) sendEvent(s, joined.topic);
             for (const auto& past : joined.history) sendEvent(s, past);
-            logger_.info("join", "",
+            logger_.clientEvent("join", "",
                          {{"conn", s.conn.id()},
                           {"nick", s.nick},
                           {"room", joined.room},
@@ -166,7 +166,7 @@ void ChatService::leaveRoom(Session& s, Membership& room, const std::string& rea
                     return r.roomId == roomId && r.leftSeq == 0;
                 });
                 if (m == s.rooms.end()) return;
-                logger_.info("leave", "",
+                logger_.clientEvent("leave", "",
                              {{"conn", s.conn.id()},
                               {"nick", s.nick},
                               {"room", m->name},
@@ -431,7 +431,7 @@ void ChatService::forceNick(std::uint64_t client, const std::string& nick, const
     auto it = byClient_.find(client);
     if (it == byClient_.end()) return;
     Session& s = *it->second;
-    logger_.info("nick", why, {{"conn", s.conn.id()}, {"from", s.nick}, {"nick", nick}});
+    logger_.clientEvent("nick", why, {{"conn", s.conn.id()}, {"from", s.nick}, {"nick", nick}});
     s.nick = nick;
     if (s.quitReason.empty() && !s.conn.closed()) sendNotice(s, why);
 }

@@ -295,7 +295,9 @@ class Validator {
                    config.limits);
         if (const Entry* e = find(top, "shutdown_timeout"))
             config.shutdown_timeout = readDuration(*e, Duration{0}, Duration{10 * 60 * 1000});
-        readLogging(subsection(top, "logging", {"level", "format", "sink"}), config.logging);
+        readLogging(
+            subsection(top, "logging", {"level", "format", "sink", "client_events_per_second"}),
+            config.logging);
         readAdmin(subsection(top, "admin", {"socket"}), config.admin);
         readMetrics(subsection(top, "metrics", {"address"}), config.metrics);
         readCluster(subsection(top, "cluster",
@@ -562,6 +564,8 @@ class Validator {
                                                           {"warn", "warn"},
                                                           {"error", "error"},
                                                           {"critical", "critical"}});
+        if (const Entry* e = find(s, "client_events_per_second"))
+            logging.client_events_per_second = static_cast<unsigned>(readInteger(*e, 0, 1'000'000));
         if (const Entry* e = find(s, "format"))
             logging.format = readChoice<LogFormat>(
                 *e, "a log format", {{"text", LogFormat::text}, {"json", LogFormat::json}});

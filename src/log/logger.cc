@@ -5,6 +5,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <ctime>
@@ -140,6 +141,69 @@ void Logger::log(Level level, std::string_view event, std::string_view message,
 
 void Logger::flush() {
     std::atomic_load(&sink_)->flush();
+}
+
+void Logger::setClientEventBudget(unsigned perSecond) {
+    std::lock_guard lock(budgetMutex_);
+    budgetPerSecond_ = perSecond;
+}
+
+Logger::HeldBack Logger::rollBudgetWindow(std::chrono::steady_clock::time_point now) {
+    HeldBack held;
+    if (now - windowStart_ < std::chrono::seconds(1)) return held;
+    held.counts = std::move(heldInWindow_);
+    held.over = now - windowStart_;
+    heldInWindow_.clear();
+    windowStart_ = now;
+    usedInWindow_ = 0;
+    return held;
+}
+
+void Logger::clientEvent(std::string_view event, std::string_view message,
+                         std::vector<Field> fields) {
+    Level level = Level::info;
+    HeldBack held;
+    {
+        std::lock_guard lock(budgetMutex_);
+        held = rollBudgetWindow(std::chrono::steady_clock::now());
+        if (budgetPerSecond_ != 0 && usedInWindow_ >= budgetPerSecond_) {
+            level = Level::debug;
+            auto it = std::find_if(heldInWindow_.begin(), heldInWindow_.end(),
+                                   [&](const auto& entry) { return entry.first == event; });
+            if (it == heldInWindow_.end())
+                heldInWindow_.emplace_back(std::string(event), 1);
+            else
+                ++it->second;
+        } else {
+            ++usedInWindow_;
+        }
+    }
+    logHeldBack(held);
+    log(level, event, message, std::move(fields));
+}
+
+void Logger::reportHeldBack() {
+    HeldBack held;
+    {
+        std::lock_guard lock(budgetMutex_);
+        held = rollBudgetWindow(std::chrono::steady_clock::now());
+    }
+    logHeldBack(held);
+}
+
+void Logger::logHeldBack(const HeldBack& held) {
+    if (held.counts.empty()) return;
+    std::string message =
+        "more client events than logging.client_events_per_second; held back "
+        "to debug level:";
+    std::vector<Field> fields;
+    for (const auto& [event, count] : held.counts) {
+        message += " " + std::to_string(count) + " " + event;
+        fields.emplace_back(event, count);
+    }
+    fields.emplace_back("window_ms",
+                        std::chrono::duration_cast<std::chrono::milliseconds>(held.over).count());
+    log(Level::info, "log", message, std::move(fields));
 }
 
 }  // namespace sockchat::log

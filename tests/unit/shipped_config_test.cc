@@ -44,7 +44,7 @@ TEST(ShippedConfig, SpellsOutEveryKey) {
          {"max_connections", "max_connections_per_ip", "ipv6_prefix_length", "max_line_bytes",
           "output_buffer_bytes", "idle_timeout", "messages_per_second", "burst",
           "max_rooms_per_client"}},
-        {"logging", {"level", "format", "sink"}},
+        {"logging", {"level", "format", "sink", "client_events_per_second"}},
         {"admin", {"socket"}},
         {"metrics", {"address"}},
         {"cluster", {"redis", "password_file", "node", "prefix", "nick_ttl", "master"}},

@@ -55,6 +55,7 @@ struct Logging {
     std::string level = "info";  // trace, debug, info, warn, error, critical
     LogFormat format = LogFormat::text;
     LogSink sink = LogSink::automatic;
+    unsigned client_events_per_second = 100;  // beyond it, per-client events go at debug
     friend bool operator==(const Logging&, const Logging&) = default;
 };
 

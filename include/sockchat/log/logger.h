@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -89,9 +90,35 @@ class Logger {
     }
     void flush();
 
+    // Per-client events (connect, disconnect, join, leave, nick, ...) come as fast as clients
+    // make them: a flood of 10,000 clients would write 100k lines a second into the journal. Up
+    // to `perSecond` of them a second (0 = no limit) are logged at info; beyond that they are
+    // logged at debug, so that nothing is lost with `logging.level: debug`, and one info line
+    // says how many of each were held back once that second is over.
+    void setClientEventBudget(unsigned perSecond);
+    void clientEvent(std::string_view event, std::string_view message,
+                     std::vector<Field> fields = {});
+    // Writes the held-back summary if its second is over. Call it about once a second, so that
+    // the summary comes even when the flood has stopped.
+    void reportHeldBack();
+
   private:
+    struct HeldBack {
+        std::vector<std::pair<std::string, std::uint64_t>> counts;  // event name, count
+        std::chrono::steady_clock::duration over{};
+    };
+    // Under budgetMutex_: starts a new second if the current one is over, handing back the
+    // summary of the one that ended (empty counts when nothing was held back).
+    HeldBack rollBudgetWindow(std::chrono::steady_clock::time_point now);
+    void logHeldBack(const HeldBack& held);
+
     std::atomic<Level> level_;
     std::shared_ptr<Sink> sink_;
+    std::mutex budgetMutex_;
+    unsigned budgetPerSecond_ = 0;
+    std::chrono::steady_clock::time_point windowStart_{};
+    unsigned usedInWindow_ = 0;
+    std::vector<std::pair<std::string, std::uint64_t>> heldInWindow_;
 };
 
 // Renders an event as one JSON object (ts RFC 3339 UTC with ms, level, event, msg, fields).
