@@ -106,20 +106,26 @@ int ChatSession::run(sockchat::net::Fd fd) {
         if (n < 0 && errno != EINTR)
             throw std::runtime_error(std::string("poll: ") + std::strerror(errno));
         if (n > 0) {
-            if (socketIndex >= 0 && channel_) {
+            // The terminal first: a resize that came in the same wake-up as server lines must
+            // apply to them (they are wrapped when shown). A line typed may end or replace the
+            // connection: the socket's readiness then belongs to one that is gone.
+            const LineChannel* polledChannel = channel_.get();
+            int polledConnectFd = connectIndex >= 0 ? connector_.fd() : -1;
+            for (const auto& input :
+                 frontend_.handle(fds.data() + frontFirst, fds.size() - frontFirst)) {
+                handleInput(input);
+                if (finished_) break;
+            }
+            if (!finished_ && socketIndex >= 0 && channel_ && channel_.get() == polledChannel) {
                 short revents = fds[static_cast<std::size_t>(socketIndex)].revents;
                 std::string why;
                 if ((revents & POLLOUT) && !channel_->flush(&why)) disconnected(why);
                 if (channel_ && (revents & (POLLIN | POLLHUP | POLLERR))) readServer();
             }
-            if (connectIndex >= 0 && fds[static_cast<std::size_t>(connectIndex)].revents)
+            if (!finished_ && connectIndex >= 0 && connector_.fd() == polledConnectFd &&
+                connector_.status() == Connector::Status::inProgress &&
+                fds[static_cast<std::size_t>(connectIndex)].revents)
                 connectStep();
-            if (!finished_)
-                for (const auto& input :
-                     frontend_.handle(fds.data() + frontFirst, fds.size() - frontFirst)) {
-                    handleInput(input);
-                    if (finished_) break;
-                }
         }
         if (!finished_) checkTimers();
     }
