@@ -123,3 +123,33 @@ TEST(EventLoop, DeferredTasksRunAfterPostedTasksInOrderAndCancelWorks) {
     EXPECT_EQ(seen, (std::vector<std::string>{"task 1", "task 2", "deferred 1", "deferred 2",
                                               "deferred from deferred"}));
 }
+
+// A flood of posted tasks (room events for thousands of members) must not keep a socket that
+// became ready waiting until the whole flood has run: a pass runs a bounded number of tasks, then
+// the loop looks at its sockets again. Order among the tasks is kept.
+TEST(EventLoop, AFloodOfPostedTasksLetsReadySocketsInBetween) {
+    EventLoop loop;
+    int sv[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+    sockchat::net::Fd a(sv[0]), b(sv[1]);
+    constexpr int kTasks = 10'000;
+    std::vector<int> order;
+    int tasksBeforeIo = -1;
+    loop.watch(a.get(), EPOLLIN, [&](std::uint32_t) {
+        tasksBeforeIo = static_cast<int>(order.size());
+        loop.unwatch(a.get());
+    });
+    loop.post([&] {
+        for (int i = 0; i < kTasks; ++i)
+            loop.post([&, i] {
+                order.push_back(i);
+                if (i == 0) (void)::write(b.get(), "x", 1);  // the socket is ready from now on
+                if (i == kTasks - 1) loop.quit();
+            });
+    });
+    loop.run();
+    ASSERT_EQ(order.size(), static_cast<std::size_t>(kTasks));
+    for (int i = 0; i < kTasks; ++i) ASSERT_EQ(order[i], i);
+    EXPECT_GE(tasksBeforeIo, 1);
+    EXPECT_LT(tasksBeforeIo, 1000) << "the ready socket waited for the whole flood";
+}

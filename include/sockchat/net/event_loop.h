@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -74,7 +75,8 @@ class EventLoop {
     int nextTimeoutMs() const;
     void dispatch(std::uint64_t token, std::uint32_t events);
     void runExpiredTimers();
-    void runPostedTasks();
+    // Runs at most `limit` posted tasks, oldest first; the rest wait for the next pass.
+    void runPostedTasks(std::size_t limit);
     void runDeferred();
     void drainWakeup();
     void assertInLoop() const;
@@ -86,6 +88,9 @@ class EventLoop {
 
     mutable std::mutex mutex_;
     std::vector<Task> pending_;  // guarded by mutex_
+    // Taken from pending_ but not run yet (loop thread only): a pass runs a bounded number of
+    // tasks, so that a flood of posted work (e.g. room events) cannot starve the sockets.
+    std::deque<Task> taken_;
 
     std::map<DeferredId, Task> deferred_;  // loop thread only; ordered: run in defer order
     DeferredId nextDeferredId_ = 1;
