@@ -84,6 +84,7 @@ WorkerSettings Server::workerSettings() const {
     chat.burst = config_.limits.burst;
     chat.maxRoomsPerClient = config_.limits.max_rooms_per_client;
     chat.idleTimeout = config_.limits.idle_timeout;
+    chat.presenceLimit = config_.chat.presence_limit;
     return WorkerSettings{
         ConnectionLimits{config_.limits.output_buffer_bytes, config_.limits.idle_timeout},
         config_.echo.prefix, std::move(chat)};

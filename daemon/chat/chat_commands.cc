@@ -90,15 +90,15 @@ void ChatService::hello(Session& s, std::string_view args) {
         // In no room yet: nobody to tell.
         return backend_.rename(
             s.nick, hello.nick, worker_,
-            whenDone<ChatBackend::Renamed>(
-                s, [this, hello](Session& s, ChatBackend::Renamed renamed) {
-                    if (renamed.result == ChatBackend::RenameResult::taken)
-                        return sendError(s, "hello: nick " + hello.nick + " is taken");
-                    logger_.clientEvent("nick", "",
-                                 {{"conn", s.conn.id()}, {"from", s.nick}, {"nick", hello.nick}});
-                    s.nick = hello.nick;
-                    greet(s, hello);
-                }));
+            whenDone<ChatBackend::Renamed>(s, [this, hello](Session& s,
+                                                            ChatBackend::Renamed renamed) {
+                if (renamed.result == ChatBackend::RenameResult::taken)
+                    return sendError(s, "hello: nick " + hello.nick + " is taken");
+                logger_.clientEvent(
+                    "nick", "", {{"conn", s.conn.id()}, {"from", s.nick}, {"nick", hello.nick}});
+                s.nick = hello.nick;
+                greet(s, hello);
+            }));
     }
     greet(s, hello);
 }
@@ -266,7 +266,8 @@ void ChatService::topic(Session& s, std::string_view text) {
     e.room = s.current;
     e.from = s.nick;
     e.text = text == "-delete" ? "" : std::string(text);
-    logger_.clientEvent("topic", "", {{"conn", s.conn.id()}, {"nick", s.nick}, {"room", s.current}});
+    logger_.clientEvent("topic", "",
+                        {{"conn", s.conn.id()}, {"nick", s.nick}, {"room", s.current}});
     publishOwn(s, std::move(e));
 }
 

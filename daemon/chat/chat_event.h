@@ -16,12 +16,18 @@ struct RenderedEvent {
     RenderedEvent(std::uint64_t room, const ChatEvent& e)
         : roomId(room),
           seq(e.seq),
+          members(e.members),
+          presenceOf(e.type == ChatEvent::Type::join || e.type == ChatEvent::Type::leave
+                         ? e.nick
+                         : std::string()),
           text(sockchat::chat::renderText(e)),
           json(sockchat::chat::renderJson(e)) {}
     // The room's identity: a room deleted when empty and created again is a new room, with a new
     // id and seq starting over, so a late event of the old one cannot reach the new members.
     std::uint64_t roomId;
     std::uint64_t seq;
+    std::size_t members;     // join/leave: the room's size with it, 0 = unknown
+    std::string presenceOf;  // join/leave: whose; empty for every other event
     std::string text;
     std::string json;
 };

@@ -147,10 +147,10 @@ void ChatService::enterRooms(Session& s, std::vector<std::string> rooms, bool fi
             if (!joined.topic.text.empty()) sendEvent(s, joined.topic);
             for (const auto& past : joined.history) sendEvent(s, past);
             logger_.clientEvent("join", "",
-                         {{"conn", s.conn.id()},
-                          {"nick", s.nick},
-                          {"room", joined.room},
-                          {"worker", worker_}});
+                                {{"conn", s.conn.id()},
+                                 {"nick", s.nick},
+                                 {"room", joined.room},
+                                 {"worker", worker_}});
             rooms.erase(rooms.begin());
             enterRooms(s, std::move(rooms), false);
         }));
@@ -167,10 +167,10 @@ void ChatService::leaveRoom(Session& s, Membership& room, const std::string& rea
                 });
                 if (m == s.rooms.end()) return;
                 logger_.clientEvent("leave", "",
-                             {{"conn", s.conn.id()},
-                              {"nick", s.nick},
-                              {"room", m->name},
-                              {"reason", reason}});
+                                    {{"conn", s.conn.id()},
+                                     {"nick", s.nick},
+                                     {"room", m->name},
+                                     {"reason", reason}});
                 if (foldCase(s.current) == foldCase(m->name)) s.current.clear();
                 // Still a member until the leave comes back (deliverRoomEvent drops the
                 // membership), unless it has come back already.
@@ -386,6 +386,9 @@ void ChatService::deliverRoomEvent(const SharedEvent& event) {
     // Copy: a send can drop a slow consumer, which removes it from the set we iterate.
     std::vector<Session*> members(it->second.begin(), it->second.end());
     std::vector<Session*> resume;
+    // A big room's joins and leaves go to their own subject only (its order still needs them).
+    bool quietPresence = !event->presenceOf.empty() && settings_.presenceLimit != 0 &&
+                         event->members > settings_.presenceLimit;
     for (Session* s : members) {
         auto m = std::find_if(s->rooms.begin(), s->rooms.end(),
                               [&](const Membership& r) { return r.roomId == event->roomId; });
@@ -393,6 +396,7 @@ void ChatService::deliverRoomEvent(const SharedEvent& event) {
         // Posted before this member joined (it has them as history), after it left, or after
         // its last words.
         bool news = event->seq >= m->joinedSeq && (m->leftSeq == 0 || event->seq <= m->leftSeq);
+        if (news && quietPresence && s->nick != event->presenceOf) news = false;
         if (news && s->quitReason.empty() && !s->conn.closed())
             s->conn.send(s->json ? event->json : event->text);
         m->lastSeq = event->seq;

@@ -32,6 +32,9 @@ struct ChatSettings {
     unsigned burst = 20;
     unsigned maxRoomsPerClient = 20;
     std::chrono::milliseconds idleTimeout{0};  // announced in the welcome, so clients can /ping
+    // Joins and leaves in a room bigger than this are shown only to the one who joins or leaves
+    // (0: always shown): in a room of n members, n joins would cost n² lines.
+    std::size_t presenceLimit = 1000;
 };
 
 class ChatService : public Service, public ChatEndpoint {

@@ -177,6 +177,8 @@ std::uint64_t LocalChatBackend::broadcastLocked(Room& room, ChatEvent event) {
     // Stamped under the lock, so ts never goes backwards within a room's seq order.
     event.time = std::chrono::system_clock::now();
     if (event.type == ChatEvent::Type::topic) room.topic = event;
+    if (event.type == ChatEvent::Type::join || event.type == ChatEvent::Type::leave)
+        event.members = room.members.size();
     if (event.type == ChatEvent::Type::message || event.type == ChatEvent::Type::action) {
         if (history_ > 0) {
             ChatEvent past = event;

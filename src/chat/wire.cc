@@ -41,6 +41,7 @@ std::string encodeWireEvent(const Event& e) {
     put("n", e.nick);
     put("x", e.text);
     if (e.seq) j["s"] = e.seq;
+    if (e.members) j["m"] = e.members;
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -69,6 +70,10 @@ std::optional<Event> decodeWireEvent(std::string_view wire) {
     if (auto seq = j.find("s"); seq != j.end()) {
         if (!seq->is_number_unsigned()) return std::nullopt;
         e.seq = seq->get<std::uint64_t>();
+    }
+    if (auto members = j.find("m"); members != j.end()) {
+        if (!members->is_number_unsigned()) return std::nullopt;
+        e.members = members->get<std::size_t>();
     }
     return e;
 }

@@ -285,9 +285,10 @@ class Validator {
         const Entry* listen = find(top, "listen");
         config.listen = listen ? readListeners(*listen) : defaultListeners();
         readEcho(subsection(top, "echo", {"prefix"}), config.echo);
-        readChat(
-            subsection(top, "chat", {"default_room", "history", "motd", "partial_line_timeout"}),
-            config.chat);
+        readChat(subsection(
+                     top, "chat",
+                     {"default_room", "history", "motd", "partial_line_timeout", "presence_limit"}),
+                 config.chat);
         readLimits(subsection(top, "limits",
                               {"max_connections", "max_connections_per_ip", "ipv6_prefix_length",
                                "max_line_bytes", "output_buffer_bytes", "idle_timeout",
@@ -508,6 +509,8 @@ class Validator {
         if (const Entry* e = find(s, "motd")) chat.motd = readString(*e, 4096);
         if (const Entry* e = find(s, "partial_line_timeout"))
             chat.partial_line_timeout = readDuration(*e, Duration{10}, Duration{10'000});
+        if (const Entry* e = find(s, "presence_limit"))
+            chat.presence_limit = static_cast<std::size_t>(readInteger(*e, 0, 1'000'000));
     }
 
     std::string readRoomName(const Entry& e) const {

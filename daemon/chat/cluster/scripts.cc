@@ -53,6 +53,12 @@ local function publish_event(r, name, wire, kind, floor)
   return {seq, epoch}
 end
 
+-- A join or leave carries the room's size with it ("m" in the wire JSON), which decides whether
+-- the other members are shown it (chat.presence_limit). Counted here, where it is exact.
+local function with_members(wire, who)
+  return string.sub(wire, 1, -2) .. ',"m":' .. redis.call('ZCARD', who) .. '}'
+end
+
 local function set_user(n, field, value)
   local u = P .. 'user:' .. n
   redis.call('HSET', u, field, value)
@@ -70,7 +76,7 @@ keep(meta .. ':names', ROOM_TTL)
 redis.call('ZADD', P .. 'rooms', expiry, r)
 keep(P .. 'rooms', ROOM_TTL)
 set_user(n, 'rooms', user_rooms)
-local res = publish_event(r, name, wire, 'other', floor)
+local res = publish_event(r, name, with_members(wire, meta .. ':who'), 'other', floor)
 local info = redis.call('HMGET', meta, 'name', 'topic')
 local past = redis.call('XRANGE', meta .. ':history', '-', '+')
 return {res[1], res[2], info[1] or name, info[2] or '', past}
@@ -82,7 +88,7 @@ local meta = room_key(r)
 if redis.call('ZREM', meta .. ':who', n) == 0 then return false end
 redis.call('HDEL', meta .. ':names', n)
 set_user(n, 'rooms', user_rooms)
-return publish_event(r, name, wire, 'other', floor)
+return publish_event(r, name, with_members(wire, meta .. ':who'), 'other', floor)
 )lua";
 
 const char* kPublish = R"lua(
@@ -123,7 +129,7 @@ for i = 13, #ARGV do
     table.insert(out, {r, res[1], res[2]})
   elseif not ours and redis.call('ZADD', who, expiry, new) == 1 then
     redis.call('HSET', meta .. ':names', new, display)
-    local res = publish_event(r, r, join_wire, 'other')
+    local res = publish_event(r, r, with_members(join_wire, who), 'other')
     table.insert(out, {r, res[1], res[2]})
   end
 end
@@ -150,7 +156,7 @@ for i = 9, #ARGV do
   local meta = room_key(r)
   if redis.call('ZREM', meta .. ':who', n) == 1 then
     redis.call('HDEL', meta .. ':names', n)
-    local res = publish_event(r, r, wire, 'other')
+    local res = publish_event(r, r, with_members(wire, meta .. ':who'), 'other')
     table.insert(out, {r, res[1], res[2]})
   end
 end
@@ -192,7 +198,7 @@ for k = 1, members do
   -- comes back, and the room is told.
   if not taken[n] and redis.call('ZADD', meta .. ':who', expiry, n) == 1 then
     redis.call('HSET', meta .. ':names', n, nick)
-    local res = publish_event(r, r, wire, 'other')
+    local res = publish_event(r, r, with_members(wire, meta .. ':who'), 'other')
     table.insert(events, {r, res[1], res[2]})
   end
   rooms[r] = true
@@ -207,7 +213,7 @@ for r, _ in pairs(rooms) do
       redis.call('HDEL', meta .. ':names', m)
       local wire = cjson.encode({t = 'leave', ms = tonumber(now), n = nick,
                                  x = 'lost: its server stopped answering'})
-      local res = publish_event(r, r, wire, 'other')
+      local res = publish_event(r, r, with_members(wire, meta .. ':who'), 'other')
       table.insert(events, {r, res[1], res[2]})
     end
   end

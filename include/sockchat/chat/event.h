@@ -51,6 +51,10 @@ struct Event {
     // welcome: the rooms joined (names), the idle timeout in ms (0 = none), rooms allowed.
     long long idleTimeoutMs = 0;
     unsigned maxRooms = 0;
+    // join/leave: how many members the room has with it (after a join, after a leave); 0 when
+    // not known. Not shown: it decides whether the event is shown to the other members at all
+    // (chat.presence_limit).
+    std::size_t members = 0;
 };
 
 // One line each, ending in "\n". Text fields must already be sanitised (sanitize.h); the JSON

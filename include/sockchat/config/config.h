@@ -35,6 +35,7 @@ struct ChatConfig {
     unsigned history = 20;
     std::string motd = "Rooms: /rooms, who is here: /who, a private word: /msg NICK TEXT.";
     Duration partial_line_timeout{200};
+    std::size_t presence_limit = 1000;  // joins/leaves shown to others up to this room size
     friend bool operator==(const ChatConfig&, const ChatConfig&) = default;
 };
 

@@ -670,6 +670,43 @@ TEST(Chat, OutOfFileDescriptorsANewcomerIsToldTheServerIsFull) {
     EXPECT_EQ(first.waitForLine("<" + nick + "> still here"), "<" + nick + "> still here");
 }
 
+// In a room bigger than chat.presence_limit, joins and leaves are shown only to the one who
+// joins or leaves: n joins in a room of n would cost n² lines. /who still lists everyone.
+TEST(Chat, JoinsAndLeavesInARoomOverThePresenceLimitAreShownOnlyToTheirSubject) {
+    DaemonProcess daemon(chatConfig("chat: {presence_limit: 2}\n"));
+    ChatClient a(daemon.port()), b(daemon.port());
+    a.readGreeting();
+    b.readGreeting();
+    a.nick("ann");
+    b.nick("bob");
+    auto joinedOrLeft = [](const std::string& l) {
+        return l.find(" joined #") != std::string::npos || l.find(" left #") != std::string::npos;
+    };
+    ChatClient c(daemon.port());
+    c.readGreeting();  // its own join: it is the subject
+    c.nick("cy");
+    ChatClient d(daemon.port());
+    d.readGreeting();
+    d.nick("dee");
+    d.send("/quit");  // the room goes from 4 to 3: still over the limit
+    EXPECT_TRUE(d.socket().waitClosed());
+    c.send("/who");
+    EXPECT_NE(
+        c.waitFor([](const std::string& l) { return l.find("ann, bob, cy") != std::string::npos; }),
+        "");
+    b.send("marker");
+    std::string line;
+    while ((line = a.nextLine()) != "<bob> marker") {
+        ASSERT_NE(line, "") << "no marker";
+        EXPECT_FALSE(joinedOrLeft(line)) << "shown to another member: " << line;
+    }
+    c.send("/quit");  // from 3 to 2: within the limit, shown again
+    EXPECT_NE(a.waitFor([](const std::string& l) {
+        return l.find("cy left #lobby") != std::string::npos;
+    }),
+              "");
+}
+
 TEST(Chat, EmptiedRoomsGoAwayExceptTheDefaultRoom) {
     DaemonProcess daemon(chatConfig());
     ChatClient a(daemon.port());

@@ -601,3 +601,27 @@ TEST(Cluster, ANickTakenWhileADaemonWasCutOffMakesItsClientAGuest) {
 }
 
 }  // namespace
+
+// The room's size travels with each join and leave (counted by the script in Redis), so every
+// daemon applies chat.presence_limit to the whole room, not to its own share of it.
+TEST(Cluster, ThePresenceLimitCountsTheMembersOfEveryDaemon) {
+    RedisServer redis;
+    ClusterNode a = startNode(redis, "a", "chat: {presence_limit: 2}\n");
+    ClusterNode b = startNode(redis, "b", "chat: {presence_limit: 2}\n");
+    auto ann = joinAs(a.chatPort(), "ann");
+    auto bob = joinAs(b.chatPort(), "bob");  // two in the room: ann is shown bob's join
+    ASSERT_NE(ann->waitFor([](const std::string& l) { return l.ends_with("is now known as bob"); }),
+              "");
+    auto cy = joinAs(b.chatPort(), "cy");  // three: only cy sees its join
+    cy->send("/quit");                     // back to two: shown
+    bob->send("marker");
+    std::string line;
+    while ((line = ann->nextLine()) != "<bob> marker") {
+        ASSERT_NE(line, "") << "no marker";
+        EXPECT_EQ(line.find(" joined #"), std::string::npos)
+            << "shown on the other daemon: " << line;
+    }
+    EXPECT_NE(ann->waitFor(
+                  [](const std::string& l) { return l.find(" left #lobby") != std::string::npos; }),
+              "");
+}

@@ -67,6 +67,24 @@ TEST(Wire, RejectsWhatAnotherWriterMightHavePublished) {
     EXPECT_TRUE(decodeWireEvent(R"({"t":"message","ms":1,"x":"hi","s":3})"));
 }
 
+// A join or leave carries the room's size (set by the Lua script that appends it), which decides
+// whether other members are shown it.
+TEST(Wire, APresenceEventKeepsTheRoomSize) {
+    Event e = sample(Event::Type::join);
+    e.members = 1234;
+    auto back = decodeWireEvent(encodeWireEvent(e));
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->members, 1234u);
+    // As the script writes it: the wire with "m" spliced in before the closing brace.
+    std::string wire = encodeWireEvent(sample(Event::Type::leave));
+    wire.insert(wire.size() - 1, ",\"m\":7");
+    back = decodeWireEvent(wire);
+    ASSERT_TRUE(back) << wire;
+    EXPECT_EQ(back->members, 7u);
+    EXPECT_FALSE(decodeWireEvent(R"({"t":"join","ms":1,"n":"a","m":"7"})")) << "size not a number";
+    EXPECT_EQ(decodeWireEvent(R"({"t":"join","ms":1,"n":"a"})")->members, 0u) << "unknown";
+}
+
 TEST(Wire, TypeNamesMapBack) {
     EXPECT_EQ(typeFromName("private"), Event::Type::privateMessage);
     EXPECT_EQ(typeFromName("whois"), Event::Type::whois);
