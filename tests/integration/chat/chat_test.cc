@@ -434,6 +434,101 @@ TEST(Chat, InvalidUtf8IsReplaced) {
               "<" + nick + "> caf\xEF\xBF\xBD ok \xEF\xBF\xBD\xEF\xBF\xBD \xE2\x82\xAC");
 }
 
+// Bidi controls and other invisible characters (sanitize.h) are removed from every kind of user
+// text, in both modes, in history and in the log: "exe.txt" after an RLO must not show as
+// "txt.exe" to anyone.
+TEST(Chat, InvisibleFormatCharactersNeverReachPeers) {
+    const std::string rlo = "\xe2\x80\xae", zwsp = "\xe2\x80\x8b", lri = "\xe2\x81\xa6",
+                      tag = "\xf3\xa0\x81\x81";  // U+E0041, an invisible "A"
+    auto hidden = [&](const std::string& word) { return rlo + word + zwsp + lri + tag; };
+    auto invisible = [&](const std::string& line) {
+        for (const std::string& bad : {rlo, zwsp, lri, tag, std::string("\\u202")})
+            if (line.find(bad) != std::string::npos) return true;
+        return false;
+    };
+    // Reads until every expected line has come (in any order: private lines and room events
+    // take different paths); every line read must be free of invisible characters.
+    auto expectLines = [&](ChatClient& c, std::set<std::string> expected) {
+        while (!expected.empty()) {
+            std::string line = c.nextLine();
+            if (line.empty()) break;
+            EXPECT_FALSE(invisible(line)) << line;
+            expected.erase(line);
+        }
+        EXPECT_TRUE(expected.empty()) << "never came: " << *expected.begin();
+    };
+
+    DaemonProcess daemon(chatConfig("threads: 2\nchat: {history: 10}\n"));
+    ChatClient watcher(daemon.port());  // JSON mode
+    watcher.send("/hello json nick=wat");
+    ASSERT_FALSE(watcher.waitForPrefix(R"({"type":"join","room":"lobby","nick":"wat")").empty());
+    ChatClient victim(daemon.port());
+    victim.readGreeting();
+    victim.nick("vic");
+    ChatClient evil(daemon.port());
+    evil.readGreeting();
+    evil.nick("evil");
+
+    evil.send("say " + hidden("exe.txt"));
+    evil.send("/me " + hidden("waves"));
+    evil.send("/msg vic " + hidden("psst"));
+    evil.send("/msg wat " + hidden("psst"));
+    evil.send("/msg #lobby " + hidden("aside"));
+    evil.send("/topic " + hidden("news"));
+    evil.send("/away " + hidden("lunch"));
+    evil.send("/whois evil");
+    expectLines(evil, {"[msg to vic] psst", "[msg to wat] psst", "* you are away: lunch",
+                       "* evil: in #lobby; away: lunch"});
+    watcher.send("/msg evil hi");  // the away text, as another user sees it
+    evil.send("/quit " + hidden("gone"));
+
+    expectLines(victim,
+                {"<evil> say exe.txt", "* evil waves", "[msg from evil] psst", "<evil> aside",
+                 "* evil set the topic of #lobby: news", "* evil left #lobby (quit: gone)"});
+    std::set<std::string> jsonSeen;
+    for (std::string line; jsonSeen.size() < 8 && !(line = watcher.nextLine()).empty();) {
+        EXPECT_FALSE(invisible(line)) << line;
+        auto j = json::parse(line, nullptr, false);
+        std::string type = j.value("type", "");
+        if (type == "message" || type == "action" || type == "topic" || type == "notice" ||
+            type == "private")
+            jsonSeen.insert(type + ":" + j.value("text", ""));
+        if (type == "leave") jsonSeen.insert("leave:" + j.value("reason", ""));
+    }
+    EXPECT_EQ(jsonSeen,
+              (std::set<std::string>{"message:say exe.txt", "action:waves", "private:psst",
+                                     "message:aside", "topic:news", "private:hi",
+                                     "notice:evil is away: lunch", "leave:quit: gone"}));
+
+    // History, in both modes, and the topic shown on join.
+    ChatClient late(daemon.port());
+    late.readGreeting();
+    for (const auto& line : late.skipped()) EXPECT_FALSE(invisible(line)) << line;
+    std::set<std::string> seen(late.skipped().begin(), late.skipped().end());
+    EXPECT_TRUE(seen.count("[history] <evil> say exe.txt"));
+    EXPECT_TRUE(seen.count("[history] * evil waves"));
+    EXPECT_TRUE(seen.count("* topic of #lobby: news"));
+    ChatClient lateJson(daemon.port());
+    lateJson.send("/hello json nick=late2");
+    std::vector<std::string> history;
+    for (std::string line; !(line = lateJson.nextLine()).empty() &&
+                           line.find(R"("type":"join")") == std::string::npos;) {
+        EXPECT_FALSE(invisible(line)) << line;
+        auto j = json::parse(line, nullptr, false);
+        if (j.value("type", "") == "history") history.push_back(j.value("text", ""));
+    }
+    EXPECT_EQ(history, (std::vector<std::string>{"say exe.txt", "waves", "aside"}));
+
+    // The log (debug level: message text is in it) has only the sanitised text.
+    EXPECT_TRUE(daemon.waitForEvent([](const json& e) {
+        return e.value("event", "") == "message" && e.value("text", "") == "say exe.txt";
+    }));
+    EXPECT_TRUE(daemon.waitForEvent([](const json& e) {
+        return e.value("event", "") == "disconnect" && e.value("reason", "") == "quit: gone";
+    }));
+    EXPECT_FALSE(invisible(daemon.stderrText()));
+}
+
 TEST(Chat, JsonModeLinesAreJsonObjects) {
     DaemonProcess daemon(chatConfig());
     ChatClient a(daemon.port());
