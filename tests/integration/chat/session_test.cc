@@ -252,6 +252,36 @@ TEST(ChatSession, TopicsAwayWhoisAndAliases) {
     EXPECT_EQ(a.nextLine(), "-!- a cleared the topic of #dev");
 }
 
+// PROTOCOL.md: a private message to oneself (any case of the nick) arrives once, as the sender's
+// copy: "[msg to NICK]" in text mode, one `private` object with from == to in JSON mode. A
+// second copy would be delivered like any recipient's, before the room echo of the next line.
+TEST(ChatSession, ANoteToOneselfArrivesOnce) {
+    DaemonProcess daemon(chatConfig("threads: 2\n"));
+    ChatClient text(daemon.port()), js(daemon.port());
+    text.send("/hello nick=tex");
+    ASSERT_FALSE(text.waitForLine("-!- tex joined #lobby").empty());
+    text.send("/msg tex one");
+    text.send("/msg TEX two");
+    text.send("after");
+    EXPECT_EQ(linesUntil(text, "<tex> after"),
+              (std::vector<std::string>{"[msg to tex] one", "[msg to tex] two"}));
+
+    js.send("/hello json nick=jay");
+    ASSERT_FALSE(js.waitForPrefix(R"({"type":"join","room":"lobby","nick":"jay")").empty());
+    js.send("/msg Jay note");
+    js.send("after");
+    std::vector<json> privates;
+    for (std::string line; !(line = js.nextLine()).empty();) {
+        auto j = json::parse(line, nullptr, false);
+        if (j.value("type", "") == "message" && j.value("text", "") == "after") break;
+        if (j.value("type", "") == "private") privates.push_back(j);
+    }
+    ASSERT_EQ(privates.size(), 1u);
+    EXPECT_EQ(privates[0]["from"], "jay");
+    EXPECT_EQ(privates[0]["to"], "jay");
+    EXPECT_EQ(privates[0]["text"], "note");
+}
+
 TEST(ChatSession, IdleClientsAreToldWhyTheyAreClosed) {
     DaemonProcess daemon(chatConfig("limits: {idle_timeout: 300ms}\n"));
     ChatClient text(daemon.port()), js(daemon.port());

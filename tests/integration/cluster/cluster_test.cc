@@ -107,6 +107,13 @@ TEST(Cluster, PrivateMessagesWhoAndRoomsSpanTheDaemons) {
     EXPECT_FALSE(bob->waitForLine("[msg from ann] psst").empty());
     ann->send("/msg nobody hi");
     EXPECT_FALSE(ann->waitForLine("! no such nick nobody").empty());
+    // A note to oneself arrives once (the sender's copy), before the echo of the next line.
+    ann->send("/msg ANN note to self");
+    ann->send("after the note");
+    std::vector<std::string> seen;
+    for (std::string l; (l = ann->nextLine()) != "<ann> after the note" && !l.empty();)
+        seen.push_back(l);
+    EXPECT_EQ(seen, (std::vector<std::string>{"[msg to ann] note to self"}));
 
     ann->send("/who side");
     EXPECT_FALSE(ann->waitForLine("-!- #side: bob").empty());
