@@ -15,11 +15,12 @@ const char* typeName(Event::Type type) {
 
 std::string renderText(const Event& e) {
     using T = Event::Type;
+    const std::string kServer(kServerLinePrefix);  // what no user line can start with (event.h)
     std::string line;
     switch (e.type) {
         case T::welcome:
         case T::notice:
-            line = "* " + e.text;
+            line = kServer + e.text;
             break;
         case T::history:
             line = e.action ? "[history] * " + e.from + " " + e.text
@@ -37,23 +38,24 @@ std::string renderText(const Event& e) {
                                                     : "[msg to " + e.to + "] " + e.text;
             break;
         case T::join:
-            line = "* " + e.nick + " joined #" + e.room;
+            line = kServer + e.nick + " joined #" + e.room;
             break;
         case T::leave:
-            line = "* " + e.nick + " left #" + e.room + (e.text.empty() ? "" : " (" + e.text + ")");
+            line =
+                kServer + e.nick + " left #" + e.room + (e.text.empty() ? "" : " (" + e.text + ")");
             break;
         case T::nick:
-            line = "* " + e.from + " is now known as " + e.nick;
+            line = kServer + e.from + " is now known as " + e.nick;
             break;
         case T::error:
             line = "! " + e.text;
             break;
         case T::who:
-            line = "* #" + e.room + ":";
+            line = kServer + "#" + e.room + ":";
             for (std::size_t i = 0; i < e.names.size(); ++i) line += (i ? ", " : " ") + e.names[i];
             break;
         case T::rooms:
-            line = "* rooms:";
+            line = kServer + "rooms:";
             for (std::size_t i = 0; i < e.rooms.size(); ++i) {
                 line += (i ? ", #" : " #") + e.rooms[i].first + " (" +
                         std::to_string(e.rooms[i].second);
@@ -64,23 +66,23 @@ std::string renderText(const Event& e) {
             break;
         case T::topic:
             if (e.seq == 0)
-                line = "* topic of #" + e.room + ": " + e.text;
+                line = kServer + "topic of #" + e.room + ": " + e.text;
             else if (e.text.empty())
-                line = "* " + e.from + " cleared the topic of #" + e.room;
+                line = kServer + e.from + " cleared the topic of #" + e.room;
             else
-                line = "* " + e.from + " set the topic of #" + e.room + ": " + e.text;
+                line = kServer + e.from + " set the topic of #" + e.room + ": " + e.text;
             break;
         case T::current:
-            line = "* now talking in #" + e.room;
+            line = kServer + "now talking in #" + e.room;
             break;
         case T::pong:
-            line = e.text.empty() ? "* pong" : "* pong " + e.text;
+            line = kServer + (e.text.empty() ? "pong" : "pong " + e.text);
             break;
         case T::closing:
             line = "! closing: " + e.text;
             break;
         case T::whois:
-            line = "* " + e.nick + (e.names.empty() ? ": in no room" : ": in");
+            line = kServer + e.nick + (e.names.empty() ? ": in no room" : ": in");
             for (std::size_t i = 0; i < e.names.size(); ++i)
                 line += (i ? ", #" : " #") + e.names[i];
             if (!e.text.empty()) line += "; away: " + e.text;

@@ -49,6 +49,11 @@ void checkSafe(std::string_view text) {
         char32_t cp = 0;
         require(nextCodePoint(text, i, cp));
         require(cp >= 0x20 && cp != 0x7F && !(cp >= 0x80 && cp < 0xA0));
+        // No bidi control, line separator or BOM either (sanitize.h): they reorder or break
+        // what the reader sees.
+        require(!(cp >= 0x202A && cp <= 0x202E) && !(cp >= 0x2066 && cp <= 0x2069) &&
+                cp != 0x200E && cp != 0x200F && cp != 0x061C && cp != 0x2028 && cp != 0x2029 &&
+                cp != 0xFEFF);
     }
 }
 

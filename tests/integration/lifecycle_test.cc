@@ -194,7 +194,7 @@ TEST(Lifecycle, ReloadAddsAndRemovesListeners) {
     ASSERT_TRUE(daemon.waitForEvent(reloadEvent("info", "configuration reloaded")));
     std::uint16_t chatPort = daemon.port(1);  // from the new listener's `listen` event
     TestClient chatClient(chatPort);
-    EXPECT_EQ(chatClient.recvSome().rfind("* Welcome to sockchatd!", 0), 0u);
+    EXPECT_EQ(chatClient.recvSome().rfind("-!- Welcome to sockchatd!", 0), 0u);
 
     std::uint16_t echoPort = daemon.port(0);
     std::ofstream(daemon.configPath())
@@ -209,7 +209,7 @@ TEST(Lifecycle, ReloadAddsAndRemovesListeners) {
     echoClient.send("still served");  // accepted before the reload: kept
     EXPECT_EQ(echoClient.recvExactly(18), "hello still served");
     TestClient chatAgain(chatPort);  // the kept listener is the same socket, same port
-    EXPECT_EQ(chatAgain.recvSome().rfind("* Welcome to sockchatd!", 0), 0u);
+    EXPECT_EQ(chatAgain.recvSome().rfind("-!- Welcome to sockchatd!", 0), 0u);
 
     // A port in use: the reload fails as a whole, the new prefix is not applied either.
     auto taken = ephemeralListener();

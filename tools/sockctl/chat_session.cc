@@ -466,7 +466,7 @@ void ChatSession::leave(int exitCode, const std::string& quitLine) {
 
 void ChatSession::hangUp() {
     channel_->closeGracefully(kGoodbyeTimeout);
-    // The server's last words ("* bye"), read while closing.
+    // The server's last words ("-!- bye"), read while closing.
     while (auto line = channel_->nextLine()) handleServerLine(*line);
     channel_.reset();
 }

@@ -96,7 +96,7 @@ int textColumn(std::string_view line) {
         skipTo("> ");
     else if (rest.starts_with("[msg "))
         skipTo("] ");
-    else if (!skip("* "))
+    else if (!skip("* ") && !skip("-!- "))
         skip("-- ");
     return displayWidth(std::string_view(plain).substr(0, plain.size() - rest.size()));
 }

@@ -9,7 +9,7 @@
 namespace sockctl {
 
 // The column a rendered line's text starts at: after the "[HH:MM] " timestamp, a "[history] "
-// tag, and the "<nick> ", "[msg from nick] ", "* " or "-- " that introduces the text.
+// tag, and the "<nick> ", "[msg from nick] ", "* ", "-!- " or "-- " that introduces the text.
 int textColumn(std::string_view line);
 
 // line as '\n'-separated rows of at most columns display columns (a single glyph wider than

@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "mention.h"
+#include "sockchat/chat/event.h"
 #include "sockchat/chat/names.h"
 
 namespace sockctl {
@@ -186,6 +187,9 @@ std::string Renderer::eventLine(const ChatEvent& e, std::string_view self, const
     bool mentioned = false;
     std::string said = fromOther ? body(e.text, self, &mentioned) : text;
     if (e.type == "message" || e.type == "action") *ring = mentioned;
+    // Server lines start with what no action can (event.h): "/me is now known as admin" must not
+    // pass for a nick change here either, where colour may be off.
+    const std::string kServer(sockchat::chat::kServerLinePrefix);
     const std::string where = severalRooms_ && !e.room.empty() ? dim(room) + " " : std::string();
     if (e.type == "message") return time + where + "<" + nick(e.from) + "> " + said;
     if (e.type == "action") return time + where + "* " + nick(e.from) + " " + said;
@@ -202,23 +206,24 @@ std::string Renderer::eventLine(const ChatEvent& e, std::string_view self, const
                                                        : "<" + nick(e.from) + "> " + said;
         return dim(time + "[history]") + " " + line;
     }
-    if (e.type == "join") return dim(time + "* " + printable(e.field("nick")) + " joined " + room);
+    if (e.type == "join")
+        return dim(time + kServer + printable(e.field("nick")) + " joined " + room);
     if (e.type == "leave") {
         std::string reason = printable(e.field("reason"));
-        return dim(time + "* " + printable(e.field("nick")) + " left " + room +
+        return dim(time + kServer + printable(e.field("nick")) + " left " + room +
                    (reason.empty() ? "" : " (" + reason + ")"));
     }
     if (e.type == "nick")
-        return dim(time + "* " + printable(e.from) + " is now known as " +
+        return dim(time + kServer + printable(e.from) + " is now known as " +
                    printable(e.field("nick")));
-    if (e.type == "notice") return time + "* " + text;  // MOTD, /help, bye
+    if (e.type == "notice") return time + kServer + text;  // MOTD, /help, bye
     if (e.type == "error") return time + style(kRed, "! " + text);
     if (e.type == "who") {
         std::string list;
         if (auto it = e.raw.find("nicks"); it != e.raw.end() && it->is_array())
             for (const auto& n : *it)
                 if (n.is_string()) list += (list.empty() ? "" : ", ") + nick(n.get<std::string>());
-        return time + "* " + room + ": " + (list.empty() ? "(nobody)" : list);
+        return time + kServer + room + ": " + (list.empty() ? "(nobody)" : list);
     }
     if (e.type == "rooms") {
         std::string list;
@@ -230,16 +235,16 @@ std::string Renderer::eventLine(const ChatEvent& e, std::string_view self, const
                 list += (list.empty() ? "" : ", ") + std::string("#") + printable(name) + " (" +
                         std::to_string(members) + ")";
             }
-        return time + "* rooms: " + (list.empty() ? std::string("(none)") : list);
+        return time + kServer + "rooms: " + (list.empty() ? std::string("(none)") : list);
     }
     if (e.type == "topic") {
-        if (!e.seq || *e.seq == 0) return time + "* topic of " + room + ": " + text;
+        if (!e.seq || *e.seq == 0) return time + kServer + "topic of " + room + ": " + text;
         if (e.text.empty())
-            return dim(time + "* " + nick(e.from) + " cleared the topic of " + room);
-        return time + "* " + nick(e.from) + " set the topic of " + room + ": " + text;
+            return dim(time + kServer + nick(e.from) + " cleared the topic of " + room);
+        return time + kServer + nick(e.from) + " set the topic of " + room + ": " + text;
     }
-    if (e.type == "current") return dim(time + "* now talking in " + room);
-    if (e.type == "pong") return time + "* pong" + (text.empty() ? "" : " " + text);
+    if (e.type == "current") return dim(time + kServer + "now talking in " + room);
+    if (e.type == "pong") return time + kServer + "pong" + (text.empty() ? "" : " " + text);
     if (e.type == "whois") {
         std::string rooms;
         if (auto it = e.raw.find("rooms"); it != e.raw.end() && it->is_array())
@@ -247,7 +252,7 @@ std::string Renderer::eventLine(const ChatEvent& e, std::string_view self, const
                 if (r.is_string())
                     rooms += (rooms.empty() ? "#" : ", #") + printable(r.get<std::string>());
         std::string away = printable(e.field("away"));
-        return time + "* " + nick(e.field("nick")) + ": " +
+        return time + kServer + nick(e.field("nick")) + ": " +
                (rooms.empty() ? std::string("in no room") : "in " + rooms) +
                (away.empty() ? "" : "; away: " + away);
     }
@@ -255,7 +260,7 @@ std::string Renderer::eventLine(const ChatEvent& e, std::string_view self, const
         return time + style(kRed, "! closing: " + printable(e.field("reason")));
     if (e.type == "welcome") return {};  // state only
     // A type this sockctl does not know yet: show its text rather than drop it.
-    return text.empty() ? std::string() : time + "* " + text;
+    return text.empty() ? std::string() : time + kServer + text;
 }
 
 std::string Renderer::renderText(std::string_view line) {

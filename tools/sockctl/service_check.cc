@@ -7,8 +7,9 @@ namespace sockctl {
 
 bool looksLikeChatService(std::string_view firstLine) {
     if (!firstLine.empty() && firstLine.back() == '\r') firstLine.remove_suffix(1);
-    return parseChatEvent(firstLine).has_value() || firstLine.starts_with("* ") ||
-           firstLine.starts_with("! ");
+    // "* " is how a daemon of protocol 2 or older began its server lines.
+    return parseChatEvent(firstLine).has_value() || firstLine.starts_with("-!- ") ||
+           firstLine.starts_with("* ") || firstLine.starts_with("! ");
 }
 
 NotAChatService::NotAChatService(std::string_view address, std::string_view why)

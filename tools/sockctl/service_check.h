@@ -9,7 +9,7 @@
 namespace sockctl {
 
 // Whether the first line a server sends could come from a chat service: a JSON object (the
-// answer to "/mode json"), or sockchatd's text greeting or refusal ("* Welcome ...",
+// answer to "/mode json"), or sockchatd's text greeting or refusal ("-!- Welcome ...",
 // "! server full ..."). The echo port's "hello /mode json" is neither.
 bool looksLikeChatService(std::string_view firstLine);
 

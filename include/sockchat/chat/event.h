@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -32,7 +33,7 @@ struct Event {
     };
 
     // Protocol version announced in the welcome (PROTOCOL.md "Versions").
-    static constexpr int kProtocolVersion = 2;
+    static constexpr int kProtocolVersion = 3;
 
     Type type = Type::notice;
     std::string room;
@@ -56,6 +57,12 @@ struct Event {
     // (chat.presence_limit).
     std::size_t members = 0;
 };
+
+// Starts every text-mode line the server says itself (welcome, notices, joins, leaves, nick
+// changes, topics, /who, /rooms, /whois, pong). No user can start a line with it: an action is
+// "* NICK text", a message "<NICK> text", and a nick holds no "!", so "/me is now known as admin"
+// cannot pass for a nick change. Errors and closing reasons start with "! ".
+inline constexpr std::string_view kServerLinePrefix = "-!- ";
 
 // One line each, ending in "\n". Text fields must already be sanitised (sanitize.h); the JSON
 // rendering still replaces invalid UTF-8 rather than throwing.

@@ -1,6 +1,7 @@
 #include "chat_client.h"
 
 #include <stdexcept>
+#include <string_view>
 
 namespace sockchat::testing {
 
@@ -40,14 +41,19 @@ std::string ChatClient::waitFor(const std::function<bool(const std::string&)>& p
     }
 }
 
+std::string ChatClient::nickOfWelcome(const std::string& welcome) {
+    std::size_t at = std::string_view(kWelcomePrefix).size();
+    return welcome.substr(at, welcome.find(' ', at) - at);
+}
+
 std::string ChatClient::readGreeting() {
     // A harness step that did not happen ends the test here, instead of letting it go on with a
     // client in an unknown state (and an empty nick).
-    std::string welcome = waitForPrefix("* Welcome to sockchatd! You are ");
+    std::string welcome = waitForPrefix(kWelcomePrefix);
     if (welcome.empty()) throw std::runtime_error("no welcome line");
-    std::string nick = welcome.substr(32, welcome.find(' ', 32) - 32);
+    std::string nick = nickOfWelcome(welcome);
     if (waitFor([&](const std::string& l) {
-            return l.rfind("* " + nick + " joined #", 0) == 0;
+            return l.rfind("-!- " + nick + " joined #", 0) == 0;
         }).empty())
         throw std::runtime_error("no join line for " + nick);
     return nick;

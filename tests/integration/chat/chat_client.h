@@ -32,6 +32,9 @@ class ChatClient {
     [[nodiscard]] std::string waitForPrefix(const std::string& prefix) {
         return waitFor([&](const std::string& l) { return l.rfind(prefix, 0) == 0; });
     }
+    // The text-mode welcome up to the nick, and the nick out of a whole welcome line.
+    static constexpr const char* kWelcomePrefix = "-!- Welcome to sockchatd! You are ";
+    static std::string nickOfWelcome(const std::string& welcome);
     // Reads the connect greeting up to the own join line; returns the assigned nick. Throws if
     // the greeting does not come.
     std::string readGreeting();

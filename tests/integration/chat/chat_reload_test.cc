@@ -51,8 +51,8 @@ std::string answerToLineOf(ChatClient& client, std::size_t bytes) {
 TEST_F(ChatReload, NewcomersGetTheNewMotd) {
     ASSERT_TRUE(reloaded_) << daemon_.stderrText();
     ChatClient after(daemon_.port());
-    EXPECT_EQ(after.nextLine().rfind("* Welcome to sockchatd!", 0), 0u);
-    EXPECT_EQ(after.nextLine(), "* new motd");
+    EXPECT_EQ(after.nextLine().rfind("-!- Welcome to sockchatd!", 0), 0u);
+    EXPECT_EQ(after.nextLine(), "-!- new motd");
 }
 
 TEST_F(ChatReload, TheLineLimitAppliesToExistingAndNewClients) {

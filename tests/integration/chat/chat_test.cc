@@ -60,11 +60,11 @@ TEST(Chat, GreetingHasWelcomeMotdGuestNickAndJoin) {
     DaemonProcess daemon(chatConfig("chat: {motd: \"line one\\nline two\"}\n"));
     ChatClient c(daemon.port());
     std::string welcome = c.nextLine();
-    EXPECT_EQ(welcome.rfind("* Welcome to sockchatd! You are guest-", 0), 0u) << welcome;
+    EXPECT_EQ(welcome.rfind("-!- Welcome to sockchatd! You are guest-", 0), 0u) << welcome;
     EXPECT_NE(welcome.find(" in #lobby."), std::string::npos) << welcome;
-    EXPECT_EQ(c.nextLine(), "* line one");
-    EXPECT_EQ(c.nextLine(), "* line two");
-    EXPECT_EQ(c.nextLine().rfind("* guest-", 0), 0u);
+    EXPECT_EQ(c.nextLine(), "-!- line one");
+    EXPECT_EQ(c.nextLine(), "-!- line two");
+    EXPECT_EQ(c.nextLine().rfind("-!- guest-", 0), 0u);
 }
 
 TEST(Chat, RoomsKeepTheirMessagesAndNoticesToTheirMembers) {
@@ -82,10 +82,10 @@ TEST(Chat, RoomsKeepTheirMessagesAndNoticesToTheirMembers) {
     // /join adds a room; /part leaves one.
     carol.send("/join dev");
     carol.send("/part lobby");
-    EXPECT_EQ(carol.waitForLine("* carol joined #dev"), "* carol joined #dev");
-    EXPECT_EQ(carol.waitForLine("* carol left #lobby (part)"), "* carol left #lobby (part)");
-    EXPECT_EQ(alice.waitForLine("* carol left #lobby (part)"), "* carol left #lobby (part)");
-    EXPECT_EQ(bob.waitForLine("* carol left #lobby (part)"), "* carol left #lobby (part)");
+    EXPECT_EQ(carol.waitForLine("-!- carol joined #dev"), "-!- carol joined #dev");
+    EXPECT_EQ(carol.waitForLine("-!- carol left #lobby (part)"), "-!- carol left #lobby (part)");
+    EXPECT_EQ(alice.waitForLine("-!- carol left #lobby (part)"), "-!- carol left #lobby (part)");
+    EXPECT_EQ(bob.waitForLine("-!- carol left #lobby (part)"), "-!- carol left #lobby (part)");
 
     alice.send("hello lobby");
     EXPECT_EQ(bob.waitForLine("<alice> hello lobby"), "<alice> hello lobby");
@@ -94,23 +94,24 @@ TEST(Chat, RoomsKeepTheirMessagesAndNoticesToTheirMembers) {
     EXPECT_EQ(carol.waitForLine("<carol> hello dev"), "<carol> hello dev");
     bob.send("/join dev");
     bob.send("/part #lobby bye for now");
-    EXPECT_EQ(carol.waitForLine("* bob joined #dev"), "* bob joined #dev");
-    EXPECT_EQ(bob.waitForLine("* bob left #lobby (part: bye for now)"),
-              "* bob left #lobby (part: bye for now)");
+    EXPECT_EQ(carol.waitForLine("-!- bob joined #dev"), "-!- bob joined #dev");
+    EXPECT_EQ(bob.waitForLine("-!- bob left #lobby (part: bye for now)"),
+              "-!- bob left #lobby (part: bye for now)");
     bob.send("/nick robert");
-    EXPECT_EQ(carol.waitForLine("* bob is now known as robert"), "* bob is now known as robert");
+    EXPECT_EQ(carol.waitForLine("-!- bob is now known as robert"),
+              "-!- bob is now known as robert");
     // Alice (in #lobby) saw none of #dev: the next thing she sees is bob leaving.
     alice.send("marker");
     std::string line;
     std::vector<std::string> seen;
     while ((line = alice.nextLine()) != "<alice> marker" && !line.empty()) seen.push_back(line);
-    EXPECT_EQ(seen, (std::vector<std::string>{"* bob left #lobby (part: bye for now)"}));
+    EXPECT_EQ(seen, (std::vector<std::string>{"-!- bob left #lobby (part: bye for now)"}));
     carol.send("/rooms");
-    EXPECT_EQ(carol.waitForPrefix("* rooms:"), "* rooms: #dev (2), #lobby (1)");
+    EXPECT_EQ(carol.waitForPrefix("-!- rooms:"), "-!- rooms: #dev (2), #lobby (1)");
     carol.send("/who");
-    EXPECT_EQ(carol.waitForPrefix("* #dev:"), "* #dev: carol, robert");
+    EXPECT_EQ(carol.waitForPrefix("-!- #dev:"), "-!- #dev: carol, robert");
     carol.send("/who lobby");
-    EXPECT_EQ(carol.waitForPrefix("* #lobby:"), "* #lobby: alice");
+    EXPECT_EQ(carol.waitForPrefix("-!- #lobby:"), "-!- #lobby: alice");
     ASSERT_TRUE(daemon.waitForEvent([](const json& e) {
         return e.value("event", "") == "join" && e.value("nick", "") == "carol" &&
                e.value("room", "") == "dev";
@@ -200,8 +201,8 @@ TEST(Chat, HistoryIsReplayedToNewcomersInOrder) {
     a.send("/me waves");
     ASSERT_EQ(a.waitForLine("* ann waves"), "* ann waves");
     ChatClient late(daemon.port());
-    EXPECT_EQ(late.nextLine().rfind("* Welcome to sockchatd!", 0), 0u);
-    EXPECT_EQ(late.nextLine().rfind("* ", 0), 0u);  // motd
+    EXPECT_EQ(late.nextLine().rfind("-!- Welcome to sockchatd!", 0), 0u);
+    EXPECT_EQ(late.nextLine().rfind("-!- ", 0), 0u);  // motd
     EXPECT_EQ(late.nextLine(), "[history] <ann> msg 4");
     EXPECT_EQ(late.nextLine(), "[history] <ann> msg 5");
     EXPECT_EQ(late.nextLine(), "[history] * ann waves");
@@ -434,13 +435,155 @@ TEST(Chat, InvalidUtf8IsReplaced) {
               "<" + nick + "> caf\xEF\xBF\xBD ok \xEF\xBF\xBD\xEF\xBF\xBD \xE2\x82\xAC");
 }
 
+// Bidi controls and other invisible characters (sanitize.h) are removed from every kind of user
+// text, in both modes, in history and in the log: "exe.txt" after an RLO must not show as
+// "txt.exe" to anyone.
+TEST(Chat, InvisibleFormatCharactersNeverReachPeers) {
+    const std::string rlo = "\xe2\x80\xae", zwsp = "\xe2\x80\x8b", lri = "\xe2\x81\xa6",
+                      tag = "\xf3\xa0\x81\x81";  // U+E0041, an invisible "A"
+    auto hidden = [&](const std::string& word) { return rlo + word + zwsp + lri + tag; };
+    auto invisible = [&](const std::string& line) {
+        for (const std::string& bad : {rlo, zwsp, lri, tag, std::string("\\u202")})
+            if (line.find(bad) != std::string::npos) return true;
+        return false;
+    };
+    // Reads until every expected line has come (in any order: private lines and room events
+    // take different paths); every line read must be free of invisible characters.
+    auto expectLines = [&](ChatClient& c, std::set<std::string> expected) {
+        while (!expected.empty()) {
+            std::string line = c.nextLine();
+            if (line.empty()) break;
+            EXPECT_FALSE(invisible(line)) << line;
+            expected.erase(line);
+        }
+        EXPECT_TRUE(expected.empty()) << "never came: " << *expected.begin();
+    };
+
+    DaemonProcess daemon(chatConfig("threads: 2\nchat: {history: 10}\n"));
+    ChatClient watcher(daemon.port());  // JSON mode
+    watcher.send("/hello json nick=wat");
+    ASSERT_FALSE(watcher.waitForPrefix(R"({"type":"join","room":"lobby","nick":"wat")").empty());
+    ChatClient victim(daemon.port());
+    victim.readGreeting();
+    victim.nick("vic");
+    ChatClient evil(daemon.port());
+    evil.readGreeting();
+    evil.nick("evil");
+
+    evil.send("say " + hidden("exe.txt"));
+    evil.send("/me " + hidden("waves"));
+    evil.send("/msg vic " + hidden("psst"));
+    evil.send("/msg wat " + hidden("psst"));
+    evil.send("/msg #lobby " + hidden("aside"));
+    evil.send("/topic " + hidden("news"));
+    evil.send("/away " + hidden("lunch"));
+    evil.send("/whois evil");
+    expectLines(evil, {"[msg to vic] psst", "[msg to wat] psst", "-!- you are away: lunch",
+                       "-!- evil: in #lobby; away: lunch"});
+    watcher.send("/msg evil hi");  // the away text, as another user sees it
+    evil.send("/quit " + hidden("gone"));
+
+    expectLines(victim,
+                {"<evil> say exe.txt", "* evil waves", "[msg from evil] psst", "<evil> aside",
+                 "-!- evil set the topic of #lobby: news", "-!- evil left #lobby (quit: gone)"});
+    std::set<std::string> jsonSeen;
+    for (std::string line; jsonSeen.size() < 8 && !(line = watcher.nextLine()).empty();) {
+        EXPECT_FALSE(invisible(line)) << line;
+        auto j = json::parse(line, nullptr, false);
+        std::string type = j.value("type", "");
+        if (type == "message" || type == "action" || type == "topic" || type == "notice" ||
+            type == "private")
+            jsonSeen.insert(type + ":" + j.value("text", ""));
+        if (type == "leave") jsonSeen.insert("leave:" + j.value("reason", ""));
+    }
+    EXPECT_EQ(jsonSeen,
+              (std::set<std::string>{"message:say exe.txt", "action:waves", "private:psst",
+                                     "message:aside", "topic:news", "private:hi",
+                                     "notice:evil is away: lunch", "leave:quit: gone"}));
+
+    // History, in both modes, and the topic shown on join.
+    ChatClient late(daemon.port());
+    late.readGreeting();
+    for (const auto& line : late.skipped()) EXPECT_FALSE(invisible(line)) << line;
+    std::set<std::string> seen(late.skipped().begin(), late.skipped().end());
+    EXPECT_TRUE(seen.count("[history] <evil> say exe.txt"));
+    EXPECT_TRUE(seen.count("[history] * evil waves"));
+    EXPECT_TRUE(seen.count("-!- topic of #lobby: news"));
+    ChatClient lateJson(daemon.port());
+    lateJson.send("/hello json nick=late2");
+    std::vector<std::string> history;
+    for (std::string line; !(line = lateJson.nextLine()).empty() &&
+                           line.find(R"("type":"join")") == std::string::npos;) {
+        EXPECT_FALSE(invisible(line)) << line;
+        auto j = json::parse(line, nullptr, false);
+        if (j.value("type", "") == "history") history.push_back(j.value("text", ""));
+    }
+    EXPECT_EQ(history, (std::vector<std::string>{"say exe.txt", "waves", "aside"}));
+
+    // The log (debug level: message text is in it) has only the sanitised text.
+    EXPECT_TRUE(daemon.waitForEvent([](const json& e) {
+        return e.value("event", "") == "message" && e.value("text", "") == "say exe.txt";
+    }));
+    EXPECT_TRUE(daemon.waitForEvent([](const json& e) {
+        return e.value("event", "") == "disconnect" && e.value("reason", "") == "quit: gone";
+    }));
+    EXPECT_FALSE(invisible(daemon.stderrText()));
+}
+
+// A /me can say anything after the nick, so it must not be able to look like a server line:
+// those start with "-!- " in text mode (PROTOCOL.md), which no action, message or private line
+// can.
+TEST(Chat, AnActionCannotPassForAServerEvent) {
+    DaemonProcess daemon(chatConfig("threads: 2\n"));
+    ChatClient reader(daemon.port());
+    reader.readGreeting();
+    ChatClient forger(daemon.port());
+    std::string nick = forger.readGreeting();
+    forger.send("/me is now known as admin");
+    forger.send("/me left #lobby (server restart)");
+    forger.send("/me joined #lobby");
+    forger.send("-!- " + nick + " is now known as admin");
+    forger.send("/nick real");
+    std::vector<std::string> lines;
+    for (std::string l; (l = reader.nextLine()) != "-!- " + nick + " is now known as real";) {
+        ASSERT_FALSE(l.empty()) << "no nick change";
+        lines.push_back(l);
+    }
+    std::erase_if(lines,
+                  [&](const std::string& l) { return l == "-!- " + nick + " joined #lobby"; });
+    EXPECT_EQ(lines, (std::vector<std::string>{
+                         "* " + nick + " is now known as admin",
+                         "* " + nick + " left #lobby (server restart)",
+                         "* " + nick + " joined #lobby",
+                         "<" + nick + "> -!- " + nick + " is now known as admin",
+                     }));
+    // The server's own lines all carry the prefix: greeting, replies and room events alike.
+    ASSERT_FALSE(forger.waitForLine("-!- " + nick + " is now known as real").empty());
+    forger.send("/who");
+    forger.send("/rooms");
+    forger.send("/whois real");
+    forger.send("/ping");
+    forger.send("/topic t");
+    forger.send("/join other");
+    forger.send("/join lobby");
+    forger.send("/away brb");
+    forger.send("/quit");
+    std::vector<std::string> replies;
+    for (std::string l; (l = forger.nextLine()) != "-!- bye";) {
+        ASSERT_FALSE(l.empty()) << "no bye";
+        replies.push_back(l);
+    }
+    EXPECT_EQ(replies.size(), 8u);  // one per command before /quit
+    for (const auto& l : replies) EXPECT_TRUE(l.starts_with("-!- ")) << l;
+}
+
 TEST(Chat, JsonModeLinesAreJsonObjects) {
     DaemonProcess daemon(chatConfig());
     ChatClient a(daemon.port());
     std::string aNick = a.readGreeting();
     ChatClient b(daemon.port());  // after a joined, so a sees b's join
     std::string bNick = b.readGreeting();
-    ASSERT_EQ(a.waitForLine("* " + bNick + " joined #lobby"), "* " + bNick + " joined #lobby");
+    ASSERT_EQ(a.waitForLine("-!- " + bNick + " joined #lobby"), "-!- " + bNick + " joined #lobby");
     a.send("/mode json");
     auto welcome = json::parse(a.nextLine());
     EXPECT_EQ(welcome["type"], "welcome");
@@ -509,13 +652,13 @@ TEST(Chat, QuitSaysByeAndLeaves) {
     std::string bNick = b.readGreeting();
     a.nick("fisher");
     a.send("/quit gone fishing");
-    EXPECT_EQ(a.waitForLine("* bye"), "* bye");
+    EXPECT_EQ(a.waitForLine("-!- bye"), "-!- bye");
     EXPECT_TRUE(a.socket().waitClosed());
-    EXPECT_EQ(b.waitForPrefix("* fisher left"), "* fisher left #lobby (quit: gone fishing)");
+    EXPECT_EQ(b.waitForPrefix("-!- fisher left"), "-!- fisher left #lobby (quit: gone fishing)");
     // Gone means gone from the nick table too: the nick is free for the next one.
     ASSERT_TRUE(nickReleased(daemon, "fisher")) << daemon.stderrText();
     b.send("/nick fisher");
-    EXPECT_EQ(b.nextLine(), "* " + bNick + " is now known as fisher");
+    EXPECT_EQ(b.nextLine(), "-!- " + bNick + " is now known as fisher");
 }
 
 TEST(Chat, JsonRoomEventsAndHistoryCarryTheProtocolFields) {
@@ -525,7 +668,7 @@ TEST(Chat, JsonRoomEventsAndHistoryCarryTheProtocolFields) {
     c.nick("cat0");
     c.send("/join dev");
     c.send("/part lobby");
-    ASSERT_EQ(c.waitForLine("* cat0 left #lobby (part)"), "* cat0 left #lobby (part)");
+    ASSERT_EQ(c.waitForLine("-!- cat0 left #lobby (part)"), "-!- cat0 left #lobby (part)");
     c.send("old one");
     c.send("/me old two");
     ASSERT_EQ(c.waitForLine("* cat0 old two"), "* cat0 old two");
@@ -539,7 +682,7 @@ TEST(Chat, JsonRoomEventsAndHistoryCarryTheProtocolFields) {
     EXPECT_EQ(welcome["nick"], aNick);
     EXPECT_EQ(welcome["room"], "lobby");
     EXPECT_EQ(welcome["rooms"], json::array({"lobby"}));
-    EXPECT_EQ(welcome["protocol"], 2);
+    EXPECT_EQ(welcome["protocol"], 3);
     EXPECT_EQ(welcome["idle_timeout_ms"], 0);
     EXPECT_EQ(welcome["max_rooms"], 20);
     a.send("/join #dev");
@@ -582,7 +725,7 @@ TEST(Chat, JsonRoomEventsAndHistoryCarryTheProtocolFields) {
                       return l.find("//text") != std::string::npos;
                   }).empty());
     a.send("/mode text");
-    EXPECT_EQ(a.nextLine(), "* text mode");
+    EXPECT_EQ(a.nextLine(), "-!- text mode");
 }
 
 TEST(Chat, CrLfLinesAndALineSplitAcrossReads) {
@@ -607,7 +750,7 @@ TEST(Chat, APartialLineIsALineAfterTheTimeout) {
     a.sendRaw("no newline");
     EXPECT_EQ(a.nextLine(), "<" + nick + "> no newline");
     a.sendRaw("/nick typist");
-    EXPECT_EQ(a.nextLine(), "* " + nick + " is now known as typist");
+    EXPECT_EQ(a.nextLine(), "-!- " + nick + " is now known as typist");
 }
 
 TEST(Chat, NickCaseChangesAreAllowedButNotNoOps) {
@@ -618,7 +761,7 @@ TEST(Chat, NickCaseChangesAreAllowedButNotNoOps) {
     a.send("/nick dora");
     EXPECT_EQ(a.nextLine(), "! you are already dora");
     a.send("/nick Dora");
-    EXPECT_EQ(a.nextLine(), "* dora is now known as Dora");
+    EXPECT_EQ(a.nextLine(), "-!- dora is now known as Dora");
     ChatClient b(daemon.port());
     std::string bNick = b.readGreeting();
     b.send("/nick DORA");
@@ -627,10 +770,10 @@ TEST(Chat, NickCaseChangesAreAllowedButNotNoOps) {
     EXPECT_TRUE(a.socket().waitClosed());
     // The nick is free again once its owner left.
     ASSERT_FALSE(
-        b.waitFor([](const std::string& l) { return l.rfind("* Dora left", 0) == 0; }).empty());
+        b.waitFor([](const std::string& l) { return l.rfind("-!- Dora left", 0) == 0; }).empty());
     ASSERT_TRUE(nickReleased(daemon, "Dora")) << daemon.stderrText();
     b.send("/nick dora");
-    EXPECT_EQ(b.nextLine(), "* " + bNick + " is now known as dora");
+    EXPECT_EQ(b.nextLine(), "-!- " + bNick + " is now known as dora");
 }
 
 TEST(Chat, ConnectionsOverALimitGetAServerFullLine) {
@@ -713,15 +856,15 @@ TEST(Chat, EmptiedRoomsGoAwayExceptTheDefaultRoom) {
     a.readGreeting();
     a.nick("solo");
     a.send("/join tmp");
-    ASSERT_EQ(a.waitForLine("* solo joined #tmp"), "* solo joined #tmp");
+    ASSERT_EQ(a.waitForLine("-!- solo joined #tmp"), "-!- solo joined #tmp");
     a.send("said in the first tmp");
     a.send("/part");  // the current room
-    ASSERT_EQ(a.waitForLine("* solo left #tmp (part)"), "* solo left #tmp (part)");
+    ASSERT_EQ(a.waitForLine("-!- solo left #tmp (part)"), "-!- solo left #tmp (part)");
     a.send("/rooms");
-    EXPECT_EQ(a.waitForPrefix("* rooms:"), "* rooms: #lobby (1)");
+    EXPECT_EQ(a.waitForPrefix("-!- rooms:"), "-!- rooms: #lobby (1)");
     // A new #tmp is a new room: no history from the old one.
     a.send("/join tmp");
-    EXPECT_EQ(a.nextLine(), "* solo joined #tmp");
+    EXPECT_EQ(a.nextLine(), "-!- solo joined #tmp");
 }
 
 // PROTOCOL.md: a room that emptied (and was removed) starts again at seq 1 when created anew.
@@ -761,7 +904,7 @@ TEST(Chat, MessageTextIsLoggedOnlyAtDebug) {
     ASSERT_EQ(b.waitForLine("<loud> top secret words"), "<loud> top secret words");
     a.send("/msg nobody x");
     a.send("/join den");
-    ASSERT_EQ(a.waitForLine("* loud joined #den"), "* loud joined #den");
+    ASSERT_EQ(a.waitForLine("-!- loud joined #den"), "-!- loud joined #den");
     a.send("/quit done");
     EXPECT_TRUE(a.socket().waitClosed());
     auto has = [&](const char* event, std::map<std::string, std::string> fields) {

@@ -54,13 +54,13 @@ TEST(ChatSession, APastedBurstBehavesLikeTheSameLinesTypedOneByOne) {
         "/msg #lobby back in lobby\n/part elsewhere\nhi\n/mode json\nmsg json\n/ping tok\n"
         "/who\n/mode text\n/help\n");
     EXPECT_EQ(nextLines(c, 8), (std::vector<std::string>{
-                                   "* " + guest + " is now known as racer",
+                                   "-!- " + guest + " is now known as racer",
                                    "<racer> msg one",
                                    "* racer acts",
-                                   "* racer joined #elsewhere",
+                                   "-!- racer joined #elsewhere",
                                    "<racer> in elsewhere",
                                    "<racer> back in lobby",
-                                   "* racer left #elsewhere (part)",
+                                   "-!- racer left #elsewhere (part)",
                                    "<racer> hi",
                                }));
     auto welcome = nextJson(c);
@@ -77,13 +77,13 @@ TEST(ChatSession, APastedBurstBehavesLikeTheSameLinesTypedOneByOne) {
     auto who = nextJson(c);
     EXPECT_EQ(who["type"], "who");
     EXPECT_EQ(who["nicks"].size(), 7u);
-    EXPECT_EQ(c.nextLine(), "* text mode");
-    EXPECT_EQ(c.nextLine(), "* commands:");
+    EXPECT_EQ(c.nextLine(), "-!- text mode");
+    EXPECT_EQ(c.nextLine(), "-!- commands:");
     // The others saw the lobby's part of it, in the same order.
     for (auto& o : others) {
         auto seen = linesUntil(*o, "<racer> hi");
         std::erase_if(seen, [](const std::string& l) { return l.ends_with(" joined #lobby"); });
-        EXPECT_EQ(seen, (std::vector<std::string>{"* " + guest + " is now known as racer",
+        EXPECT_EQ(seen, (std::vector<std::string>{"-!- " + guest + " is now known as racer",
                                                   "<racer> msg one", "* racer acts",
                                                   "<racer> back in lobby"}));
     }
@@ -120,7 +120,7 @@ TEST(ChatSession, HelloStatesModeNickAndRoomsBeforeTheWelcome) {
     old.send("before you came");
     ASSERT_FALSE(old.waitForLine("<" + oldNick + "> before you came").empty());
     old.send("/join lobby");  // current room again
-    EXPECT_EQ(old.nextLine(), "* now talking in #lobby");
+    EXPECT_EQ(old.nextLine(), "-!- now talking in #lobby");
 
     ChatClient c(daemon.port());
     c.send("/hello json nick=ann room=#dev,ops");
@@ -129,7 +129,7 @@ TEST(ChatSession, HelloStatesModeNickAndRoomsBeforeTheWelcome) {
     EXPECT_EQ(welcome["nick"], "ann");
     EXPECT_EQ(welcome["room"], "dev");
     EXPECT_EQ(welcome["rooms"], json::array({"dev", "ops"}));
-    EXPECT_EQ(welcome["protocol"], 2);
+    EXPECT_EQ(welcome["protocol"], 3);
     EXPECT_EQ(nextJson(c)["text"], "be nice");
     auto history = nextJson(c);  // #dev's history, straight to the joiner
     EXPECT_EQ(history["type"], "history");
@@ -145,15 +145,15 @@ TEST(ChatSession, HelloStatesModeNickAndRoomsBeforeTheWelcome) {
     // The others saw one join, of ann, in #dev only: no guest, no nick change, no lobby noise.
     old.send("/msg #dev marker");
     EXPECT_EQ(linesUntil(old, "<" + oldNick + "> marker"),
-              (std::vector<std::string>{"* ann joined #dev", "<ann> hi dev"}));
+              (std::vector<std::string>{"-!- ann joined #dev", "<ann> hi dev"}));
 }
 
 TEST(ChatSession, ARefusedHelloIsAnErrorAndJoinsNothing) {
     DaemonProcess daemon(chatConfig());
     ChatClient ann(daemon.port());
     ann.send("/hello nick=ann");
-    EXPECT_EQ(ann.nextLine().rfind("* Welcome to sockchatd! You are ann in #lobby.", 0), 0u);
-    ASSERT_FALSE(ann.waitForLine("* ann joined #lobby").empty());
+    EXPECT_EQ(ann.nextLine().rfind("-!- Welcome to sockchatd! You are ann in #lobby.", 0), 0u);
+    ASSERT_FALSE(ann.waitForLine("-!- ann joined #lobby").empty());
 
     ChatClient c(daemon.port());
     c.send("/hello nick=ANN room=dev");
@@ -161,8 +161,8 @@ TEST(ChatSession, ARefusedHelloIsAnErrorAndJoinsNothing) {
     c.send("/hello nick=bo room=ops%room");
     EXPECT_EQ(c.nextLine().rfind("! room must be", 0), 0u);
     c.send("/hello nick=bo room=dev");
-    EXPECT_EQ(c.nextLine().rfind("* Welcome to sockchatd! You are bo in #dev.", 0), 0u);
-    EXPECT_EQ(c.waitForPrefix("* bo joined"), "* bo joined #dev");
+    EXPECT_EQ(c.nextLine().rfind("-!- Welcome to sockchatd! You are bo in #dev.", 0), 0u);
+    EXPECT_EQ(c.waitForPrefix("-!- bo joined"), "-!- bo joined #dev");
     c.send("/hello");
     EXPECT_EQ(c.nextLine(), "! hello: only as the first line of a connection");
     // Nothing of the refused tries reached the lobby.
@@ -174,7 +174,7 @@ TEST(ChatSession, AClientThatSaysNothingIsGreetedAsBefore) {
     DaemonProcess daemon(chatConfig("chat: {partial_line_timeout: 10s}\n"));
     ChatClient c(daemon.port());
     std::string welcome = c.nextLine();  // within the greeting wait, not the 10 s
-    EXPECT_EQ(welcome.rfind("* Welcome to sockchatd! You are guest-", 0), 0u) << welcome;
+    EXPECT_EQ(welcome.rfind("-!- Welcome to sockchatd! You are guest-", 0), 0u) << welcome;
 }
 
 TEST(ChatSession, SeveralRoomsAtOnce) {
@@ -182,10 +182,10 @@ TEST(ChatSession, SeveralRoomsAtOnce) {
     ChatClient a(daemon.port()), b(daemon.port());
     a.send("/hello nick=a");
     b.send("/hello nick=b room=dev");
-    ASSERT_FALSE(a.waitForLine("* a joined #lobby").empty());
-    ASSERT_FALSE(b.waitForLine("* b joined #dev").empty());
+    ASSERT_FALSE(a.waitForLine("-!- a joined #lobby").empty());
+    ASSERT_FALSE(b.waitForLine("-!- b joined #dev").empty());
     a.send("/j dev");
-    EXPECT_EQ(a.waitForLine("* a joined #dev"), "* a joined #dev");
+    EXPECT_EQ(a.waitForLine("-!- a joined #dev"), "-!- a joined #dev");
     a.send("in dev");                // the current room
     a.send("/msg #lobby in lobby");  // another room, without switching
     a.send("/msg #nowhere x");
@@ -195,25 +195,25 @@ TEST(ChatSession, SeveralRoomsAtOnce) {
     EXPECT_EQ(b.waitForPrefix("<a>"), "<a> in dev");  // b is not in #lobby
     a.send("/join third");
     a.send("/join fourth");
-    EXPECT_EQ(a.waitForPrefix("* a joined #third"), "* a joined #third");
+    EXPECT_EQ(a.waitForPrefix("-!- a joined #third"), "-!- a joined #third");
     EXPECT_EQ(a.nextLine(), "! you are in 3 rooms, the most allowed (/part one first)");
     a.send("/part dev see you");
-    EXPECT_EQ(a.nextLine(), "* a left #dev (part: see you)");
-    EXPECT_EQ(b.waitForPrefix("* a left"), "* a left #dev (part: see you)");
+    EXPECT_EQ(a.nextLine(), "-!- a left #dev (part: see you)");
+    EXPECT_EQ(b.waitForPrefix("-!- a left"), "-!- a left #dev (part: see you)");
     a.send("/part dev");
     EXPECT_EQ(a.nextLine(), "! you are not in #dev");
     a.send("/part");  // the current room (#third) ...
-    EXPECT_EQ(a.nextLine(), "* a left #third (part)");
+    EXPECT_EQ(a.nextLine(), "-!- a left #third (part)");
     a.send("still talking");  // ... and text goes to the one joined before it
     EXPECT_EQ(a.nextLine(), "<a> still talking");
     a.send("/who");
-    EXPECT_EQ(a.nextLine(), "* #lobby: a");
+    EXPECT_EQ(a.nextLine(), "-!- #lobby: a");
     a.send("/part");
-    EXPECT_EQ(a.nextLine(), "* a left #lobby (part)");
+    EXPECT_EQ(a.nextLine(), "-!- a left #lobby (part)");
     a.send("into the void");
     EXPECT_EQ(a.nextLine(), "! you are in no room (try /join ROOM)");
     a.send("/whois b");
-    EXPECT_EQ(a.nextLine(), "* b: in #dev");
+    EXPECT_EQ(a.nextLine(), "-!- b: in #dev");
 }
 
 TEST(ChatSession, TopicsAwayWhoisAndAliases) {
@@ -221,35 +221,65 @@ TEST(ChatSession, TopicsAwayWhoisAndAliases) {
     ChatClient a(daemon.port()), b(daemon.port());
     a.send("/hello nick=a room=dev");
     b.send("/hello nick=b");
-    ASSERT_FALSE(a.waitForLine("* a joined #dev").empty());
-    ASSERT_FALSE(b.waitForLine("* b joined #lobby").empty());
+    ASSERT_FALSE(a.waitForLine("-!- a joined #dev").empty());
+    ASSERT_FALSE(b.waitForLine("-!- b joined #lobby").empty());
     a.send("/topic release on friday");
-    EXPECT_EQ(a.nextLine(), "* a set the topic of #dev: release on friday");
+    EXPECT_EQ(a.nextLine(), "-!- a set the topic of #dev: release on friday");
     a.send("/topic");
-    EXPECT_EQ(a.nextLine(), "* topic of #dev: release on friday");
+    EXPECT_EQ(a.nextLine(), "-!- topic of #dev: release on friday");
     b.send("/list");
-    EXPECT_EQ(b.nextLine(), "* rooms: #dev (1, \"release on friday\"), #lobby (1)");
+    EXPECT_EQ(b.nextLine(), "-!- rooms: #dev (1, \"release on friday\"), #lobby (1)");
     b.send("/j dev");  // shown on join
-    EXPECT_EQ(b.nextLine(), "* topic of #dev: release on friday");
-    EXPECT_EQ(b.nextLine(), "* b joined #dev");
+    EXPECT_EQ(b.nextLine(), "-!- topic of #dev: release on friday");
+    EXPECT_EQ(b.nextLine(), "-!- b joined #dev");
     b.send("/names");
-    EXPECT_EQ(b.nextLine(), "* #dev: a, b");
+    EXPECT_EQ(b.nextLine(), "-!- #dev: a, b");
     a.send("/away lunch");
-    EXPECT_EQ(a.waitForPrefix("* you are"), "* you are away: lunch");
+    EXPECT_EQ(a.waitForPrefix("-!- you are"), "-!- you are away: lunch");
     b.send("/query a are you there?");
     EXPECT_EQ(b.nextLine(), "[msg to a] are you there?");
-    EXPECT_EQ(b.nextLine(), "* a is away: lunch");
+    EXPECT_EQ(b.nextLine(), "-!- a is away: lunch");
     EXPECT_EQ(a.waitForPrefix("[msg from b]"), "[msg from b] are you there?");
     b.send("/whois A");
-    EXPECT_EQ(b.nextLine(), "* a: in #dev; away: lunch");
+    EXPECT_EQ(b.nextLine(), "-!- a: in #dev; away: lunch");
     a.send("/away");
-    EXPECT_EQ(a.nextLine(), "* you are back");
+    EXPECT_EQ(a.nextLine(), "-!- you are back");
     a.send("/msg a note to self");  // once, as the sender's copy
     a.send("/ping");
     EXPECT_EQ(a.nextLine(), "[msg to a] note to self");
-    EXPECT_EQ(a.nextLine(), "* pong");
+    EXPECT_EQ(a.nextLine(), "-!- pong");
     a.send("/topic -delete");
-    EXPECT_EQ(a.nextLine(), "* a cleared the topic of #dev");
+    EXPECT_EQ(a.nextLine(), "-!- a cleared the topic of #dev");
+}
+
+// PROTOCOL.md: a private message to oneself (any case of the nick) arrives once, as the sender's
+// copy: "[msg to NICK]" in text mode, one `private` object with from == to in JSON mode. A
+// second copy would be delivered like any recipient's, before the room echo of the next line.
+TEST(ChatSession, ANoteToOneselfArrivesOnce) {
+    DaemonProcess daemon(chatConfig("threads: 2\n"));
+    ChatClient text(daemon.port()), js(daemon.port());
+    text.send("/hello nick=tex");
+    ASSERT_FALSE(text.waitForLine("-!- tex joined #lobby").empty());
+    text.send("/msg tex one");
+    text.send("/msg TEX two");
+    text.send("after");
+    EXPECT_EQ(linesUntil(text, "<tex> after"),
+              (std::vector<std::string>{"[msg to tex] one", "[msg to tex] two"}));
+
+    js.send("/hello json nick=jay");
+    ASSERT_FALSE(js.waitForPrefix(R"({"type":"join","room":"lobby","nick":"jay")").empty());
+    js.send("/msg Jay note");
+    js.send("after");
+    std::vector<json> privates;
+    for (std::string line; !(line = js.nextLine()).empty();) {
+        auto j = json::parse(line, nullptr, false);
+        if (j.value("type", "") == "message" && j.value("text", "") == "after") break;
+        if (j.value("type", "") == "private") privates.push_back(j);
+    }
+    ASSERT_EQ(privates.size(), 1u);
+    EXPECT_EQ(privates[0]["from"], "jay");
+    EXPECT_EQ(privates[0]["to"], "jay");
+    EXPECT_EQ(privates[0]["text"], "note");
 }
 
 TEST(ChatSession, IdleClientsAreToldWhyTheyAreClosed) {
@@ -276,8 +306,8 @@ TEST(ChatSession, ASlowConsumerIsToldWhyItIsDropped) {
     ChatClient slow(daemon.port()), talker(daemon.port());
     slow.send("/hello");
     talker.send("/hello");
-    ASSERT_FALSE(slow.waitForPrefix("* Welcome").empty());
-    ASSERT_FALSE(talker.waitForPrefix("* Welcome").empty());
+    ASSERT_FALSE(slow.waitForPrefix("-!- Welcome").empty());
+    ASSERT_FALSE(talker.waitForPrefix("-!- Welcome").empty());
     auto dropped = [](const json& e) {
         return e.value("event", "") == "limit" && e.value("reason", "") == "slow consumer";
     };
@@ -300,7 +330,7 @@ TEST(ChatSession, LinesThatAreNotChatAreNeitherPostedNorKept) {
     DaemonProcess daemon(chatConfig());
     ChatClient member(daemon.port());
     member.send("/hello nick=m");
-    ASSERT_FALSE(member.waitForLine("* m joined #lobby").empty());
+    ASSERT_FALSE(member.waitForLine("-!- m joined #lobby").empty());
 
     ChatClient http(daemon.port());
     http.sendRaw("GET / HTTP/1.1\r\nHost: localhost\r\nUser-Agent: curl/7.88\r\n\r\n");
@@ -313,7 +343,7 @@ TEST(ChatSession, LinesThatAreNotChatAreNeitherPostedNorKept) {
     EXPECT_EQ(irc.nextLine(),
               "! this is a sockchatd chat port (a line protocol: /hello, /help), not IRC");
     irc.send("/nick bob");  // a person who reads the error can still chat
-    EXPECT_EQ(irc.nextLine().rfind("* Welcome to sockchatd!", 0), 0u);
+    EXPECT_EQ(irc.nextLine().rfind("-!- Welcome to sockchatd!", 0), 0u);
 
     // A one-shot client of another service (sockctl echo aimed at the wrong port): bytes, then
     // the end of its input, before any greeting.
@@ -330,11 +360,12 @@ TEST(ChatSession, LinesThatAreNotChatAreNeitherPostedNorKept) {
     member.send("marker");
     auto seen = linesUntil(member, "<m> marker");
     ASSERT_EQ(seen.size(), 2u);
-    EXPECT_TRUE(seen[0].starts_with("* guest-") && seen[0].ends_with(" joined #lobby")) << seen[0];
+    EXPECT_TRUE(seen[0].starts_with("-!- guest-") && seen[0].ends_with(" joined #lobby"))
+        << seen[0];
     EXPECT_TRUE(seen[1].ends_with(" is now known as bob")) << seen[1];
     ChatClient late(daemon.port());
     late.send("/hello nick=late");
-    auto history = linesUntil(late, "* late joined #lobby");
+    auto history = linesUntil(late, "-!- late joined #lobby");
     std::erase_if(history, [](const std::string& l) { return !l.starts_with("[history]"); });
     EXPECT_EQ(history, (std::vector<std::string>{"[history] <m> marker"}));
     ASSERT_TRUE(daemon.waitForEvent([](const json& e) {
@@ -346,18 +377,18 @@ TEST(ChatSession, ALeftNickIsFreeAsSoonAsTheLeaveIsSeen) {
     DaemonProcess daemon(chatConfig("threads: 4\n"));
     ChatClient b(daemon.port());
     b.send("/hello nick=watcher");
-    ASSERT_FALSE(b.waitForLine("* watcher joined #lobby").empty());
+    ASSERT_FALSE(b.waitForLine("-!- watcher joined #lobby").empty());
     for (int round = 0; round < 20; ++round) {
         const std::string nick = "fisher" + std::to_string(round);
         ChatClient a(daemon.port());
         a.send("/hello nick=" + nick);
-        ASSERT_FALSE(b.waitForLine("* " + nick + " joined #lobby").empty());
+        ASSERT_FALSE(b.waitForLine("-!- " + nick + " joined #lobby").empty());
         a.send("/quit");
         // Whoever sees the leave can take the nick at once: it was freed in the same step.
-        ASSERT_FALSE(b.waitForLine("* " + nick + " left #lobby (quit)").empty());
+        ASSERT_FALSE(b.waitForLine("-!- " + nick + " left #lobby (quit)").empty());
         b.send("/nick " + nick);
-        EXPECT_EQ(b.nextLine(), "* " + std::string(round ? "fisher" + std::to_string(round - 1)
-                                                         : "watcher") +
-                                    " is now known as " + nick);
+        EXPECT_EQ(b.nextLine(),
+                  "-!- " + std::string(round ? "fisher" + std::to_string(round - 1) : "watcher") +
+                      " is now known as " + nick);
     }
 }

@@ -60,7 +60,7 @@ TEST(Cluster, MembersOnEveryDaemonSeeOneOrderAndALateJoinerItsTail) {
         ChatClient late(node->chatPort());
         std::vector<std::string> history;
         std::string line;
-        while (!(line = late.nextLine()).empty() && line.rfind("* guest-", 0) != 0)
+        while (!(line = late.nextLine()).empty() && line.rfind("-!- guest-", 0) != 0)
             if (line.rfind("[history] ", 0) == 0) history.push_back(line.substr(10));
         std::vector<std::string> tail(seen[0].end() - 20, seen[0].end());
         EXPECT_EQ(history, tail) << "on node " << node->name;
@@ -80,7 +80,7 @@ TEST(Cluster, TheSameNickAskedForOnTwoDaemonsAtOnceGoesToExactlyOne) {
         tx.join();
         auto answer = [&](ChatClient& c, const std::string& own) {
             return c.waitFor([&](const std::string& l) {
-                return l == "* " + own + " is now known as " + wanted ||
+                return l == "-!- " + own + " is now known as " + wanted ||
                        l == "! nick " + wanted + " is taken";
             });
         };
@@ -100,22 +100,29 @@ TEST(Cluster, PrivateMessagesWhoAndRoomsSpanTheDaemons) {
     auto ann = joinAs(a.chatPort(), "ann");
     auto bob = joinAs(b.chatPort(), "bob");
     bob->send("/join side");
-    ASSERT_FALSE(bob->waitForLine("* bob joined #side").empty());
+    ASSERT_FALSE(bob->waitForLine("-!- bob joined #side").empty());
 
     ann->send("/msg BOB psst");
     EXPECT_FALSE(ann->waitForLine("[msg to bob] psst").empty());
     EXPECT_FALSE(bob->waitForLine("[msg from ann] psst").empty());
     ann->send("/msg nobody hi");
     EXPECT_FALSE(ann->waitForLine("! no such nick nobody").empty());
+    // A note to oneself arrives once (the sender's copy), before the echo of the next line.
+    ann->send("/msg ANN note to self");
+    ann->send("after the note");
+    std::vector<std::string> seen;
+    for (std::string l; (l = ann->nextLine()) != "<ann> after the note" && !l.empty();)
+        seen.push_back(l);
+    EXPECT_EQ(seen, (std::vector<std::string>{"[msg to ann] note to self"}));
 
     ann->send("/who side");
-    EXPECT_FALSE(ann->waitForLine("* #side: bob").empty());
+    EXPECT_FALSE(ann->waitForLine("-!- #side: bob").empty());
     ann->send("/who");
-    EXPECT_FALSE(ann->waitForLine("* #lobby: ann, bob").empty());
+    EXPECT_FALSE(ann->waitForLine("-!- #lobby: ann, bob").empty());
     ann->send("/rooms");
-    EXPECT_FALSE(ann->waitForLine("* rooms: #lobby (2), #side (1)").empty());
+    EXPECT_FALSE(ann->waitForLine("-!- rooms: #lobby (2), #side (1)").empty());
     ann->send("/whois bob");
-    EXPECT_FALSE(ann->waitForLine("* bob: in #lobby, #side").empty());
+    EXPECT_FALSE(ann->waitForLine("-!- bob: in #lobby, #side").empty());
 }
 
 TEST(Cluster, AKilledDaemonsMembersLeaveOnceAndItsNicksComeFree) {
@@ -131,14 +138,14 @@ TEST(Cluster, AKilledDaemonsMembersLeaveOnceAndItsNicksComeFree) {
     ASSERT_EQ(a.daemon->waitExit(), 128 + SIGKILL);
     // nick_ttl is 3s: gone within it and a heartbeat.
     std::string left = dora->waitFor(
-        [](const std::string& l) { return l.rfind("* carl left #lobby", 0) == 0; }, 10s);
-    EXPECT_EQ(left, "* carl left #lobby (lost: its server stopped answering)");
+        [](const std::string& l) { return l.rfind("-!- carl left #lobby", 0) == 0; }, 10s);
+    EXPECT_EQ(left, "-!- carl left #lobby (lost: its server stopped answering)");
     dora->send("/nick carl");
-    EXPECT_FALSE(dora->waitForLine("* dora is now known as carl").empty());
+    EXPECT_FALSE(dora->waitForLine("-!- dora is now known as carl").empty());
     dora->send("/who");
-    EXPECT_FALSE(dora->waitForLine("* #lobby: carl").empty());
+    EXPECT_FALSE(dora->waitForLine("-!- #lobby: carl").empty());
     for (const auto& line : dora->skipped())
-        EXPECT_NE(line.rfind("* carl left", 0), 0u) << "told twice: " << line;
+        EXPECT_NE(line.rfind("-!- carl left", 0), 0u) << "told twice: " << line;
 }
 
 TEST(Cluster, RedisNotThereAtStartPausesChatNotEchoUntilItComes) {
@@ -155,9 +162,9 @@ TEST(Cluster, RedisNotThereAtStartPausesChatNotEchoUntilItComes) {
     redis.start();
     ASSERT_TRUE(waitForLink(daemon, "up", 15s));
     // The client greeted meanwhile is told and lands in the room it was welcomed to.
-    EXPECT_FALSE(chat.waitForLine("* chat is back: the cluster link is up again").empty());
+    EXPECT_FALSE(chat.waitForLine("-!- chat is back: the cluster link is up again").empty());
     EXPECT_FALSE(chat.waitFor([](const std::string& l) {
-                         return l.rfind("* guest-", 0) == 0 && l.ends_with(" joined #lobby");
+                         return l.rfind("-!- guest-", 0) == 0 && l.ends_with(" joined #lobby");
                      })
                      .empty());
     chat.send("early bird");
@@ -198,13 +205,13 @@ TEST(Cluster, AMessageSentDuringAnOutageIsAnErrorAndChatResumesAfter) {
             .empty());
     redis.stop(true);
     ASSERT_TRUE(waitForLink(*a.daemon, "down"));
-    EXPECT_FALSE(ann->waitForLine("* chat is paused: the cluster link is down").empty());
+    EXPECT_FALSE(ann->waitForLine("-!- chat is paused: the cluster link is down").empty());
     ann->send("lost?");
     EXPECT_FALSE(ann->waitForLine("! chat is paused: the cluster link is down").empty());
     redis.start();
     ASSERT_TRUE(waitForLink(*a.daemon, "up", 15s));
     ASSERT_TRUE(waitForLink(*b.daemon, "up", 15s));
-    EXPECT_FALSE(ann->waitForLine("* chat is back: the cluster link is up again").empty());
+    EXPECT_FALSE(ann->waitForLine("-!- chat is back: the cluster link is up again").empty());
     ann->send("back");
     EXPECT_FALSE(bob->waitForLine("<ann> back").empty());
     for (const auto& line : bob->skipped()) EXPECT_NE(line, "<ann> lost?");
@@ -576,24 +583,24 @@ TEST(Cluster, ANickTakenWhileADaemonWasCutOffMakesItsClientAGuest) {
     ASSERT_TRUE(waitForLink(a, "down", 15s));
     ASSERT_FALSE(bob->waitFor(
                         [](const std::string& l) {
-                            return l == "* ann left #lobby (lost: its server stopped answering)";
+                            return l == "-!- ann left #lobby (lost: its server stopped answering)";
                         },
                         15s)
                      .empty());
     bob->send("/nick ann");
-    ASSERT_FALSE(bob->waitForLine("* bob is now known as ann").empty());
+    ASSERT_FALSE(bob->waitForLine("-!- bob is now known as ann").empty());
 
     proxy.pause(false);
     ASSERT_TRUE(waitForLink(a, "up", 20s));
     std::string told = ann->waitFor(
-        [](const std::string& l) { return l.rfind("* your nick ann was taken", 0) == 0; }, 15s);
+        [](const std::string& l) { return l.rfind("-!- your nick ann was taken", 0) == 0; }, 15s);
     ASSERT_FALSE(told.empty());
     std::string guest = told.substr(told.rfind(' ') + 1);
     EXPECT_EQ(guest.rfind("guest-", 0), 0u) << told;
     // The room sees her back under the guest nick; bob is still ann.
-    EXPECT_FALSE(bob->waitForLine("* " + guest + " joined #lobby").empty());
+    EXPECT_FALSE(bob->waitForLine("-!- " + guest + " joined #lobby").empty());
     bob->send("/who");
-    std::string who = bob->waitForPrefix("* #lobby:");
+    std::string who = bob->waitForPrefix("-!- #lobby:");
     EXPECT_NE(who.find("ann"), std::string::npos) << who;
     EXPECT_NE(who.find(guest), std::string::npos) << who;
     ann->send("/nick ann");

@@ -84,11 +84,11 @@ TEST(ClusterHaproxy, AClientThroughHaproxyIsWelcomedWithAClusterWideGuestNick) {
     // them to different daemons, and still their guest nicks (from the shared counter) differ
     // and the first sees the second join.
     auto welcomed = [&](ChatClient& c) {
-        std::string welcome = c.waitForPrefix("* Welcome to sockchatd! You are guest-");
+        std::string welcome = c.waitForPrefix(ChatClient::kWelcomePrefix + std::string("guest-"));
         if (welcome.empty()) return std::string();
         EXPECT_TRUE(welcome.ends_with(" in #lobby. Type /help for commands.")) << welcome;
-        std::string nick = welcome.substr(32, welcome.find(' ', 32) - 32);
-        EXPECT_FALSE(c.waitForLine("* " + nick + " joined #lobby").empty()) << nick;
+        std::string nick = ChatClient::nickOfWelcome(welcome);
+        EXPECT_FALSE(c.waitForLine("-!- " + nick + " joined #lobby").empty()) << nick;
         return nick;
     };
     ChatClient first(haproxy.port());
@@ -98,7 +98,7 @@ TEST(ClusterHaproxy, AClientThroughHaproxyIsWelcomedWithAClusterWideGuestNick) {
     nicks.push_back(welcomed(second));
     ASSERT_FALSE(nicks[1].empty()) << "no welcome through HAProxy";
     EXPECT_NE(nicks[0], nicks[1]);
-    EXPECT_FALSE(first.waitForLine("* " + nicks[1] + " joined #lobby").empty())
+    EXPECT_FALSE(first.waitForLine("-!- " + nicks[1] + " joined #lobby").empty())
         << nicks[0] << " did not see " << nicks[1] << " join: not one chat";
     EXPECT_GE(a.daemon->countEvents(connectOn(a.chatPort())), 1u);
     EXPECT_GE(b.daemon->countEvents(connectOn(b.chatPort())), 1u);

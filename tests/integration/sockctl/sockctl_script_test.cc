@@ -16,7 +16,7 @@ namespace {
 std::unique_ptr<ChatClient> watcher(std::uint16_t port) {
     auto w = std::make_unique<ChatClient>(port);
     w->send("/hello nick=watcher room=lobby,ops");
-    EXPECT_FALSE(w->waitForLine("* watcher joined #ops").empty());
+    EXPECT_FALSE(w->waitForLine("-!- watcher joined #ops").empty());
     return w;
 }
 
@@ -61,7 +61,7 @@ TEST(SockctlScript, QuietPrintsOnlyWhatHappensAfterTheHandshake) {
     w->send("before the bot came");
     ASSERT_FALSE(w->waitForLine("<watcher> before the bot came").empty());
     SockctlProcess bot({"chat", at(daemon.port()), "--nick", "bot", "-q"});
-    ASSERT_TRUE(w->waitForLine("* bot joined #lobby") == "* bot joined #lobby");
+    ASSERT_TRUE(w->waitForLine("-!- bot joined #lobby") == "-!- bot joined #lobby");
     w->send("after");
     ASSERT_TRUE(bot.waitForStdout("<watcher> after")) << bot.stdoutText();
     bot.closeStdin();

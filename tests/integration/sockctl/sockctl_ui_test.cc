@@ -71,7 +71,7 @@ TEST_F(SockctlInteractive, TabCompletesNicksAndCommands) {
     term->key("Tab");
     ASSERT_TRUE(waitForLastLine(*term, "[#lobby] alice> /who"));
     term->key("Enter");
-    EXPECT_TRUE(waitToMatch(*term, std::regex("\\* #lobby: .*bobby")));
+    EXPECT_TRUE(waitToMatch(*term, std::regex("-!- #lobby: .*bobby")));
     expectLeavesWithStatusZero(*term, "C-d");
 }
 

@@ -43,20 +43,20 @@ TEST(Event, WelcomeAndNotice) {
     e.room = "lobby";
     e.text = "json mode";
     auto r = render(e);
-    EXPECT_EQ(r.text, "* json mode\n");
+    EXPECT_EQ(r.text, "-!- json mode\n");
     EXPECT_EQ(
         r.json.dump(),
-        R"j({"type":"welcome","nick":"guest-1","room":"lobby","text":"json mode","protocol":2,"idle_timeout_ms":0,"max_rooms":0,"ts":"2026-11-25T10:00:01.042Z"})j");
+        R"j({"type":"welcome","nick":"guest-1","room":"lobby","text":"json mode","protocol":3,"idle_timeout_ms":0,"max_rooms":0,"ts":"2026-11-25T10:00:01.042Z"})j");
     e.names = {"lobby", "dev"};
     e.idleTimeoutMs = 30000;
     e.maxRooms = 20;
     EXPECT_EQ(
         render(e).json.dump(),
-        R"j({"type":"welcome","nick":"guest-1","room":"lobby","text":"json mode","rooms":["lobby","dev"],"protocol":2,"idle_timeout_ms":30000,"max_rooms":20,"ts":"2026-11-25T10:00:01.042Z"})j");
+        R"j({"type":"welcome","nick":"guest-1","room":"lobby","text":"json mode","rooms":["lobby","dev"],"protocol":3,"idle_timeout_ms":30000,"max_rooms":20,"ts":"2026-11-25T10:00:01.042Z"})j");
     e = make(Type::notice);
     e.text = "server shutting down";
     r = render(e);
-    EXPECT_EQ(r.text, "* server shutting down\n");
+    EXPECT_EQ(r.text, "-!- server shutting down\n");
     EXPECT_EQ(
         r.json.dump(),
         R"j({"type":"notice","text":"server shutting down","ts":"2026-11-25T10:00:01.042Z"})j");
@@ -113,19 +113,19 @@ TEST(Event, JoinLeaveNick) {
     e.nick = "bob";
     e.seq = 7;
     auto r = render(e);
-    EXPECT_EQ(r.text, "* bob joined #dev\n");
+    EXPECT_EQ(r.text, "-!- bob joined #dev\n");
     EXPECT_EQ(
         r.json.dump(),
         R"j({"type":"join","room":"dev","nick":"bob","seq":7,"ts":"2026-11-25T10:00:01.042Z"})j");
     e.type = Type::leave;
     e.text = "quit: bye";
     r = render(e);
-    EXPECT_EQ(r.text, "* bob left #dev (quit: bye)\n");
+    EXPECT_EQ(r.text, "-!- bob left #dev (quit: bye)\n");
     EXPECT_EQ(
         r.json.dump(),
         R"j({"type":"leave","room":"dev","nick":"bob","reason":"quit: bye","seq":7,"ts":"2026-11-25T10:00:01.042Z"})j");
     e.text = "";
-    EXPECT_EQ(render(e).text, "* bob left #dev\n");
+    EXPECT_EQ(render(e).text, "-!- bob left #dev\n");
     EXPECT_EQ(render(e).json["reason"], "");
     e = make(Type::nick);
     e.room = "dev";
@@ -133,7 +133,7 @@ TEST(Event, JoinLeaveNick) {
     e.nick = "robert";
     e.seq = 8;
     r = render(e);
-    EXPECT_EQ(r.text, "* bob is now known as robert\n");
+    EXPECT_EQ(r.text, "-!- bob is now known as robert\n");
     EXPECT_EQ(
         r.json.dump(),
         R"j({"type":"nick","from":"bob","nick":"robert","room":"dev","seq":8,"ts":"2026-11-25T10:00:01.042Z"})j");
@@ -151,7 +151,7 @@ TEST(Event, ErrorWhoRooms) {
     e.room = "dev";
     e.names = {"carol", "robert"};
     r = render(e);
-    EXPECT_EQ(r.text, "* #dev: carol, robert\n");
+    EXPECT_EQ(r.text, "-!- #dev: carol, robert\n");
     EXPECT_EQ(
         r.json.dump(),
         R"j({"type":"who","room":"dev","nicks":["carol","robert"],"ts":"2026-11-25T10:00:01.042Z"})j");
@@ -159,7 +159,7 @@ TEST(Event, ErrorWhoRooms) {
     e.rooms = {{"dev", 2}, {"lobby", 1}};
     e.topics = {"", "say hi"};
     r = render(e);
-    EXPECT_EQ(r.text, "* rooms: #dev (2), #lobby (1, \"say hi\")\n");
+    EXPECT_EQ(r.text, "-!- rooms: #dev (2), #lobby (1, \"say hi\")\n");
     EXPECT_EQ(
         r.json.dump(),
         R"j({"type":"rooms","rooms":[{"name":"dev","members":2,"topic":""},{"name":"lobby","members":1,"topic":"say hi"}],"ts":"2026-11-25T10:00:01.042Z"})j");
@@ -172,27 +172,27 @@ TEST(Event, TopicCurrentPongClosingWhois) {
     e.text = "release friday";
     e.seq = 7;
     auto r = render(e);
-    EXPECT_EQ(r.text, "* alice set the topic of #dev: release friday\n");
+    EXPECT_EQ(r.text, "-!- alice set the topic of #dev: release friday\n");
     EXPECT_EQ(
         r.json.dump(),
         R"j({"type":"topic","room":"dev","from":"alice","text":"release friday","seq":7,"ts":"2026-11-25T10:00:01.042Z"})j");
     e.seq = 0;  // shown on join
-    EXPECT_EQ(render(e).text, "* topic of #dev: release friday\n");
+    EXPECT_EQ(render(e).text, "-!- topic of #dev: release friday\n");
     e.seq = 8;
     e.text = "";
-    EXPECT_EQ(render(e).text, "* alice cleared the topic of #dev\n");
+    EXPECT_EQ(render(e).text, "-!- alice cleared the topic of #dev\n");
 
     e = make(Type::current);
     e.room = "dev";
     r = render(e);
-    EXPECT_EQ(r.text, "* now talking in #dev\n");
+    EXPECT_EQ(r.text, "-!- now talking in #dev\n");
     EXPECT_EQ(r.json.dump(),
               R"j({"type":"current","room":"dev","ts":"2026-11-25T10:00:01.042Z"})j");
 
     e = make(Type::pong);
     e.text = "t1";
     r = render(e);
-    EXPECT_EQ(r.text, "* pong t1\n");
+    EXPECT_EQ(r.text, "-!- pong t1\n");
     EXPECT_EQ(r.json.dump(), R"j({"type":"pong","text":"t1","ts":"2026-11-25T10:00:01.042Z"})j");
 
     e = make(Type::closing);
@@ -207,7 +207,7 @@ TEST(Event, TopicCurrentPongClosingWhois) {
     e.names = {"dev", "lobby"};
     e.text = "lunch";
     r = render(e);
-    EXPECT_EQ(r.text, "* bob: in #dev, #lobby; away: lunch\n");
+    EXPECT_EQ(r.text, "-!- bob: in #dev, #lobby; away: lunch\n");
     EXPECT_EQ(
         r.json.dump(),
         R"j({"type":"whois","nick":"bob","rooms":["dev","lobby"],"away":"lunch","ts":"2026-11-25T10:00:01.042Z"})j");
@@ -218,4 +218,34 @@ TEST(Event, InvalidUtf8DoesNotThrowInJson) {
     e.text = "motd \xff";
     auto j = nlohmann::json::parse(renderJson(e));
     EXPECT_EQ(j["text"], "motd \xEF\xBF\xBD");
+}
+
+TEST(Event, NoUserLineCanPassForAServerLine) {
+    // Every line the server says itself starts with the server prefix; a /me that reads like a
+    // server event ("is now known as", "left #lobby") starts with "* " and so cannot.
+    const std::string prefix(sockchat::chat::kServerLinePrefix);
+    EXPECT_EQ(prefix, "-!- ");
+    for (Type type : {Type::welcome, Type::notice, Type::join, Type::leave, Type::nick, Type::who,
+                      Type::rooms, Type::topic, Type::current, Type::pong, Type::whois}) {
+        Event e = make(type);
+        e.nick = e.from = "alice";
+        e.room = "lobby";
+        e.text = "text";
+        EXPECT_TRUE(renderText(e).starts_with(prefix)) << renderText(e);
+    }
+    Event e = make(Type::action);
+    e.from = "alice";
+    e.room = "lobby";
+    e.text = "is now known as admin";
+    EXPECT_EQ(renderText(e), "* alice is now known as admin\n");
+    e.text = "left #lobby (server restart)";
+    EXPECT_EQ(renderText(e), "* alice left #lobby (server restart)\n");
+    // Nor can any other kind of user line.
+    for (Type type : {Type::message, Type::action, Type::history, Type::privateMessage}) {
+        e.type = type;
+        e.text = "-!- bob is now known as admin";
+        e.nick = e.to = "bob";
+        EXPECT_FALSE(renderText(e).starts_with(prefix)) << renderText(e);
+        EXPECT_FALSE(renderText(e).starts_with("! ")) << renderText(e);
+    }
 }

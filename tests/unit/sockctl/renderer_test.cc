@@ -118,13 +118,13 @@ TEST(SockctlRenderer, JoinLeaveAndNickNoticesAreDimmed) {
     };
     const Case cases[] = {
         {event({{"type", "join"}, {"room", "lobby"}, {"nick", "bob"}, {"seq", 4}}),
-         "* bob joined #lobby"},
+         "-!- bob joined #lobby"},
         {event({{"type", "leave"}, {"room", "lobby"}, {"nick", "bob"}, {"reason", "quit: bye"}}),
-         "* bob left #lobby (quit: bye)"},
+         "-!- bob left #lobby (quit: bye)"},
         {event({{"type", "leave"}, {"room", "lobby"}, {"nick", "bob"}, {"reason", ""}}),
-         "* bob left #lobby"},
+         "-!- bob left #lobby"},
         {event({{"type", "nick"}, {"room", "lobby"}, {"from", "bob"}, {"nick", "robert"}}),
-         "* bob is now known as robert"},
+         "-!- bob is now known as robert"},
     };
     for (const auto& c : cases) {
         EXPECT_EQ(plain.render(c.event, "alice"), stamp() + c.text);
@@ -149,8 +149,8 @@ TEST(SockctlRenderer, ErrorsAreRedInJsonAndTextMode) {
     line = Renderer(true).renderText(full);
     EXPECT_TRUE(stampedNow(line, "\x1b[31m" + full + kReset)) << line;
     // Other text lines (the greeting) stay plain even with colour.
-    line = Renderer(true).renderText("* Welcome!");
-    EXPECT_TRUE(stampedNow(line, "* Welcome!")) << line;
+    line = Renderer(true).renderText("-!- Welcome!");
+    EXPECT_TRUE(stampedNow(line, "-!- Welcome!")) << line;
 }
 
 // Every line has its time: notices, errors and sockctl's own status lines too.
@@ -173,12 +173,12 @@ TEST(SockctlRenderer, WhoAndRoomsAreLists) {
     Renderer plain(false);
     EXPECT_EQ(plain.render(event({{"type", "who"}, {"room", "lobby"}, {"nicks", {"alice", "bob"}}}),
                            "alice"),
-              stamp() + "* #lobby: alice, bob");
+              stamp() + "-!- #lobby: alice, bob");
     EXPECT_EQ(plain.render(event({{"type", "rooms"},
                                   {"rooms", json::array({{{"name", "dev"}, {"members", 1}},
                                                          {{"name", "lobby"}, {"members", 3}}})}}),
                            "alice"),
-              stamp() + "* rooms: #dev (1), #lobby (3)");
+              stamp() + "-!- rooms: #dev (1), #lobby (3)");
 }
 
 TEST(SockctlRenderer, EachNickKeepsOneColourAcrossRenderers) {
@@ -207,13 +207,44 @@ TEST(SockctlRenderer, NoEscapeSequencesWithoutColour) {
     EXPECT_EQ(plain.renderText("! server full: max_connections reached").find('\x1b'),
               std::string::npos);
     // Not even ones a server (or a proxy) let through in the text: sockctl's own guard.
-    std::string sneaky = Renderer(false).render(message("alice", "\x1b[2J\x1b]0;pwned\x07gotcha\r"), "bob");
+    std::string sneaky =
+        Renderer(false).render(message("alice", "\x1b[2J\x1b]0;pwned\x07gotcha\r"), "bob");
     EXPECT_EQ(sneaky, stamp() + "<alice> gotcha");
 }
 
 TEST(SockctlRenderer, WelcomeShowsNothing) {
     auto welcome = event({{"type", "welcome"}, {"nick", "guest-1"}, {"room", "lobby"}});
     EXPECT_EQ(Renderer(true).render(welcome, "guest-1"), "");
+}
+
+// PROTOCOL.md: a /me can read like a server event; the server's lines start with what no action
+// can, here too, where colour (which dims joins and nick changes) may be off.
+TEST(SockctlRenderer, AnActionNeverLooksLikeAServerLine) {
+    Renderer plain(false);
+    auto forged = event({{"type", "action"},
+                         {"room", "lobby"},
+                         {"from", "alice"},
+                         {"text", "is now known as admin"},
+                         {"seq", 5}});
+    auto real = event(
+        {{"type", "nick"}, {"room", "lobby"}, {"from", "alice"}, {"nick", "admin"}, {"seq", 6}});
+    EXPECT_EQ(plain.render(forged, "bob"), stamp() + "* alice is now known as admin");
+    EXPECT_EQ(plain.render(real, "bob"), stamp() + "-!- alice is now known as admin");
+    std::vector<ChatEvent> all = everyKind();
+    for (const json& more :
+         {json{{"type", "topic"}, {"room", "lobby"}, {"from", "alice"}, {"text", "t"}, {"seq", 7}},
+          json{{"type", "topic"}, {"room", "lobby"}, {"text", "t"}, {"seq", 0}},
+          json{{"type", "current"}, {"room", "lobby"}}, json{{"type", "pong"}, {"text", "x"}},
+          json{{"type", "whois"}, {"nick", "alice"}, {"rooms", {"lobby"}}, {"away", ""}},
+          json{{"type", "from-the-future"}, {"text", "x"}}})
+        all.push_back(event(more));
+    for (const auto& e : all) {
+        std::string line = plain.render(e, "bob").substr(stamp().size());
+        bool fromUser =
+            e.type == "message" || e.type == "action" || e.type == "private" || e.type == "history";
+        bool server = !fromUser && e.type != "error" && e.type != "closing" && !line.empty();
+        EXPECT_EQ(line.starts_with("-!- "), server) << e.type << ": " << line;
+    }
 }
 
 }  // namespace

@@ -11,7 +11,9 @@ namespace {
 TEST(SockctlServiceCheck, ChatServicesFirstLines) {
     // sockchatd's greeting and refusal in text mode, and any JSON object (a /hello handshake's
     // welcome).
-    EXPECT_TRUE(looksLikeChatService("* Welcome to sockchatd! You are guest-1 in #lobby."));
+    EXPECT_TRUE(looksLikeChatService("-!- Welcome to sockchatd! You are guest-1 in #lobby."));
+    EXPECT_TRUE(looksLikeChatService("-!- Welcome\r"));
+    // A daemon of protocol 2 began its server lines with "* ".
     EXPECT_TRUE(looksLikeChatService("! server full: max_connections reached"));
     EXPECT_TRUE(looksLikeChatService("{\"type\":\"welcome\",\"nick\":\"a\",\"room\":\"lobby\"}"));
     EXPECT_TRUE(looksLikeChatService("* Welcome\r"));

@@ -23,6 +23,7 @@ TEST(SockctlWrap, TextColumnIsAfterTimeAndNick) {
     EXPECT_EQ(textColumn("[12:01] [history] <bob> old"), 24);
     EXPECT_EQ(textColumn("[12:01] [msg from bob] psst"), 23);
     EXPECT_EQ(textColumn("[12:01] * bob waves"), 10);
+    EXPECT_EQ(textColumn("[12:01] -!- bob joined #dev"), 12);
     EXPECT_EQ(textColumn("[12:01] -- connection lost"), 11);
     EXPECT_EQ(textColumn("no time"), 0);
 }
@@ -58,9 +59,9 @@ TEST(SockctlWrap, WideCharactersCountTwice) {
 }
 
 TEST(SockctlWrap, ColoursEndAtTheBreakAndResumeAfterTheIndent) {
-    EXPECT_EQ(wrapLine("\x1b[2m[12:01] * bob joined #a-long-room-name\x1b[0m", 30),
-              "\x1b[2m[12:01] * bob joined\x1b[0m\n"
-              "          \x1b[2m#a-long-room-name\x1b[0m");
+    EXPECT_EQ(wrapLine("\x1b[2m[12:01] -!- bob joined #a-long-room-name\x1b[0m", 30),
+              "\x1b[2m[12:01] -!- bob joined\x1b[0m\n"
+              "            \x1b[2m#a-long-room-name\x1b[0m");
 }
 
 TEST(SockctlWrap, NarrowTerminalsDropTheIndent) {
