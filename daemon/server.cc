@@ -347,6 +347,7 @@ void Server::reload() {
     logger_.setClientEventBudget(next.logging.client_events_per_second);
     limiter_.setLimits(limiterLimits(next.limits));
     chat_.backend->setHistory(next.chat.history);
+    chat_.backend->setHistoryBudget(next.chat.history_bytes);
     if (next.chat.default_room != config_.chat.default_room)
         logger_.warn("reload", "chat.default_room changed: restart needed to apply it", {});
     next.chat.default_room = config_.chat.default_room;

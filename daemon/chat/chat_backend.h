@@ -58,6 +58,9 @@ class ChatBackend {
     virtual std::size_t attach(sockchat::net::EventLoop& loop, ChatEndpoint& endpoint) = 0;
     // Thread-safe (a reload).
     virtual void setHistory(unsigned history) = 0;
+    // Thread-safe (a reload): the most bytes all rooms' history may take in this process
+    // (chat.history_bytes). A backend whose history lives elsewhere (Redis) ignores it.
+    virtual void setHistoryBudget(std::size_t /*bytes*/) {}
 
     struct Client {
         std::uint64_t id;

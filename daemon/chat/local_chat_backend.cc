@@ -6,8 +6,9 @@ namespace sockchatd {
 
 using sockchat::chat::foldCase;
 
-LocalChatBackend::LocalChatBackend(unsigned history, std::string defaultRoom)
-    : history_(history), defaultRoom_(std::move(defaultRoom)) {}
+LocalChatBackend::LocalChatBackend(unsigned history, std::size_t historyBudget,
+                                   std::string defaultRoom)
+    : history_(history), historyBudget_(historyBudget), defaultRoom_(std::move(defaultRoom)) {}
 
 std::size_t LocalChatBackend::attach(sockchat::net::EventLoop& loop, ChatEndpoint& endpoint) {
     std::lock_guard lock(mutex_);
@@ -20,7 +21,53 @@ void LocalChatBackend::setHistory(unsigned history) {
     std::lock_guard lock(mutex_);
     history_ = history;
     for (auto& [_, room] : rooms_)
-        while (room.history.size() > history_) room.history.pop_front();
+        while (room.history.size() > history_) popOldestHistory(room);
+}
+
+void LocalChatBackend::setHistoryBudget(std::size_t bytes) {
+    std::lock_guard lock(mutex_);
+    historyBudget_ = bytes;
+    enforceHistoryBudget();
+}
+
+std::size_t LocalChatBackend::historyBytes() const {
+    std::lock_guard lock(mutex_);
+    return historyBytes_;
+}
+
+namespace {
+// An entry's cost: its strings' heap and the entry itself. Text is sanitised and bounded by
+// max_line_bytes, but invalid UTF-8 can triple it (each byte a 3-byte U+FFFD): count what is
+// stored, not what was sent.
+std::size_t historyCost(const ChatEvent& e) {
+    return sizeof(ChatEvent) + 32 + e.text.capacity() + e.from.capacity() + e.room.capacity();
+}
+}  // namespace
+
+void LocalChatBackend::pushHistory(Room& room, ChatEvent past) {
+    std::size_t bytes = historyCost(past);
+    if (room.history.empty()) oldestFirst_.emplace(historyStamp_ + 1, &room);
+    room.history.push_back({std::move(past), ++historyStamp_, bytes});
+    historyBytes_ += bytes;
+    while (room.history.size() > history_) popOldestHistory(room);
+    enforceHistoryBudget();
+}
+
+void LocalChatBackend::popOldestHistory(Room& room) {
+    if (room.history.empty()) return;
+    oldestFirst_.erase({room.history.front().stamp, &room});
+    historyBytes_ -= room.history.front().bytes;
+    room.history.pop_front();
+    if (!room.history.empty()) oldestFirst_.emplace(room.history.front().stamp, &room);
+}
+
+void LocalChatBackend::dropHistory(Room& room) {
+    while (!room.history.empty()) popOldestHistory(room);
+}
+
+void LocalChatBackend::enforceHistoryBudget() {
+    while (historyBytes_ > historyBudget_ && !oldestFirst_.empty())
+        popOldestHistory(*oldestFirst_.begin()->second);
 }
 
 LocalChatBackend::Client LocalChatBackend::addClient(std::size_t worker) {
@@ -96,8 +143,10 @@ LocalChatBackend::Joined LocalChatBackend::joinNow(const std::string& roomName,
     ChatEvent topic = room.topic;
     topic.seq = 0;  // shown on join, not news
     topic.room = room.name;
-    return {room.name, room.id, seq,
-            std::vector<ChatEvent>(room.history.begin(), room.history.end()), std::move(topic)};
+    std::vector<ChatEvent> past;
+    past.reserve(room.history.size());
+    for (const HistoryEntry& entry : room.history) past.push_back(entry.event);
+    return {room.name, room.id, seq, std::move(past), std::move(topic)};
 }
 
 std::optional<LocalChatBackend::Published> LocalChatBackend::leaveNow(const std::string& roomName,
@@ -126,7 +175,10 @@ std::optional<LocalChatBackend::Published> LocalChatBackend::leaveLocked(
     Published left{room.id, broadcastLocked(room, std::move(e))};
     --room.perWorker.at(worker);
     // Empty rooms go away (and their history with them), except the default room.
-    if (room.members.empty() && key != foldCase(defaultRoom_)) rooms_.erase(it);
+    if (room.members.empty() && key != foldCase(defaultRoom_)) {
+        dropHistory(room);
+        rooms_.erase(it);
+    }
     return left;
 }
 
@@ -184,8 +236,7 @@ std::uint64_t LocalChatBackend::broadcastLocked(Room& room, ChatEvent event) {
             ChatEvent past = event;
             past.action = event.type == ChatEvent::Type::action;
             past.type = ChatEvent::Type::history;
-            room.history.push_back(std::move(past));
-            while (room.history.size() > history_) room.history.pop_front();
+            pushHistory(room, std::move(past));
         }
     }
     // Render once; every worker with members gets the same immutable buffers.

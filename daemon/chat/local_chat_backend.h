@@ -16,10 +16,13 @@ namespace sockchatd {
 
 class LocalChatBackend : public ChatBackend {
   public:
-    LocalChatBackend(unsigned history, std::string defaultRoom);
+    LocalChatBackend(unsigned history, std::size_t historyBudget, std::string defaultRoom);
 
     std::size_t attach(sockchat::net::EventLoop& loop, ChatEndpoint& endpoint) override;
     void setHistory(unsigned history) override;
+    void setHistoryBudget(std::size_t bytes) override;
+    // What all rooms' history takes now, by the same count as the budget (tests, metrics).
+    std::size_t historyBytes() const;
     Client addClient(std::size_t worker) override;
     void removeClient(std::uint64_t client, const std::string& nick, std::size_t worker,
                       const std::string& reason) override;
@@ -42,11 +45,16 @@ class LocalChatBackend : public ChatBackend {
     std::size_t clientCount() const override;
 
   private:
+    struct HistoryEntry {
+        ChatEvent event;
+        std::uint64_t stamp;  // daemon-wide order of arrival: the oldest entry goes first
+        std::size_t bytes;    // what it costs against the budget
+    };
     struct Room {
         std::uint64_t id = 0;
         std::string name;  // display name, as first created
         std::uint64_t seq = 0;
-        std::deque<ChatEvent> history;
+        std::deque<HistoryEntry> history;
         ChatEvent topic;                             // type topic; text empty: none
         std::map<std::string, std::string> members;  // folded nick -> display nick
         std::vector<std::size_t> perWorker;          // member count per worker
@@ -75,11 +83,22 @@ class LocalChatBackend : public ChatBackend {
     std::vector<RoomInfo> roomsNow() const;
 
     std::uint64_t broadcastLocked(Room& room, ChatEvent event);
+    // History bookkeeping, under the lock: every entry is counted in historyBytes_, and each room
+    // with history is in oldestFirst_ by its oldest entry, so that over the budget the oldest
+    // entry of the whole daemon goes, whichever room it is in.
+    void pushHistory(Room& room, ChatEvent past);
+    void popOldestHistory(Room& room);
+    void dropHistory(Room& room);
+    void enforceHistoryBudget();
     std::optional<Published> leaveLocked(const std::string& roomKey, const std::string& nick,
                                          std::size_t worker, const std::string& reason);
 
     mutable std::mutex mutex_;
     unsigned history_;
+    std::size_t historyBudget_;
+    std::size_t historyBytes_ = 0;
+    std::uint64_t historyStamp_ = 0;
+    std::set<std::pair<std::uint64_t, Room*>> oldestFirst_;  // (oldest entry's stamp, room)
     std::string defaultRoom_;
     std::vector<Endpoint> endpoints_;
     std::map<std::string, Room> rooms_;            // folded name -> room

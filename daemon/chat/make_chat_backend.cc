@@ -50,8 +50,8 @@ ChatBackendChoice makeChatBackend(const sockchat::config::Config& config,
                                   sockchat::log::Logger& logger) {
     ChatBackendChoice choice;
     // Also when there is an error: the daemon then stops before any worker uses it.
-    choice.backend =
-        std::make_unique<LocalChatBackend>(config.chat.history, config.chat.default_room);
+    choice.backend = std::make_unique<LocalChatBackend>(
+        config.chat.history, config.chat.history_bytes, config.chat.default_room);
     const auto& cluster = config.cluster;
     if (!cluster.redis && cluster.sentinels.empty()) return choice;
     cluster::ClusterSettings settings;

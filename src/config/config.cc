@@ -285,9 +285,9 @@ class Validator {
         const Entry* listen = find(top, "listen");
         config.listen = listen ? readListeners(*listen) : defaultListeners();
         readEcho(subsection(top, "echo", {"prefix"}), config.echo);
-        readChat(subsection(
-                     top, "chat",
-                     {"default_room", "history", "motd", "partial_line_timeout", "presence_limit"}),
+        readChat(subsection(top, "chat",
+                            {"default_room", "history", "history_bytes", "motd",
+                             "partial_line_timeout", "presence_limit"}),
                  config.chat);
         readLimits(subsection(top, "limits",
                               {"max_connections", "max_connections_per_ip", "ipv6_prefix_length",
@@ -509,6 +509,8 @@ class Validator {
         if (const Entry* e = find(s, "motd")) chat.motd = readString(*e, 4096);
         if (const Entry* e = find(s, "partial_line_timeout"))
             chat.partial_line_timeout = readDuration(*e, Duration{10}, Duration{10'000});
+        if (const Entry* e = find(s, "history_bytes"))
+            chat.history_bytes = readSize(*e, 64 * kKiB, 64 * kGiB);
         if (const Entry* e = find(s, "presence_limit"))
             chat.presence_limit = static_cast<std::size_t>(readInteger(*e, 0, 1'000'000));
     }

@@ -39,7 +39,9 @@ TEST(ShippedConfig, SpellsOutEveryKey) {
     EXPECT_EQ(root["shutdown_timeout"].Scalar(), "5s");
     const std::map<std::string, std::vector<std::string>> sections = {
         {"echo", {"prefix"}},
-        {"chat", {"default_room", "history", "motd", "partial_line_timeout", "presence_limit"}},
+        {"chat",
+         {"default_room", "history", "history_bytes", "motd", "partial_line_timeout",
+          "presence_limit"}},
         {"limits",
          {"max_connections", "max_connections_per_ip", "ipv6_prefix_length", "max_line_bytes",
           "output_buffer_bytes", "idle_timeout", "messages_per_second", "burst",

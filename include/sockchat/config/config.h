@@ -36,6 +36,7 @@ struct ChatConfig {
     std::string motd = "Rooms: /rooms, who is here: /who, a private word: /msg NICK TEXT.";
     Duration partial_line_timeout{200};
     std::size_t presence_limit = 1000;  // joins/leaves shown to others up to this room size
+    std::size_t history_bytes = 32 * 1024 * 1024;  // all rooms' history, daemon-wide
     friend bool operator==(const ChatConfig&, const ChatConfig&) = default;
 };
 

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <condition_variable>
+#include <iostream>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -848,6 +849,54 @@ TEST(Chat, JoinsAndLeavesInARoomOverThePresenceLimitAreShownOnlyToTheirSubject) 
         return l.find("cy left #lobby") != std::string::npos;
     }),
               "");
+}
+
+// History is bounded daemon-wide (chat.history_bytes), counted as stored: a line of 4,000 0xff
+// bytes is kept as 12,000 bytes of U+FFFD. Over the budget the oldest lines of the whole daemon
+// go first, whichever room they are in.
+TEST(Chat, HistoryIsBoundedDaemonWideAndTheOldestLinesGoFirst) {
+    DaemonProcess daemon(chatConfig("chat: {history: 20, history_bytes: 64KiB}\n"
+                                    "limits: {messages_per_second: 1000, burst: 1000}\n"));
+    const std::string garbage(4000, '\xff');
+    std::vector<std::unique_ptr<ChatClient>> writers;
+    for (int r = 1; r <= 4; ++r) {
+        auto w = std::make_unique<ChatClient>(daemon.port());
+        w->readGreeting();
+        std::string room = "#r" + std::to_string(r);
+        w->send("/join " + room);
+        ASSERT_NE(w->waitFor([&](const std::string& l) { return l.ends_with(" joined " + room); }),
+                  "");
+        for (int i = 0; i < 20; ++i) w->send(garbage);
+        for (int i = 0; i < 20; ++i)  // its own 20 lines are back: all are in the history
+            ASSERT_NE(w->waitFor([](const std::string& l) {
+                return l.rfind("<", 0) == 0 && l.size() > 12000;
+            }),
+                      "")
+                << (w->skipped().empty() ? "" : w->skipped().back().substr(0, 100));
+        writers.push_back(std::move(w));
+    }
+    auto historyOf = [&](const std::string& room) {
+        ChatClient reader(daemon.port());
+        reader.readGreeting();
+        reader.send("/join " + room);
+        std::size_t lines = 0, bytes = 0;
+        for (std::string l = reader.nextLine(); !l.ends_with(" joined " + room);
+             l = reader.nextLine()) {
+            if (l.empty()) break;
+            if (l.rfind("[history]", 0) == 0) {
+                ++lines;
+                bytes += l.size();
+            }
+        }
+        return std::pair{lines, bytes};
+    };
+    auto [oldLines, oldBytes] = historyOf("#r1");
+    auto [newLines, newBytes] = historyOf("#r4");
+    std::cout << "history kept: #r1 " << oldLines << " lines, #r4 " << newLines << " lines ("
+              << newBytes << " bytes) of 80 sent\n";
+    EXPECT_EQ(oldLines, 0u) << "the oldest room's lines were not the first to go";
+    EXPECT_GE(newLines, 1u) << "the newest lines were dropped";
+    EXPECT_LE(newBytes, 64u * 1024) << "more history kept than the budget";
 }
 
 TEST(Chat, EmptiedRoomsGoAwayExceptTheDefaultRoom) {
