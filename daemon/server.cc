@@ -223,7 +223,10 @@ int Server::run() {
     control_.watch(signalFd_.get(), EPOLLIN, [this](std::uint32_t) { onSignal(); });
     control_.runEvery(kStatusInterval, [this] { reportStatus(); });
     // The held-back summary of per-client events comes even when the flood has stopped.
-    control_.runEvery(std::chrono::seconds(1), [this] { logger_.reportHeldBack(); });
+    control_.runEvery(std::chrono::seconds(1), [this] {
+        logger_.reportHeldBack();
+        releaseMemoryIfClientsLeft();
+    });
     startWatchdog();
     notifier_.ready();
     reportStatus();
@@ -486,6 +489,16 @@ void Server::finishReload(const std::string& error) {
     lastReloadError_ = error;
     notifier_.ready();
     reportStatus();
+}
+
+void Server::releaseMemoryIfClientsLeft() {
+    std::size_t open = 0;
+    for (const auto& worker : workers_) open += worker->connectionCount();
+    if (auto released = memoryReleaser_.observe(open))
+        logger_.debug("memory", "clients left: free memory given back to the system",
+                      {{"connections", open},
+                       {"heap_before", released->heapBefore},
+                       {"heap_after", released->heapAfter}});
 }
 
 void Server::reportStatus() {

@@ -12,6 +12,7 @@
 #include "chat/make_chat_backend.h"
 #include "connection_limiter.h"
 #include "listen_socket.h"
+#include "memory_release.h"
 #include "metrics_server.h"
 #include "sockchat/config/config.h"
 #include "sockchat/log/logger.h"
@@ -55,6 +56,7 @@ class Server {
     void reload();
     WorkerSettings workerSettings() const;
     void reportStatus();
+    void releaseMemoryIfClientsLeft();
     // Ends a reload: READY=1 and a STATUS= that says whether it failed (error non-empty).
     void finishReload(const std::string& error);
     void startWatchdog();
@@ -78,6 +80,7 @@ class Server {
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 
     std::string lastReloadError_;  // the last reload's error until one succeeds
+    MemoryReleaser memoryReleaser_;
     bool shuttingDown_ = false;
     int exitCode_ = kExitOk;
     unsigned workersReleased_ = 0;
