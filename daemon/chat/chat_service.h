@@ -67,11 +67,15 @@ class ChatService : public Service, public ChatEndpoint {
         std::uint64_t leftSeq = 0;    // our leave event; 0 while we are in the room
         std::uint64_t lastSeq = 0;    // the last room event delivered here
     };
+    static constexpr double kListingsPerSecond = 1;
+    static constexpr double kListingBurst = 10;
     struct Session {
         Session(Connection& c, std::size_t maxLine, double rate, double burst)
             : conn(c),
               splitter(maxLine),
-              bucket(rate, burst, sockchat::chat::TokenBucket::Clock::now()) {}
+              bucket(rate, burst, sockchat::chat::TokenBucket::Clock::now()),
+              listings(kListingsPerSecond, kListingBurst,
+                       sockchat::chat::TokenBucket::Clock::now()) {}
         Connection& conn;
         std::uint64_t client = 0;  // the backend's id for private delivery
         std::string nick;
@@ -95,6 +99,9 @@ class ChatService : public Service, public ChatEndpoint {
         std::size_t queuedBytes = 0;
         sockchat::chat::LineSplitter splitter;
         sockchat::chat::TokenBucket bucket;
+        // Listing commands (/rooms, /who, /whois) answer a few bytes with up to a page: they
+        // get a budget of their own on top of the line rate, as IRC servers pace LIST and WHO.
+        sockchat::chat::TokenBucket listings;
         sockchat::net::EventLoop::TimerId partialTimer = 0;
         sockchat::net::EventLoop::TimerId greetTimer = 0;
     };
@@ -154,7 +161,9 @@ class ChatService : public Service, public ChatEndpoint {
     void joinRoom(Session& s, std::string_view name);
     void partRoom(Session& s, std::string_view args);
     void who(Session& s, std::string_view room);
-    void listRooms(Session& s);
+    void listRooms(Session& s, std::string_view args);
+    // Takes a listing token, or tells the client to slow down and returns false.
+    bool mayList(Session& s, std::string_view command);
     void message(Session& s, std::string_view args);
     void privateMessage(Session& s, std::string_view target, std::string_view text);
     void topic(Session& s, std::string_view text);

@@ -61,6 +61,8 @@ std::string renderText(const Event& e) {
                     line += ", \"" + e.topics[i] + "\"";
                 line += ")";
             }
+            // A bounded page: say what was left out and how to get it.
+            if (e.more > 0) line += "; " + std::to_string(e.more) + " more (" + e.text + ")";
             break;
         case T::topic:
             if (e.seq == 0)
@@ -154,6 +156,9 @@ std::string renderJson(const Event& e) {
                                 {"members", e.rooms[i].second},
                                 {"topic", i < e.topics.size() ? e.topics[i] : ""}});
             j["rooms"] = std::move(list);
+            j["total"] = e.total;
+            j["page"] = e.page;
+            j["more"] = e.more;
             break;
         }
         case T::topic:
