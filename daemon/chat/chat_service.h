@@ -49,6 +49,8 @@ class ChatService : public Service, public ChatEndpoint {
     void onClose(Connection& conn, std::string_view reason) override;
     void onClosing(Connection& conn, std::string_view reason) override;
     bool pausesOnFullOutput() const override { return false; }
+    // Complete lines are activity; bytes of a line that never ends are not (a dribbler).
+    bool reportsActivity() const override { return true; }
     void describe(const Connection& conn, std::vector<sockchat::log::Field>& fields) const override;
     std::optional<std::string> refusalLine(std::string_view reason) const override;
 
@@ -67,6 +69,8 @@ class ChatService : public Service, public ChatEndpoint {
         std::uint64_t leftSeq = 0;    // our leave event; 0 while we are in the room
         std::uint64_t lastSeq = 0;    // the last room event delivered here
     };
+    static constexpr unsigned kPartialLinesTaken = 3;
+    static constexpr unsigned kMaxStalls = 30;
     static constexpr double kListingsPerSecond = 1;
     static constexpr double kListingBurst = 10;
     struct Session {
@@ -103,6 +107,13 @@ class ChatService : public Service, public ChatEndpoint {
         // get a budget of their own on top of the line rate, as IRC servers pace LIST and WHO.
         sockchat::chat::TokenBucket listings;
         sockchat::net::EventLoop::TimerId partialTimer = 0;
+        // Partial lines (partial_line_timeout): a client that has never ended a line gets its
+        // first kPartialLinesTaken taken as lines; after that, or once it has sent a newline,
+        // a partial line waits for its newline, and a line that stalls kMaxStalls times is a
+        // dribbler (a byte at a time would otherwise be a message a byte to the whole room).
+        bool endedLine = false;
+        unsigned partialLines = 0;
+        unsigned stalls = 0;  // of the line being received
         sockchat::net::EventLoop::TimerId greetTimer = 0;
     };
 
@@ -122,6 +133,8 @@ class ChatService : public Service, public ChatEndpoint {
     // No more events of that room for `s` on this worker.
     void dropMembership(Session& s, std::vector<Membership>::iterator m);
     void armPartialTimer(Session& s);
+    // The partial line saw no byte for partial_line_timeout.
+    void partialLineStalled(Session& s);
     void lineTooLong(Session& s);
     void sendEvent(Session& s, const ChatEvent& event);
     void sendNotice(Session& s, const std::string& text);

@@ -117,3 +117,114 @@ TEST(ChatAbuse, ListingCommandsHaveABudgetOfTheirOwn) {
     EXPECT_EQ(answered, 10);
     EXPECT_EQ(slowed, 5);
 }
+
+namespace {
+
+// Sends unless the daemon has closed the connection (a send then may fail with EPIPE).
+bool trySend(ChatClient& c, std::string_view bytes) {
+    try {
+        c.sendRaw(bytes);
+        return true;
+    } catch (const std::runtime_error&) {
+        return false;
+    }
+}
+
+bool isMessageFrom(const std::string& line, const std::string& nick) {
+    return line.rfind("<" + nick + "> ", 0) == 0;
+}
+
+}  // namespace
+
+// A client that never sends a newline and pauses after every byte used to make each byte a
+// message to the whole room (partial_line_timeout), and nothing ever cut it short. Now only its
+// first few partial lines are lines (the tutorial's client needs the first one); then it is told
+// to end its lines, its bytes wait for a newline, and it is closed as a dribbler.
+TEST(ChatAbuse, ADribblerGetsAFewPartialLinesThenIsToldAndClosed) {
+    DaemonProcess daemon(
+        chatConfig("chat: {partial_line_timeout: 20ms}\n"
+                   "limits: {messages_per_second: 10000, burst: 100000}\n"));
+    ChatClient watcher(daemon.port()), dribbler(daemon.port());
+    watcher.readGreeting();
+    std::string nick = dribbler.readGreeting();
+    std::vector<std::string> told;
+    int sent = 0;
+    for (; sent < 100 && !dribbler.closed() && trySend(dribbler, "x"); ++sent)
+        // One byte every 50 ms (the pause is the wait for what the dribbler is told meanwhile).
+        for (std::string l; !(l = dribbler.nextLine(std::chrono::milliseconds(50))).empty();)
+            told.push_back(l);
+    for (std::string l; !(l = dribbler.nextLine()).empty();) told.push_back(l);
+    EXPECT_TRUE(dribbler.closed());
+    EXPECT_LT(sent, 60) << "3 partial lines, then 30 stalls";
+    int ownEcho = 0, warned = 0;
+    for (const auto& l : told) {
+        ownEcho += isMessageFrom(l, nick);
+        warned += l.rfind("! end your lines with a newline", 0) == 0;
+    }
+    EXPECT_EQ(ownEcho, 3);
+    EXPECT_EQ(warned, 1);
+    ASSERT_FALSE(told.empty());
+    EXPECT_EQ(told.back(), "! closing: dribbling");
+
+    watcher.send("/ping end");
+    ASSERT_FALSE(
+        watcher.waitFor([](const std::string& l) { return l.ends_with("pong end"); }).empty());
+    int delivered = 0;
+    for (const auto& l : watcher.skipped()) delivered += isMessageFrom(l, nick);
+    std::cout << "a dribbler's " << sent << " bytes: " << delivered << " room messages\n";
+    EXPECT_EQ(delivered, 3);
+    EXPECT_TRUE(daemon.waitForEvent([&](const json& e) {
+        return e.value("event", "") == "disconnect" && e.value("reason", "") == "dribbling" &&
+               e.value("nick", "") == nick;
+    }));
+}
+
+// idle_timeout means no complete line from the client and none of its output read: a silent
+// reader of a busy room is not idle; a client that dribbles bytes without a newline into a quiet
+// room is, however many bytes it sends.
+TEST(ChatAbuse, AReaderIsNotIdleButADribblerIs) {
+    DaemonProcess daemon(
+        chatConfig("limits: {idle_timeout: 500ms, messages_per_second: 10000, burst: 100000}\n"));
+    ChatClient talker(daemon.port()), reader(daemon.port());
+    talker.readGreeting();
+    reader.readGreeting();
+    ChatClient dribbler(daemon.port());  // now: the greetings took 500 ms, an idle timeout
+    dribbler.send("/hello room=quiet");
+    ASSERT_FALSE(
+        dribbler.waitFor([](const std::string& l) { return l.ends_with(" joined #quiet"); })
+            .empty());
+    auto idleDisconnect = [](const json& e) {
+        return e.value("event", "") == "disconnect" && e.value("reason", "") == "idle timeout";
+    };
+    // Five idle timeouts of the talker talking and the dribbler sending a byte every 50 ms; the
+    // reader reads nothing itself until the end (its kernel acknowledges, as a reader's does).
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(2500);
+    int said = 0;
+    bool toldWhileDribbling = false;
+    for (; std::chrono::steady_clock::now() < until; ++said) {
+        std::string tick = "tick " + std::to_string(said);
+        talker.send(tick);
+        ASSERT_FALSE(
+            talker.waitFor([&](const std::string& l) { return l.ends_with("> " + tick); }).empty());
+        if (!dribbler.closed()) trySend(dribbler, "x");
+        std::string l = dribbler.nextLine(std::chrono::milliseconds(50));
+        EXPECT_TRUE(l.empty() || l == "! closing: idle timeout") << l;
+        toldWhileDribbling = toldWhileDribbling || !l.empty();
+    }
+    EXPECT_TRUE(toldWhileDribbling) << "its bytes must not keep the dribbler from being idle";
+    std::string rest;
+    EXPECT_TRUE(dribbler.socket().waitClosed(std::chrono::seconds(5), &rest));
+    auto dropped = daemon.waitForEvent(idleDisconnect);
+    ASSERT_TRUE(dropped) << "the dribbler is idle";
+    EXPECT_GT((*dropped)["bytes_in"].get<long>(), 18) << "the dribbler: " << *dropped;
+
+    std::string last = "> tick " + std::to_string(said - 1);
+    EXPECT_FALSE(reader.waitFor([&](const std::string& l) { return l.ends_with(last); }).empty());
+    EXPECT_FALSE(reader.closed());
+    for (const auto& l : reader.skipped()) EXPECT_EQ(l.find("closing"), std::string::npos) << l;
+    EXPECT_EQ(daemon.countEvents(idleDisconnect), 1u) << "only the dribbler is idle";
+    // Still there: the reader can talk.
+    reader.send("still here");
+    EXPECT_FALSE(
+        reader.waitFor([](const std::string& l) { return l.ends_with("> still here"); }).empty());
+}
