@@ -18,6 +18,17 @@ namespace {
 // Rooms per /rooms reply: with thousands of rooms, one short line must not buy a 100 kB answer.
 constexpr std::size_t kRoomsPerPage = 50;
 constexpr std::size_t kMaxRoomsPage = 100000;
+// Topics in a /rooms page are cut to this many bytes, or 50 rooms with max_line_bytes topics
+// would make a page 200 kB again (/topic shows a room's whole topic).
+constexpr std::size_t kListedTopicBytes = 100;
+
+std::string listedTopic(std::string topic) {
+    if (topic.size() <= kListedTopicBytes) return topic;
+    std::size_t cut = kListedTopicBytes;
+    while (cut > 0 && (static_cast<unsigned char>(topic[cut]) & 0xC0) == 0x80) --cut;  // UTF-8
+    topic.resize(cut);
+    return topic + "...";
+}
 
 constexpr const char* kHelp[] = {
     "commands:",
@@ -259,7 +270,7 @@ void ChatService::listRooms(Session& s, std::string_view args) {
                                         std::to_string(page + 1);
                            for (auto& room : found.rooms) {
                                e.rooms.emplace_back(room.name, room.members);
-                               e.topics.push_back(std::move(room.topic));
+                               e.topics.push_back(listedTopic(std::move(room.topic)));
                            }
                            sendEvent(s, e);
                        }));

@@ -64,13 +64,21 @@ TEST(ChatAbuse, RoomsAnswersAPageBiggestFirstAndSaysWhatIsLeft) {
     b.send("/join big");
     ASSERT_FALSE(
         b.waitFor([](const std::string& l) { return l.ends_with(" joined #big"); }).empty());
+    // A long topic does not make the page long again: listed, it is cut.
+    b.send("/topic " + std::string(1000, 't'));
+    ASSERT_FALSE(b.waitFor([](const std::string& l) {
+                      return l.find("the topic of #big") != l.npos;
+                  }).empty());
 
     a.send("/rooms");
     std::string line = a.waitFor(isRoomsLine);
     ASSERT_FALSE(line.empty());
     std::cout << "/rooms with 501 rooms: " << line.size() + 1 << " bytes\n";
     EXPECT_LT(line.size(), 1500u) << "a page is 50 rooms, not all 501";
-    EXPECT_NE(line.find("rooms: #lobby (3), #big (2), #room-000 (1), "), std::string::npos) << line;
+    EXPECT_NE(line.find("rooms: #lobby (3), #big (2, \"" + std::string(100, 't') +
+                        "...\"), #room-000 (1), "),
+              std::string::npos)
+        << line;
     EXPECT_TRUE(line.ends_with("#room-047 (1); 451 more (/rooms 2)")) << line;
 
     a.send("/rooms oom-04");  // a plain word: the rooms whose names contain it
@@ -206,10 +214,14 @@ TEST(ChatAbuse, AReaderIsNotIdleButADribblerIs) {
         talker.send(tick);
         ASSERT_FALSE(
             talker.waitFor([&](const std::string& l) { return l.ends_with("> " + tick); }).empty());
+        // A line every 50 ms, not a flood the reader could not keep up with (a reader whose
+        // window fills acknowledges nothing: idle, rightly).
+        auto next = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
         if (!dribbler.closed()) trySend(dribbler, "x");
         std::string l = dribbler.nextLine(std::chrono::milliseconds(50));
         EXPECT_TRUE(l.empty() || l == "! closing: idle timeout") << l;
         toldWhileDribbling = toldWhileDribbling || !l.empty();
+        std::this_thread::sleep_until(next);
     }
     EXPECT_TRUE(toldWhileDribbling) << "its bytes must not keep the dribbler from being idle";
     std::string rest;
