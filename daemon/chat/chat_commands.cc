@@ -18,6 +18,15 @@ namespace {
 // Rooms per /rooms reply: with thousands of rooms, one short line must not buy a 100 kB answer.
 constexpr std::size_t kRoomsPerPage = 50;
 constexpr std::size_t kMaxRoomsPage = 100000;
+// Nicks per /who reply: a room of 10,000 members must not answer a short line with 150 kB.
+constexpr std::size_t kWhoPerPage = 200;
+
+// A page number argument (from 1), or 0 if `word` is none.
+std::size_t pageNumber(std::string_view word) {
+    if (word.empty() || word.size() > 6 || word.find_first_not_of("0123456789") != word.npos)
+        return 0;
+    return std::stoul(std::string(word));
+}
 // Topics in a /rooms page are cut to this many bytes, or 50 rooms with max_line_bytes topics
 // would make a page 200 kB again (/topic shows a room's whole topic).
 constexpr std::size_t kListedTopicBytes = 100;
@@ -39,7 +48,8 @@ constexpr const char* kHelp[] = {
     "  /msg NICK TEXT (/query) private message",
     "  /me TEXT                action",
     "  /nick NAME              change your nick (1-32 of A-Z a-z 0-9 - _ .)",
-    "  /who [ROOM] (/names)    the members of a room (default: the current room)",
+    "  /who [ROOM] [PAGE]      the members of a room (default: the current room), 200 a page "
+    "(/names)",
     "  /rooms [PATTERN] [PAGE] rooms, biggest first, with member counts and topics, 50 a "
     "page (/list; PATTERN: part of the name, or a glob with * and ?)",
     "  /topic [TEXT|-delete]   show or set the current room's topic",
@@ -63,7 +73,7 @@ void ChatService::handleCommand(Session& s, const std::string& name, std::string
     else if (name == "rooms" || name == "list")
         listRooms(s, args);
     else if (name == "who" || name == "names")
-        who(s, roomArgument(args));
+        who(s, args);
     else if (name == "msg" || name == "query")
         message(s, args);
     else if (name == "me")
@@ -196,21 +206,41 @@ void ChatService::partRoom(Session& s, std::string_view args) {
     leaveRoom(s, *m, reason.empty() ? "part" : "part: " + std::string(trimSpaces(reason)));
 }
 
-void ChatService::who(Session& s, std::string_view room) {
+void ChatService::who(Session& s, std::string_view args) {
+    auto [word, rest] = splitWord(args);
+    std::string_view room = roomArgument(word);
+    std::string_view pageWord = trimSpaces(rest);
+    std::size_t page = pageWord.empty() ? 1 : pageNumber(pageWord);
+    if (page == 0) return sendError(s, "usage: /who [ROOM] [PAGE]");
     if (room.empty() && s.current.empty())
         return sendError(s, "you are in no room (try /who ROOM)");
     if (!mayList(s, "/who")) return;
     std::string name = room.empty() ? s.current : std::string(room);
-    backend_.who(name, worker_,
-                 whenDone<std::optional<ChatBackend::Members>>(
-                     s, [this, name](Session& s, std::optional<ChatBackend::Members> members) {
-                         if (!members) return sendError(s, "no such room #" + name);
-                         ChatEvent e;
-                         e.type = ChatEvent::Type::who;
-                         e.room = members->room;
-                         e.names = std::move(members->names);
-                         sendEvent(s, e);
-                     }));
+    backend_.who(
+        name, worker_,
+        whenDone<std::optional<ChatBackend::Members>>(
+            s, [this, name, page](Session& s, std::optional<ChatBackend::Members> members) {
+                if (!members) return sendError(s, "no such room #" + name);
+                std::size_t total = members->names.size();
+                std::size_t offset = (page - 1) * kWhoPerPage;
+                if (offset >= total && total > 0)
+                    return sendError(s, "no page " + std::to_string(page) + ": " +
+                                            std::to_string(total) + " members, " +
+                                            std::to_string(kWhoPerPage) + " a page");
+                ChatEvent e;
+                e.type = ChatEvent::Type::who;
+                e.room = members->room;
+                auto from =
+                    members->names.begin() + static_cast<std::ptrdiff_t>(std::min(offset, total));
+                auto to = members->names.begin() +
+                          static_cast<std::ptrdiff_t>(std::min(offset + kWhoPerPage, total));
+                e.names.assign(std::make_move_iterator(from), std::make_move_iterator(to));
+                e.total = total;
+                e.page = static_cast<unsigned>(page);
+                e.more = total - std::min(offset + kWhoPerPage, total);
+                if (e.more > 0) e.text = "/who #" + e.room + " " + std::to_string(page + 1);
+                sendEvent(s, e);
+            }));
 }
 
 bool ChatService::mayList(Session& s, std::string_view command) {
@@ -230,9 +260,7 @@ void ChatService::listRooms(Session& s, std::string_view args) {
         if (word.empty()) break;
         rest = after;
         if (word.find_first_not_of("0123456789") == std::string_view::npos) {
-            if (word.size() > 6 || (page = std::stoul(std::string(word))) == 0 ||
-                page > kMaxRoomsPage)
-                return sendError(s, usage);
+            if ((page = pageNumber(word)) == 0 || page > kMaxRoomsPage) return sendError(s, usage);
             continue;
         }
         if (word.front() == '#') word.remove_prefix(1);

@@ -173,7 +173,7 @@ class ChatService : public Service, public ChatEndpoint {
     void changeNick(Session& s, std::string_view name);
     void joinRoom(Session& s, std::string_view name);
     void partRoom(Session& s, std::string_view args);
-    void who(Session& s, std::string_view room);
+    void who(Session& s, std::string_view args);
     void listRooms(Session& s, std::string_view args);
     // Takes a listing token, or tells the client to slow down and returns false.
     bool mayList(Session& s, std::string_view command);

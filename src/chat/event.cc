@@ -51,6 +51,7 @@ std::string renderText(const Event& e) {
         case T::who:
             line = "* #" + e.room + ":";
             for (std::size_t i = 0; i < e.names.size(); ++i) line += (i ? ", " : " ") + e.names[i];
+            if (e.more > 0) line += "; " + std::to_string(e.more) + " more (" + e.text + ")";
             break;
         case T::rooms:
             line = "* rooms:";
@@ -148,6 +149,9 @@ std::string renderJson(const Event& e) {
         case T::who:
             j["room"] = e.room;
             j["nicks"] = e.names;
+            j["total"] = e.total;
+            j["page"] = e.page;
+            j["more"] = e.more;
             break;
         case T::rooms: {
             auto list = nlohmann::ordered_json::array();

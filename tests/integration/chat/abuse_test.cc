@@ -3,6 +3,7 @@
 // adversarial run, checked here through the real daemon.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
@@ -106,6 +107,31 @@ TEST(ChatAbuse, RoomsAnswersAPageBiggestFirstAndSaysWhatIsLeft) {
     EXPECT_TRUE(seen.count("lobby") && seen.count("big") && seen.count("room-498"));
     a.send("/rooms 12");
     EXPECT_FALSE(a.waitForLine("! no page 12: 501 rooms, 50 a page").empty());
+}
+
+// /who of a big room is a page of 200 nicks too, saying how many more there are.
+TEST(ChatAbuse, WhoAnswersAPageOfTwoHundred) {
+    DaemonProcess daemon(chatConfig("limits: {max_connections_per_ip: 1000}\n"));
+    std::vector<std::unique_ptr<ChatClient>> members;
+    for (int i = 0; i < 205; ++i) {
+        members.push_back(std::make_unique<ChatClient>(daemon.port()));
+        members.back()->send("/hello");
+    }
+    for (auto& m : members)  // every one in (they may be on other workers)
+        ASSERT_FALSE(
+            m->waitFor([](const std::string& l) { return l.ends_with("#lobby"); }).empty());
+    ChatClient& last = *members.back();
+    last.send("/who");
+    std::string page1 =
+        last.waitFor([](const std::string& l) { return l.find("#lobby: ") != l.npos; });
+    EXPECT_TRUE(page1.ends_with("; 5 more (/who #lobby 2)")) << page1;
+    EXPECT_LT(page1.size(), 200u * 12);
+    last.send("/names #lobby 2");
+    std::string page2 =
+        last.waitFor([](const std::string& l) { return l.find("#lobby: ") != l.npos; });
+    EXPECT_EQ(std::count(page2.begin(), page2.end(), ','), 4) << page2;
+    last.send("/who lobby 3");
+    EXPECT_FALSE(last.waitForLine("! no page 3: 205 members, 200 a page").empty());
 }
 
 // Listing commands have a budget of their own: a pipelined burst of them is cut short.

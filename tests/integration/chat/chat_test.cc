@@ -531,7 +531,7 @@ TEST(Chat, JsonRoomEventsAndHistoryCarryTheProtocolFields) {
     EXPECT_EQ(leave["reason"], "quit: gone home");
     EXPECT_EQ(leave["seq"].get<int>(), nick["seq"].get<int>() + 1);
     a.send("/who");
-    auto who = protocolLine(a.nextLine(), "who", {"room", "nicks"});
+    auto who = protocolLine(a.nextLine(), "who", {"room", "nicks", "total", "page", "more"});
     EXPECT_EQ(who["nicks"], json::array({aNick}));
     a.send("/rooms");
     auto rooms = protocolLine(a.nextLine(), "rooms", {"rooms", "total", "page", "more"});

@@ -150,11 +150,17 @@ TEST(Event, ErrorWhoRooms) {
     e = make(Type::who);
     e.room = "dev";
     e.names = {"carol", "robert"};
+    e.total = 2;
+    e.page = 1;
     r = render(e);
     EXPECT_EQ(r.text, "* #dev: carol, robert\n");
     EXPECT_EQ(
         r.json.dump(),
-        R"j({"type":"who","room":"dev","nicks":["carol","robert"],"ts":"2026-11-25T10:00:01.042Z"})j");
+        R"j({"type":"who","room":"dev","nicks":["carol","robert"],"total":2,"page":1,"more":0,"ts":"2026-11-25T10:00:01.042Z"})j");
+    e.total = 250;
+    e.more = 248;
+    e.text = "/who #dev 2";
+    EXPECT_EQ(render(e).text, "* #dev: carol, robert; 248 more (/who #dev 2)\n");
     e = make(Type::rooms);
     e.rooms = {{"dev", 2}, {"lobby", 1}};
     e.topics = {"", "say hi"};
