@@ -41,7 +41,7 @@ Connection::Connection(sockchat::net::EventLoop& loop, sockchat::net::Fd fd, std
       logger_(logger),
       onClosed_(std::move(onClosed)),
       started_(Clock::now()),
-      lastReceived_(started_) {}
+      lastActive_(started_) {}
 
 Connection::~Connection() {
     if (flushDeferred_) loop_.cancelDeferred(flushDeferred_);
@@ -98,7 +98,7 @@ void Connection::handleReadable() {
     ssize_t n = ::recv(fd_.get(), buf.data(), buf.size(), 0);
     if (n > 0) {
         bytesIn_ += static_cast<std::size_t>(n);
-        lastReceived_ = Clock::now();
+        if (!service_.reportsActivity()) lastActive_ = Clock::now();
         service_.onData(*this, std::string_view(buf.data(), static_cast<std::size_t>(n)));
         return;
     }
@@ -270,7 +270,15 @@ void Connection::armIdleTimer(std::chrono::milliseconds delay) {
 void Connection::onIdleTimer() {
     idleTimer_ = 0;
     if (closed() || limits_.idle_timeout.count() <= 0) return;
-    auto idleFor = Clock::now() - lastReceived_;
+    // Output acknowledged since the last check: the peer is reading, so it is not idle. Seen
+    // only here, so a reader that stops is closed 1 to 2 idle timeouts after its last ack.
+    int unacked = 0;
+    if (::ioctl(fd_.get(), SIOCOUTQ, &unacked) == 0 && unacked >= 0 &&
+        bytesOut_ - static_cast<std::uint64_t>(unacked) != acknowledgedOut_) {
+        acknowledgedOut_ = bytesOut_ - static_cast<std::uint64_t>(unacked);
+        lastActive_ = Clock::now();
+    }
+    auto idleFor = Clock::now() - lastActive_;
     if (idleFor >= limits_.idle_timeout) {
         logger_.info("limit", "idle timeout",
                      {{"conn", id_}, {"peer", peer_.toString()}, {"reason", "idle timeout"}});

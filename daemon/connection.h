@@ -25,6 +25,7 @@ struct ConnectionLimits {
 class Connection {
   public:
     using ClosedCallback = std::function<void(Connection&)>;
+    using Clock = std::chrono::steady_clock;
 
     Connection(sockchat::net::EventLoop& loop, sockchat::net::Fd fd, std::string id,
                sockchat::net::SocketAddress peer, std::string listener, Service& service,
@@ -50,6 +51,8 @@ class Connection {
     void beginGracefulClose(std::string reason = "shutdown", bool bounded = false);
     // Stops (true) or resumes reading the peer: the service has enough of its input queued.
     void holdInput(bool hold);
+    // The peer did something that keeps it from being idle (Service::reportsActivity).
+    void noteActive() { lastActive_ = Clock::now(); }
     void setLimits(ConnectionLimits limits);
 
     const std::string& id() const { return id_; }
@@ -92,9 +95,12 @@ class Connection {
     std::uint64_t bytesIn_ = 0;
     std::uint64_t bytesOut_ = 0;
     std::chrono::steady_clock::time_point started_;
-    // Last time the client sent something: idle_timeout counts from here. What we send does not
-    // count, or a silent member of a busy chat room would never be idle.
-    std::chrono::steady_clock::time_point lastReceived_;
+    // Last time the client was seen active: idle_timeout counts from here. Activity is what it
+    // sends (every byte, or what the service reports: a chat client's complete lines, so that
+    // one dribbling bytes without a newline stays idle) and our output it acknowledged (a
+    // reader of a busy room is not idle; one whose output piles up unacknowledged is).
+    std::chrono::steady_clock::time_point lastActive_;
+    std::uint64_t acknowledgedOut_ = 0;  // bytesOut_ minus SIOCOUTQ at the last idle check
     sockchat::net::EventLoop::TimerId idleTimer_ = 0;
     sockchat::net::EventLoop::TimerId lingerTimer_ = 0;
     sockchat::net::EventLoop::DeferredId flushDeferred_ = 0;

@@ -33,6 +33,10 @@ class Service {
     // event's reason.
     virtual void onClosing(Connection&, std::string_view /*reason*/) {}
 
+    // Whether the service tells the connection what counts as activity for idle_timeout
+    // (Connection::noteActive: chat, a complete line) instead of every byte read counting (echo).
+    // Either way, output the peer acknowledged counts too: a reader is not idle.
+    virtual bool reportsActivity() const { return false; }
     // What happens when a peer's output buffer reaches output_buffer_bytes: pause reading it
     // until it drains (true, echo), or drop it as a slow consumer (false, chat).
     virtual bool pausesOnFullOutput() const = 0;

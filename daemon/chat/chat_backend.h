@@ -139,7 +139,20 @@ class ChatBackend {
         std::size_t members;
         std::string topic;
     };
-    virtual void rooms(std::size_t worker, Done<std::vector<RoomInfo>> done) = 0;
+    // /rooms is the classic amplifier (a few bytes in, every room out), so it is answered a page
+    // at a time, and a page costs O(log rooms + limit) where the backend can manage it.
+    struct RoomQuery {
+        std::string pattern;  // globMatch() on the name; "" = every room
+        std::size_t offset = 0;
+        std::size_t limit = 1;
+    };
+    struct RoomPage {
+        // At most `limit` rooms from `offset`: the local backend lists the biggest rooms first
+        // (ties by name); a cluster in the order of its shared room set (PROTOCOL.md).
+        std::vector<RoomInfo> rooms;
+        std::size_t total = 0;  // rooms matching the pattern
+    };
+    virtual void rooms(const RoomQuery& query, std::size_t worker, Done<RoomPage> done) = 0;
 
     // Thread-safe snapshots for status reports.
     virtual std::size_t roomCount() const = 0;

@@ -15,6 +15,30 @@ using sockchat::chat::validateName;
 
 namespace {
 
+// Rooms per /rooms reply: with thousands of rooms, one short line must not buy a 100 kB answer.
+constexpr std::size_t kRoomsPerPage = 50;
+constexpr std::size_t kMaxRoomsPage = 100000;
+// Nicks per /who reply: a room of 10,000 members must not answer a short line with 150 kB.
+constexpr std::size_t kWhoPerPage = 200;
+
+// A page number argument (from 1), or 0 if `word` is none.
+std::size_t pageNumber(std::string_view word) {
+    if (word.empty() || word.size() > 6 || word.find_first_not_of("0123456789") != word.npos)
+        return 0;
+    return std::stoul(std::string(word));
+}
+// Topics in a /rooms page are cut to this many bytes, or 50 rooms with max_line_bytes topics
+// would make a page 200 kB again (/topic shows a room's whole topic).
+constexpr std::size_t kListedTopicBytes = 100;
+
+std::string listedTopic(std::string topic) {
+    if (topic.size() <= kListedTopicBytes) return topic;
+    std::size_t cut = kListedTopicBytes;
+    while (cut > 0 && (static_cast<unsigned char>(topic[cut]) & 0xC0) == 0x80) --cut;  // UTF-8
+    topic.resize(cut);
+    return topic + "...";
+}
+
 constexpr const char* kHelp[] = {
     "commands:",
     "  /join ROOM (/j)         join ROOM (created if new) and talk there; you stay in your other "
@@ -24,8 +48,10 @@ constexpr const char* kHelp[] = {
     "  /msg NICK TEXT (/query) private message",
     "  /me TEXT                action",
     "  /nick NAME              change your nick (1-32 of A-Z a-z 0-9 - _ .)",
-    "  /who [ROOM] (/names)    the members of a room (default: the current room)",
-    "  /rooms (/list)          rooms, member counts and topics",
+    "  /who [ROOM] [PAGE]      the members of a room (default: the current room), 200 a page "
+    "(/names)",
+    "  /rooms [PATTERN] [PAGE] rooms, biggest first, with member counts and topics, 50 a "
+    "page (/list; PATTERN: part of the name, or a glob with * and ?)",
     "  /topic [TEXT|-delete]   show or set the current room's topic",
     "  /away [TEXT]            mark yourself away (no TEXT: back)",
     "  /whois NICK             a nick's rooms and away text",
@@ -45,9 +71,9 @@ void ChatService::handleCommand(Session& s, const std::string& name, std::string
     else if (name == "part" || name == "leave")
         partRoom(s, args);
     else if (name == "rooms" || name == "list")
-        listRooms(s);
+        listRooms(s, args);
     else if (name == "who" || name == "names")
-        who(s, roomArgument(args));
+        who(s, args);
     else if (name == "msg" || name == "query")
         message(s, args);
     else if (name == "me")
@@ -180,33 +206,102 @@ void ChatService::partRoom(Session& s, std::string_view args) {
     leaveRoom(s, *m, reason.empty() ? "part" : "part: " + std::string(trimSpaces(reason)));
 }
 
-void ChatService::who(Session& s, std::string_view room) {
+void ChatService::who(Session& s, std::string_view args) {
+    auto [word, rest] = splitWord(args);
+    std::string_view room = roomArgument(word);
+    std::string_view pageWord = trimSpaces(rest);
+    std::size_t page = pageWord.empty() ? 1 : pageNumber(pageWord);
+    if (page == 0) return sendError(s, "usage: /who [ROOM] [PAGE]");
     if (room.empty() && s.current.empty())
         return sendError(s, "you are in no room (try /who ROOM)");
+    if (!mayList(s, "/who")) return;
     std::string name = room.empty() ? s.current : std::string(room);
-    backend_.who(name, worker_,
-                 whenDone<std::optional<ChatBackend::Members>>(
-                     s, [this, name](Session& s, std::optional<ChatBackend::Members> members) {
-                         if (!members) return sendError(s, "no such room #" + name);
-                         ChatEvent e;
-                         e.type = ChatEvent::Type::who;
-                         e.room = members->room;
-                         e.names = std::move(members->names);
-                         sendEvent(s, e);
-                     }));
+    backend_.who(
+        name, worker_,
+        whenDone<std::optional<ChatBackend::Members>>(
+            s, [this, name, page](Session& s, std::optional<ChatBackend::Members> members) {
+                if (!members) return sendError(s, "no such room #" + name);
+                std::size_t total = members->names.size();
+                std::size_t offset = (page - 1) * kWhoPerPage;
+                if (offset >= total && total > 0)
+                    return sendError(s, "no page " + std::to_string(page) + ": " +
+                                            std::to_string(total) + " members, " +
+                                            std::to_string(kWhoPerPage) + " a page");
+                ChatEvent e;
+                e.type = ChatEvent::Type::who;
+                e.room = members->room;
+                auto from =
+                    members->names.begin() + static_cast<std::ptrdiff_t>(std::min(offset, total));
+                auto to = members->names.begin() +
+                          static_cast<std::ptrdiff_t>(std::min(offset + kWhoPerPage, total));
+                e.names.assign(std::make_move_iterator(from), std::make_move_iterator(to));
+                e.total = total;
+                e.page = static_cast<unsigned>(page);
+                e.more = total - std::min(offset + kWhoPerPage, total);
+                if (e.more > 0) e.text = "/who #" + e.room + " " + std::to_string(page + 1);
+                sendEvent(s, e);
+            }));
 }
 
-void ChatService::listRooms(Session& s) {
-    backend_.rooms(worker_, whenDone<std::vector<ChatBackend::RoomInfo>>(
-                                s, [this](Session& s, std::vector<ChatBackend::RoomInfo> rooms) {
-                                    ChatEvent e;
-                                    e.type = ChatEvent::Type::rooms;
-                                    for (auto& room : rooms) {
-                                        e.rooms.emplace_back(room.name, room.members);
-                                        e.topics.push_back(std::move(room.topic));
-                                    }
-                                    sendEvent(s, e);
-                                }));
+bool ChatService::mayList(Session& s, std::string_view command) {
+    if (s.listings.take(sockchat::chat::TokenBucket::Clock::now())) return true;
+    sendError(s, "slow down: " + std::string(command) + " (listing commands: " +
+                     std::to_string(static_cast<int>(kListingsPerSecond)) + " a second, " +
+                     std::to_string(static_cast<int>(kListingBurst)) + " in a burst)");
+    return false;
+}
+
+void ChatService::listRooms(Session& s, std::string_view args) {
+    const char* usage = "usage: /rooms [PATTERN] [PAGE]";
+    std::string pattern;
+    std::size_t page = 1;
+    for (std::string_view rest = args;;) {
+        auto [word, after] = splitWord(rest);
+        if (word.empty()) break;
+        rest = after;
+        if (word.find_first_not_of("0123456789") == std::string_view::npos) {
+            if ((page = pageNumber(word)) == 0 || page > kMaxRoomsPage) return sendError(s, usage);
+            continue;
+        }
+        if (word.front() == '#') word.remove_prefix(1);
+        std::string stripped;  // a pattern is a room name with wildcards
+        for (char c : word)
+            if (c != '*' && c != '?') stripped += c;
+        if (!pattern.empty() || word.size() > 2 * sockchat::chat::kMaxNameLength ||
+            (!stripped.empty() && validateName(stripped, "room")))
+            return sendError(s, usage);
+        pattern = std::string(word);
+    }
+    if (!mayList(s, "/rooms")) return;
+    ChatBackend::RoomQuery query;
+    // A plain word finds the rooms whose names contain it.
+    query.pattern = pattern.empty() || pattern.find_first_of("*?") != std::string::npos
+                        ? pattern
+                        : "*" + pattern + "*";
+    query.offset = (page - 1) * kRoomsPerPage;
+    query.limit = kRoomsPerPage;
+    backend_.rooms(query, worker_,
+                   whenDone<ChatBackend::RoomPage>(
+                       s, [this, pattern, page, query](Session& s, ChatBackend::RoomPage found) {
+                           if (found.rooms.empty() && found.total > 0)
+                               return sendError(s, "no page " + std::to_string(page) + ": " +
+                                                       std::to_string(found.total) + " rooms, " +
+                                                       std::to_string(kRoomsPerPage) + " a page");
+                           ChatEvent e;
+                           e.type = ChatEvent::Type::rooms;
+                           e.total = found.total;
+                           e.page = static_cast<unsigned>(page);
+                           std::size_t shown = query.offset + found.rooms.size();
+                           e.more = found.total > shown ? found.total - shown : 0;
+                           if (e.more > 0)
+                               e.text = "/rooms " + (pattern.empty() ? "" : pattern + " ") +
+                                        std::to_string(page + 1);
+                           for (auto& room : found.rooms) {
+                               e.rooms.emplace_back(room.name, room.members);
+                               e.topics.push_back(listedTopic(std::move(room.topic)));
+                           }
+                           sendEvent(s, e);
+                       }));
 }
 
 void ChatService::message(Session& s, std::string_view args) {
@@ -248,18 +343,19 @@ void ChatService::topic(Session& s, std::string_view text) {
     if (s.current.empty()) return sendError(s, "you are in no room (try /join ROOM)");
     if (text.empty()) {
         std::string current = s.current;
-        return backend_.rooms(
-            worker_, whenDone<std::vector<ChatBackend::RoomInfo>>(
-                         s, [this, current](Session& s, std::vector<ChatBackend::RoomInfo> rooms) {
-                             for (const auto& room : rooms)
-                                 if (foldCase(room.name) == foldCase(current)) {
-                                     ChatEvent e;
-                                     e.type = ChatEvent::Type::topic;
-                                     e.room = room.name;
-                                     e.text = room.topic.empty() ? "(none)" : room.topic;
-                                     return sendEvent(s, e);
-                                 }
-                         }));
+        // The current room alone (a name is a pattern that matches only itself).
+        return backend_.rooms({current, 0, 1}, worker_,
+                              whenDone<ChatBackend::RoomPage>(
+                                  s, [this, current](Session& s, ChatBackend::RoomPage found) {
+                                      for (const auto& room : found.rooms)
+                                          if (foldCase(room.name) == foldCase(current)) {
+                                              ChatEvent e;
+                                              e.type = ChatEvent::Type::topic;
+                                              e.room = room.name;
+                                              e.text = room.topic.empty() ? "(none)" : room.topic;
+                                              return sendEvent(s, e);
+                                          }
+                                  }));
     }
     ChatEvent e;
     e.type = ChatEvent::Type::topic;
@@ -278,6 +374,7 @@ void ChatService::away(Session& s, std::string_view text) {
 
 void ChatService::whois(Session& s, std::string_view nick) {
     if (nick.empty()) return sendError(s, "usage: /whois NICK");
+    if (!mayList(s, "/whois")) return;
     std::string name(nick);
     backend_.whois(name, worker_,
                    whenDone<std::optional<ChatBackend::Whois>>(

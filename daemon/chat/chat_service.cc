@@ -228,7 +228,13 @@ void ChatService::onData(Connection& conn, std::string_view bytes) {
     Session* s = find(conn);
     if (!s) return;
     s->splitter.feed(
-        bytes, [this, s](std::string_view line) { acceptLine(*s, line); },
+        bytes,
+        [this, s](std::string_view line) {
+            s->endedLine = true;
+            s->stalls = 0;
+            s->conn.noteActive();
+            acceptLine(*s, line);
+        },
         [this, s] { acceptLine(*s, kOverlongMarker); });
     if (!conn.closed()) armPartialTimer(*s);
 }
@@ -262,9 +268,31 @@ void ChatService::armPartialTimer(Session& s) {
     // Clients that send without a newline (the tutorial's) still get their line handled.
     s.partialTimer = loop_.runAfter(settings_.partialLineTimeout, [this, ptr = &s] {
         ptr->partialTimer = 0;
-        ptr->splitter.flushPartial([this, ptr](std::string_view line) { acceptLine(*ptr, line); },
-                                   [this, ptr] { acceptLine(*ptr, kOverlongMarker); });
+        partialLineStalled(*ptr);
     });
+}
+
+void ChatService::partialLineStalled(Session& s) {
+    if (!s.endedLine && s.partialLines < kPartialLinesTaken) {
+        ++s.partialLines;
+        s.conn.noteActive();
+        s.splitter.flushPartial([this, ptr = &s](std::string_view line) { acceptLine(*ptr, line); },
+                                [this, ptr = &s] { acceptLine(*ptr, kOverlongMarker); });
+        return;
+    }
+    if (!s.quitReason.empty() || s.conn.closed()) return;
+    ++s.stalls;
+    // Said once per line, and only to a client that never ended a line: one that does and
+    // stalled (a slow network) gets its line whole when the rest comes, as it expects.
+    if (s.stalls == 1 && !s.endedLine)
+        sendError(s, "end your lines with a newline: only the first " +
+                         std::to_string(kPartialLinesTaken) +
+                         " partial lines are taken as lines; this one waits for its newline");
+    if (s.stalls < kMaxStalls) return;
+    logger_.info(
+        "limit", "dribbling",
+        {{"conn", s.conn.id()}, {"nick", s.nick}, {"reason", "dribbling"}, {"limit", kMaxStalls}});
+    s.conn.beginGracefulClose("dribbling", true);
 }
 
 void ChatService::acceptLine(Session& s, std::string_view raw) {

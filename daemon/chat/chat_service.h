@@ -52,6 +52,8 @@ class ChatService : public Service, public ChatEndpoint {
     void onClose(Connection& conn, std::string_view reason) override;
     void onClosing(Connection& conn, std::string_view reason) override;
     bool pausesOnFullOutput() const override { return false; }
+    // Complete lines are activity; bytes of a line that never ends are not (a dribbler).
+    bool reportsActivity() const override { return true; }
     void describe(const Connection& conn, std::vector<sockchat::log::Field>& fields) const override;
     std::optional<std::string> refusalLine(std::string_view reason) const override;
 
@@ -70,11 +72,17 @@ class ChatService : public Service, public ChatEndpoint {
         std::uint64_t leftSeq = 0;    // our leave event; 0 while we are in the room
         std::uint64_t lastSeq = 0;    // the last room event delivered here
     };
+    static constexpr unsigned kPartialLinesTaken = 3;
+    static constexpr unsigned kMaxStalls = 30;
+    static constexpr double kListingsPerSecond = 1;
+    static constexpr double kListingBurst = 10;
     struct Session {
         Session(Connection& c, std::size_t maxLine, double rate, double burst)
             : conn(c),
               splitter(maxLine),
-              bucket(rate, burst, sockchat::chat::TokenBucket::Clock::now()) {}
+              bucket(rate, burst, sockchat::chat::TokenBucket::Clock::now()),
+              listings(kListingsPerSecond, kListingBurst,
+                       sockchat::chat::TokenBucket::Clock::now()) {}
         Connection& conn;
         std::uint64_t client = 0;  // the backend's id for private delivery
         std::string nick;
@@ -98,7 +106,17 @@ class ChatService : public Service, public ChatEndpoint {
         std::size_t queuedBytes = 0;
         sockchat::chat::LineSplitter splitter;
         sockchat::chat::TokenBucket bucket;
+        // Listing commands (/rooms, /who, /whois) answer a few bytes with up to a page: they
+        // get a budget of their own on top of the line rate, as IRC servers pace LIST and WHO.
+        sockchat::chat::TokenBucket listings;
         sockchat::net::EventLoop::TimerId partialTimer = 0;
+        // Partial lines (partial_line_timeout): a client that has never ended a line gets its
+        // first kPartialLinesTaken taken as lines; after that, or once it has sent a newline,
+        // a partial line waits for its newline, and a line that stalls kMaxStalls times is a
+        // dribbler (a byte at a time would otherwise be a message a byte to the whole room).
+        bool endedLine = false;
+        unsigned partialLines = 0;
+        unsigned stalls = 0;  // of the line being received
         sockchat::net::EventLoop::TimerId greetTimer = 0;
     };
 
@@ -118,6 +136,8 @@ class ChatService : public Service, public ChatEndpoint {
     // No more events of that room for `s` on this worker.
     void dropMembership(Session& s, std::vector<Membership>::iterator m);
     void armPartialTimer(Session& s);
+    // The partial line saw no byte for partial_line_timeout.
+    void partialLineStalled(Session& s);
     void lineTooLong(Session& s);
     void sendEvent(Session& s, const ChatEvent& event);
     void sendNotice(Session& s, const std::string& text);
@@ -156,8 +176,10 @@ class ChatService : public Service, public ChatEndpoint {
     void changeNick(Session& s, std::string_view name);
     void joinRoom(Session& s, std::string_view name);
     void partRoom(Session& s, std::string_view args);
-    void who(Session& s, std::string_view room);
-    void listRooms(Session& s);
+    void who(Session& s, std::string_view args);
+    void listRooms(Session& s, std::string_view args);
+    // Takes a listing token, or tells the client to slow down and returns false.
+    bool mayList(Session& s, std::string_view command);
     void message(Session& s, std::string_view args);
     void privateMessage(Session& s, std::string_view target, std::string_view text);
     void topic(Session& s, std::string_view text);

@@ -6,6 +6,10 @@ namespace sockchatd {
 
 using sockchat::chat::foldCase;
 
+namespace {
+constexpr std::size_t kNoRoom = static_cast<std::size_t>(-1);  // resizedLocked(): no such room
+}  // namespace
+
 LocalChatBackend::LocalChatBackend(unsigned history, std::size_t historyBudget,
                                    std::string defaultRoom)
     : history_(history), historyBudget_(historyBudget), defaultRoom_(std::move(defaultRoom)) {}
@@ -126,6 +130,7 @@ LocalChatBackend::Joined LocalChatBackend::joinNow(const std::string& roomName,
     std::string key = foldCase(roomName);
     auto [it, created] = rooms_.try_emplace(key);
     Room& room = it->second;
+    std::size_t before = created ? kNoRoom : room.members.size();
     if (created) {
         room.id = ++nextRoomId_;
         room.name = roomName;
@@ -133,6 +138,7 @@ LocalChatBackend::Joined LocalChatBackend::joinNow(const std::string& roomName,
         room.topic.type = ChatEvent::Type::topic;
     }
     room.members[foldCase(nick)] = nick;
+    resizedLocked(key, before, room.members.size());
     ++room.perWorker.at(worker);
     if (auto owner = nicks_.find(foldCase(nick)); owner != nicks_.end())
         owner->second.rooms.insert(key);
@@ -175,7 +181,9 @@ std::optional<LocalChatBackend::Published> LocalChatBackend::leaveLocked(
     Published left{room.id, broadcastLocked(room, std::move(e))};
     --room.perWorker.at(worker);
     // Empty rooms go away (and their history with them), except the default room.
-    if (room.members.empty() && key != foldCase(defaultRoom_)) {
+    bool gone = room.members.empty() && key != foldCase(defaultRoom_);
+    resizedLocked(key, room.members.size() + 1, gone ? kNoRoom : room.members.size());
+    if (gone) {
         dropHistory(room);
         rooms_.erase(it);
     }
@@ -259,12 +267,33 @@ std::optional<LocalChatBackend::Members> LocalChatBackend::whoNow(
     return Members{it->second.name, std::move(names)};
 }
 
-std::vector<LocalChatBackend::RoomInfo> LocalChatBackend::roomsNow() const {
+void LocalChatBackend::resizedLocked(const std::string& key, std::size_t before,
+                                     std::size_t after) {
+    if (before == after) return;
+    if (before != kNoRoom) bySize_.erase({before, key});
+    if (after != kNoRoom) bySize_.emplace(after, key);
+}
+
+LocalChatBackend::RoomPage LocalChatBackend::roomsNow(const RoomQuery& query) const {
     std::lock_guard lock(mutex_);
-    std::vector<RoomInfo> out;
-    for (const auto& [_, room] : rooms_)
-        out.push_back({room.name, room.members.size(), room.topic.text});
-    return out;
+    RoomPage page;
+    auto add = [&](const std::string& key) {
+        const Room& room = rooms_.at(key);
+        page.rooms.push_back({room.name, room.members.size(), room.topic.text});
+    };
+    if (query.pattern.empty()) {
+        page.total = bySize_.size();
+        auto it = bySize_.begin();
+        std::advance(it, std::min(query.offset, bySize_.size()));
+        for (; it != bySize_.end() && page.rooms.size() < query.limit; ++it) add(it->second);
+        return page;
+    }
+    // A pattern has to look at every name (cheap: no copies but the page's).
+    for (const auto& [_, key] : bySize_) {
+        if (!sockchat::chat::globMatch(query.pattern, key)) continue;
+        if (page.total++ >= query.offset && page.rooms.size() < query.limit) add(key);
+    }
+    return page;
 }
 
 std::size_t LocalChatBackend::roomCount() const {
@@ -309,8 +338,8 @@ void LocalChatBackend::who(const std::string& room, std::size_t /*worker*/,
     done({"", whoNow(room)});
 }
 
-void LocalChatBackend::rooms(std::size_t /*worker*/, Done<std::vector<RoomInfo>> done) {
-    done({"", roomsNow()});
+void LocalChatBackend::rooms(const RoomQuery& query, std::size_t /*worker*/, Done<RoomPage> done) {
+    done({"", roomsNow(query)});
 }
 
 }  // namespace sockchatd

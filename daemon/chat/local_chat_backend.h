@@ -40,7 +40,7 @@ class LocalChatBackend : public ChatBackend {
                Done<std::optional<Whois>> done) override;
     void who(const std::string& room, std::size_t worker,
              Done<std::optional<Members>> done) override;
-    void rooms(std::size_t worker, Done<std::vector<RoomInfo>> done) override;
+    void rooms(const RoomQuery& query, std::size_t worker, Done<RoomPage> done) override;
     std::size_t roomCount() const override;
     std::size_t clientCount() const override;
 
@@ -80,7 +80,10 @@ class LocalChatBackend : public ChatBackend {
     std::optional<Recipient> sendPrivateNow(ChatEvent event);
     std::optional<Whois> whoisNow(const std::string& nick) const;
     std::optional<Members> whoNow(const std::string& room) const;
-    std::vector<RoomInfo> roomsNow() const;
+    RoomPage roomsNow(const RoomQuery& query) const;
+    // Keeps bySize_ in step with a room's member count (`before` == SIZE_MAX: a new room,
+    // `after` == SIZE_MAX: a removed one).
+    void resizedLocked(const std::string& key, std::size_t before, std::size_t after);
 
     std::uint64_t broadcastLocked(Room& room, ChatEvent event);
     // History bookkeeping, under the lock: every entry is counted in historyBytes_, and each room
@@ -101,7 +104,16 @@ class LocalChatBackend : public ChatBackend {
     std::set<std::pair<std::uint64_t, Room*>> oldestFirst_;  // (oldest entry's stamp, room)
     std::string defaultRoom_;
     std::vector<Endpoint> endpoints_;
-    std::map<std::string, Room> rooms_;            // folded name -> room
+    std::map<std::string, Room> rooms_;  // folded name -> room
+    // (member count, folded name), biggest first: a /rooms page without a pattern walks only
+    // as far as its own end instead of sorting every room.
+    struct BiggestFirst {
+        bool operator()(const std::pair<std::size_t, std::string>& a,
+                        const std::pair<std::size_t, std::string>& b) const {
+            return a.first != b.first ? a.first > b.first : a.second < b.second;
+        }
+    };
+    std::set<std::pair<std::size_t, std::string>, BiggestFirst> bySize_;
     std::unordered_map<std::string, Nick> nicks_;  // folded nick -> owner
     std::uint64_t nextGuest_ = 0;
     std::uint64_t nextClient_ = 0;

@@ -53,6 +53,7 @@ std::string renderText(const Event& e) {
         case T::who:
             line = kServer + "#" + e.room + ":";
             for (std::size_t i = 0; i < e.names.size(); ++i) line += (i ? ", " : " ") + e.names[i];
+            if (e.more > 0) line += "; " + std::to_string(e.more) + " more (" + e.text + ")";
             break;
         case T::rooms:
             line = kServer + "rooms:";
@@ -63,6 +64,8 @@ std::string renderText(const Event& e) {
                     line += ", \"" + e.topics[i] + "\"";
                 line += ")";
             }
+            // A bounded page: say what was left out and how to get it.
+            if (e.more > 0) line += "; " + std::to_string(e.more) + " more (" + e.text + ")";
             break;
         case T::topic:
             if (e.seq == 0)
@@ -148,6 +151,9 @@ std::string renderJson(const Event& e) {
         case T::who:
             j["room"] = e.room;
             j["nicks"] = e.names;
+            j["total"] = e.total;
+            j["page"] = e.page;
+            j["more"] = e.more;
             break;
         case T::rooms: {
             auto list = nlohmann::ordered_json::array();
@@ -156,6 +162,9 @@ std::string renderJson(const Event& e) {
                                 {"members", e.rooms[i].second},
                                 {"topic", i < e.topics.size() ? e.topics[i] : ""}});
             j["rooms"] = std::move(list);
+            j["total"] = e.total;
+            j["page"] = e.page;
+            j["more"] = e.more;
             break;
         }
         case T::topic:

@@ -20,4 +20,26 @@ std::string foldCase(std::string_view name) {
     return out;
 }
 
+bool globMatch(std::string_view pattern, std::string_view text) {
+    auto fold = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    std::size_t p = 0, t = 0;
+    std::size_t star = std::string_view::npos, resume = 0;  // last `*` and where it matched to
+    while (t < text.size()) {
+        if (p < pattern.size() && pattern[p] == '*') {
+            star = p++;
+            resume = t;
+        } else if (p < pattern.size() && (pattern[p] == '?' || fold(pattern[p]) == fold(text[t]))) {
+            ++p;
+            ++t;
+        } else if (star != std::string_view::npos) {
+            p = star + 1;  // let the last `*` take one more character
+            t = ++resume;
+        } else {
+            return false;
+        }
+    }
+    while (p < pattern.size() && pattern[p] == '*') ++p;
+    return p == pattern.size();
+}
+
 }  // namespace sockchat::chat

@@ -304,9 +304,10 @@ void RedisChatBackend::rename(const std::string& oldNick, const std::string& new
         ChatEvent joined;  // if the old nick is someone else's by now
         joined.type = ChatEvent::Type::join;
         joined.nick = newNick;
-        auto argv = args({foldCase(oldNick), foldCase(newNick), newNick, owner(id),
-                          sockchat::chat::encodeWireEvent(e), sockchat::chat::encodeWireEvent(joined),
-                          std::to_string(nowMs() + settings_.nickTtl.count())});
+        auto argv =
+            args({foldCase(oldNick), foldCase(newNick), newNick, owner(id),
+                  sockchat::chat::encodeWireEvent(e), sockchat::chat::encodeWireEvent(joined),
+                  std::to_string(nowMs() + settings_.nickTtl.count())});
         for (const auto& [key, _] : it->second.rooms) argv.push_back(key);
         scripts_.rename.run(
             *commands_, {}, std::move(argv),
@@ -779,29 +780,69 @@ void RedisChatBackend::who(const std::string& roomName, std::size_t worker,
     });
 }
 
-void RedisChatBackend::rooms(std::size_t worker, Done<std::vector<RoomInfo>> done) {
-    run([this, worker, done = std::move(done)]() mutable {
+void RedisChatBackend::rooms(const RoomQuery& query, std::size_t worker, Done<RoomPage> done) {
+    run([this, query, worker, done = std::move(done)]() mutable {
         if (!up_) return answerError(worker, std::move(done));
-        scripts_.rooms.run(
-            *commands_, {},
-            args({std::to_string(nowMs()), foldCase(settings_.defaultRoom), settings_.defaultRoom}),
-            [this, worker, done = std::move(done)](Reply reply) mutable {
-                if (reply.isError()) return answerError(worker, std::move(done));
-                ChatResult<std::vector<RoomInfo>> result;
-                const auto& f = reply.elements();
-                for (std::size_t i = 0; i + 2 < f.size(); i += 3) {
-                    RoomInfo info{f[i].str(), static_cast<std::size_t>(f[i + 1].integer()), ""};
-                    if (auto topic = sockchat::chat::decodeWireEvent(f[i + 2].str()))
-                        info.topic = topic->text;
-                    result.value.push_back(std::move(info));
+        if (query.pattern.empty())
+            return roomDetails(query, {}, std::nullopt, worker, std::move(done));
+        // A name without wildcards (/topic, /rooms NAME): that room alone.
+        if (query.pattern.find_first_of("*?") == std::string::npos)
+            return roomDetails(query, {foldCase(query.pattern)}, std::nullopt, worker,
+                               std::move(done));
+        // A pattern: the names alone come here (one cheap command), are matched here with the
+        // linear globMatch (a Lua pattern backtracks exponentially, and Redis runs one script
+        // at a time), and only the page's rooms are looked up.
+        commands_->command(
+            {"ZRANGEBYSCORE", settings_.prefix + "rooms", std::to_string(nowMs()), "+inf"},
+            [this, query, worker, done = std::move(done)](Reply reply) mutable {
+                if (reply.isError() || !reply.isArray())
+                    return answerError(worker, std::move(done));
+                std::vector<std::string> keys;
+                std::size_t total = 0;
+                for (const auto& r : reply.elements()) {
+                    if (!sockchat::chat::globMatch(query.pattern, r.str())) continue;
+                    if (total++ >= query.offset && keys.size() < query.limit)
+                        keys.emplace_back(r.str());
                 }
-                std::sort(result.value.begin(), result.value.end(),
-                          [](const RoomInfo& a, const RoomInfo& b) {
-                              return foldCase(a.name) < foldCase(b.name);
-                          });
-                answer(worker, std::move(done), std::move(result));
+                if (keys.empty()) {
+                    ChatResult<RoomPage> result;
+                    result.value.total = total;
+                    return answer(worker, std::move(done), std::move(result));
+                }
+                roomDetails(query, std::move(keys), total, worker, std::move(done));
             });
     });
+}
+
+void RedisChatBackend::roomDetails(const RoomQuery& query, std::vector<std::string> keys,
+                                   std::optional<std::size_t> total, std::size_t worker,
+                                   Done<RoomPage> done) {
+    auto argv =
+        args({std::to_string(nowMs()), foldCase(settings_.defaultRoom), settings_.defaultRoom,
+              std::to_string(query.offset), std::to_string(query.limit)});
+    argv.insert(argv.end(), keys.begin(), keys.end());
+    scripts_.rooms.run(
+        *commands_, {}, std::move(argv),
+        [this, total, worker, done = std::move(done)](Reply reply) mutable {
+            if (reply.isError() || !reply.isArray() || reply.elements().empty())
+                return answerError(worker, std::move(done));
+            ChatResult<RoomPage> result;
+            const auto& f = reply.elements();
+            result.value.total = total ? *total : static_cast<std::size_t>(f[0].integer());
+            for (std::size_t i = 1; i + 2 < f.size(); i += 3) {
+                RoomInfo info{f[i].str(), static_cast<std::size_t>(f[i + 1].integer()), ""};
+                if (auto topic = sockchat::chat::decodeWireEvent(f[i + 2].str()))
+                    info.topic = topic->text;
+                result.value.rooms.push_back(std::move(info));
+            }
+            // Within the page, as the local backend lists them.
+            std::sort(result.value.rooms.begin(), result.value.rooms.end(),
+                      [](const RoomInfo& a, const RoomInfo& b) {
+                          if (a.members != b.members) return a.members > b.members;
+                          return foldCase(a.name) < foldCase(b.name);
+                      });
+            answer(worker, std::move(done), std::move(result));
+        });
 }
 
 // --- The link -----------------------------------------------------------------------------------

@@ -102,7 +102,7 @@ class RedisChatBackend : public ChatBackend {
                Done<std::optional<Whois>> done) override;
     void who(const std::string& room, std::size_t worker,
              Done<std::optional<Members>> done) override;
-    void rooms(std::size_t worker, Done<std::vector<RoomInfo>> done) override;
+    void rooms(const RoomQuery& query, std::size_t worker, Done<RoomPage> done) override;
     std::size_t roomCount() const override { return roomCount_.load(); }
     std::size_t clientCount() const override { return clientCount_.load(); }
     std::string linkStatus() const override;
@@ -140,6 +140,10 @@ class RedisChatBackend : public ChatBackend {
     void answer(std::size_t worker, Done<T> done, ChatResult<T> result);
     template <class T>
     void answerError(std::size_t worker, Done<T> done);
+    // The rooms script for `keys` (none: the query's page of every room), answered to `done`;
+    // `total` overrides the script's count (a pattern's matches, counted here).
+    void roomDetails(const RoomQuery& query, std::vector<std::string> keys,
+                     std::optional<std::size_t> total, std::size_t worker, Done<RoomPage> done);
     // Runs on the cluster thread.
     void run(std::function<void()> task) { loop_.post(std::move(task)); }
 

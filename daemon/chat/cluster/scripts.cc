@@ -256,21 +256,28 @@ return out
 
 const char* kRooms = R"lua(
 local now, default, default_name = ARGV[6], ARGV[7], ARGV[8]
-local out = {}
-local function add(r, count)
+local offset, limit = ARGV[9], ARGV[10]
+local out = {0}
+local function add(r)
   local info = redis.call('HMGET', room_key(r), 'name', 'topic')
-  local name = info[1] or ((r == default) and default_name or r)
-  table.insert(out, name)
-  table.insert(out, count)
+  table.insert(out, info[1] or ((r == default) and default_name or r))
+  table.insert(out, redis.call('ZCOUNT', room_key(r) .. ':who', now, '+inf'))
   table.insert(out, info[2] or '')
 end
-local seen_default = false
-for _, r in ipairs(redis.call('ZRANGEBYSCORE', P .. 'rooms', now, '+inf')) do
-  local count = redis.call('ZCOUNT', room_key(r) .. ':who', now, '+inf')
-  if r == default then seen_default = true end
-  if count > 0 or r == default then add(r, count) end
+if #ARGV > 10 then
+  for i = 11, #ARGV do
+    local expiry = redis.call('ZSCORE', P .. 'rooms', ARGV[i])
+    if expiry and tonumber(expiry) >= tonumber(now) then
+      out[1] = out[1] + 1
+      add(ARGV[i])
+    end
+  end
+  return out
 end
-if not seen_default then add(default, redis.call('ZCOUNT', room_key(default) .. ':who', now, '+inf')) end
+out[1] = redis.call('ZCOUNT', P .. 'rooms', now, '+inf')
+for _, r in ipairs(redis.call('ZRANGEBYSCORE', P .. 'rooms', now, '+inf', 'LIMIT', offset, limit)) do
+  add(r)
+end
 return out
 )lua";
 

@@ -50,7 +50,10 @@ struct Scripts {
     sockchat::redis::Script sendPrivate;
     // r, now ms, default r, default display -> nil or {display, names...}
     sockchat::redis::Script who;
-    // now ms, default r, default display -> {display, members, topic wire}...
+    // now ms, default r, default display, offset, limit, r... -> {total, {display, members,
+    // topic wire}...}: the rooms r... that exist, or without any, the page [offset, offset +
+    // limit) of P rooms and its size. O(log rooms + limit): never every room (/rooms is cheap to
+    // ask for).
     sockchat::redis::Script rooms;
 };
 

@@ -49,6 +49,12 @@ struct Event {
     std::vector<std::string> names;                          // who
     std::vector<std::pair<std::string, std::size_t>> rooms;  // rooms: name, member count
     std::vector<std::string> topics;  // rooms: each room's topic (same order; may be shorter)
+    // rooms, who: a page of the matching rooms or the members. total: how many there are; page:
+    // this page's number (from 1); more: how many come after it; `text` is then the command for
+    // the next page.
+    std::size_t total = 0;
+    unsigned page = 0;
+    std::size_t more = 0;
     // welcome: the rooms joined (names), the idle timeout in ms (0 = none), rooms allowed.
     long long idleTimeoutMs = 0;
     unsigned maxRooms = 0;

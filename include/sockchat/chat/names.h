@@ -12,4 +12,9 @@ inline constexpr std::size_t kMaxNameLength = 32;
 std::optional<std::string> validateName(std::string_view name, std::string_view what);
 std::string foldCase(std::string_view name);
 
+// Whether `text` matches the glob `pattern` (`*` any run, `?` any one character, the rest
+// literally), ignoring ASCII case: the room filter of /rooms PATTERN. Linear backtracking on the
+// last `*` only, so a hostile pattern costs O(pattern x text), not exponential time.
+bool globMatch(std::string_view pattern, std::string_view text);
+
 }  // namespace sockchat::chat

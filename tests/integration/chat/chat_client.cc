@@ -14,8 +14,9 @@ std::string ChatClient::nextLine(std::chrono::milliseconds timeout) {
             buffer_.erase(0, nl + 1);
             return line;
         }
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
+        // Rounded up: a poll that returns before the deadline would be taken for EOF below.
+        auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline -
+                                                                 std::chrono::steady_clock::now());
         if (left.count() <= 0 || closed_) return "";
         std::string more = client_.recvSome(left);
         if (more.empty()) {

@@ -125,6 +125,57 @@ TEST(Cluster, PrivateMessagesWhoAndRoomsSpanTheDaemons) {
     EXPECT_FALSE(ann->waitForLine("-!- bob: in #lobby, #side").empty());
 }
 
+// /rooms in a cluster is a page too: the rooms script looks up one page of the shared room set,
+// never every room, and the pages together hold each room once.
+TEST(Cluster, RoomsAnswersOnePageAtATime) {
+    RedisServer redis;
+    ClusterNode a = startNode(redis, "a");
+    ClusterNode b = startNode(redis, "b");
+    std::vector<std::unique_ptr<ChatClient>> builders;
+    for (int c = 0; c < 3; ++c) {  // 19 rooms each, with the lobby 58 rooms
+        builders.push_back(joinAs((c % 2 ? b : a).chatPort(), "builder" + std::to_string(c)));
+        for (int r = 0; r < 19; ++r) {  // one at a time (pipelined, they stalled at 13 on b)
+            std::string room = "c" + std::to_string(c) + "-r" + std::to_string(r);
+            builders.back()->send("/join " + room);
+            ASSERT_FALSE(
+                builders.back()
+                    ->waitFor([&](const std::string& l) { return l.ends_with(" joined #" + room); })
+                    .empty())
+                << room;
+        }
+    }
+    auto ann = joinAs(b.chatPort(), "ann");
+    ann->send("/rooms");
+    std::string first =
+        ann->waitFor([](const std::string& l) { return l.find("rooms: #") != std::string::npos; });
+    EXPECT_TRUE(first.ends_with("; 8 more (/rooms 2)")) << first;
+    std::set<std::string> seen;
+    for (std::size_t at = first.find('#'); at != std::string::npos; at = first.find('#', at + 1))
+        seen.insert(first.substr(at + 1, first.find(' ', at) - at - 1));
+    EXPECT_EQ(seen.size(), 50u) << first;
+    ann->send("/mode json");
+    ASSERT_NE(ann->nextLine().find("\"welcome\""), std::string::npos);
+    ann->send("/rooms 2");
+    std::string second = ann->nextLine();
+    EXPECT_NE(second.find("\"total\":58,\"page\":2,\"more\":0"), std::string::npos) << second;
+    for (std::size_t at = second.find("\"name\":\""); at != std::string::npos;
+         at = second.find("\"name\":\"", at + 1)) {
+        std::size_t from = at + 8;
+        seen.insert(second.substr(from, second.find('"', from) - from));
+    }
+    EXPECT_EQ(seen.size(), 58u) << second;
+    EXPECT_TRUE(seen.count("lobby") && seen.count("c2-r18"));
+    ann->send("/rooms c1-*");
+    std::string matched = ann->nextLine();
+    EXPECT_NE(matched.find("\"total\":19,\"page\":1,\"more\":0"), std::string::npos) << matched;
+    ann->send("/mode text");
+    ASSERT_TRUE(ann->nextLine().ends_with(" text mode"));  // whatever the server-line prefix
+    ann->send("/topic");
+    EXPECT_FALSE(
+        ann->waitFor([](const std::string& l) { return l.ends_with(" topic of #lobby: (none)"); })
+            .empty());
+}
+
 TEST(Cluster, AKilledDaemonsMembersLeaveOnceAndItsNicksComeFree) {
     RedisServer redis;
     ClusterNode a = startNode(redis, "a");

@@ -150,19 +150,33 @@ TEST(Event, ErrorWhoRooms) {
     e = make(Type::who);
     e.room = "dev";
     e.names = {"carol", "robert"};
+    e.total = 2;
+    e.page = 1;
     r = render(e);
     EXPECT_EQ(r.text, "-!- #dev: carol, robert\n");
     EXPECT_EQ(
         r.json.dump(),
-        R"j({"type":"who","room":"dev","nicks":["carol","robert"],"ts":"2026-11-25T10:00:01.042Z"})j");
+        R"j({"type":"who","room":"dev","nicks":["carol","robert"],"total":2,"page":1,"more":0,"ts":"2026-11-25T10:00:01.042Z"})j");
+    e.total = 250;
+    e.more = 248;
+    e.text = "/who #dev 2";
+    EXPECT_EQ(render(e).text, "-!- #dev: carol, robert; 248 more (/who #dev 2)\n");
     e = make(Type::rooms);
     e.rooms = {{"dev", 2}, {"lobby", 1}};
     e.topics = {"", "say hi"};
+    e.total = 2;
+    e.page = 1;
     r = render(e);
     EXPECT_EQ(r.text, "-!- rooms: #dev (2), #lobby (1, \"say hi\")\n");
     EXPECT_EQ(
         r.json.dump(),
-        R"j({"type":"rooms","rooms":[{"name":"dev","members":2,"topic":""},{"name":"lobby","members":1,"topic":"say hi"}],"ts":"2026-11-25T10:00:01.042Z"})j");
+        R"j({"type":"rooms","rooms":[{"name":"dev","members":2,"topic":""},{"name":"lobby","members":1,"topic":"say hi"}],"total":2,"page":1,"more":0,"ts":"2026-11-25T10:00:01.042Z"})j");
+    e.total = 60;
+    e.more = 58;
+    e.text = "/rooms 2";
+    r = render(e);
+    EXPECT_EQ(r.text, "-!- rooms: #dev (2), #lobby (1, \"say hi\"); 58 more (/rooms 2)\n");
+    EXPECT_NE(r.json.dump().find(R"j("total":60,"page":1,"more":58)j"), std::string::npos);
 }
 
 TEST(Event, TopicCurrentPongClosingWhois) {

@@ -21,3 +21,18 @@ TEST(Names, FoldCaseIsAsciiOnly) {
     EXPECT_EQ(foldCase("AlIcE-_.09"), "alice-_.09");
     EXPECT_EQ(foldCase("\xc3\x89"), "\xc3\x89");
 }
+
+TEST(Names, GlobMatchIgnoresCaseAndBacktracks) {
+    using sockchat::chat::globMatch;
+    EXPECT_TRUE(globMatch("*", ""));
+    EXPECT_TRUE(globMatch("dev*", "DevOps"));
+    EXPECT_TRUE(globMatch("*ops", "devops"));
+    EXPECT_TRUE(globMatch("d?v", "dav"));
+    EXPECT_TRUE(globMatch("*a*b*c", "xaxbxbxc"));
+    EXPECT_TRUE(globMatch("lobby", "Lobby"));
+    EXPECT_FALSE(globMatch("lobby", "lobby2"));
+    EXPECT_FALSE(globMatch("d?v", "dv"));
+    EXPECT_FALSE(globMatch("*a*b", "xaxc"));
+    // A hostile pattern stays linear-ish rather than exponential.
+    EXPECT_FALSE(globMatch(std::string(30, '*') + "b", std::string(5000, 'a')));
+}
