@@ -192,6 +192,10 @@ std::string RedisChatBackend::floorOf(const Room& room) const {
     return std::to_string(room.known ? room.feed.last() : 0);
 }
 
+std::string RedisChatBackend::floorEpochOf(const Room& room) const {
+    return room.known ? room.feed.epoch() : "";
+}
+
 std::uint64_t RedisChatBackend::clientByNick(const std::string& nick) const {
     auto it = byNick_.find(foldCase(nick));
     return it == byNick_.end() ? 0 : it->second;
@@ -427,7 +431,7 @@ void RedisChatBackend::join(const std::string& roomName, const std::string& nick
         scripts_.join.run(
             *commands_, {},
             args({key, roomName, foldCase(nick), nick, expiry, sockchat::chat::encodeWireEvent(e),
-                  userRooms(future), floorOf(room)}),
+                  userRooms(future), floorOf(room), floorEpochOf(room)}),
             [this, key, id, worker, done = std::move(done)](Reply reply) mutable {
                 Room& room = rooms_.at(key);  // kept while joining
                 --room.joining;
@@ -502,7 +506,7 @@ void RedisChatBackend::leave(const std::string& roomName, const std::string& nic
         scripts_.leave.run(
             *commands_, {},
             args({key, room->second.name, foldCase(nick), sockchat::chat::encodeWireEvent(e),
-                  userRooms(future), floorOf(room->second)}),
+                  userRooms(future), floorOf(room->second), floorEpochOf(room->second)}),
             [this, key, id, worker, done = std::move(done)](Reply reply) mutable {
                 if (reply.isError()) return answerError(worker, std::move(done));
                 auto room = rooms_.find(key);
@@ -545,7 +549,7 @@ void RedisChatBackend::publish(ChatEvent event, std::size_t worker,
         scripts_.publish.run(
             *commands_, {},
             args({key, room->second.name, sockchat::chat::encodeWireEvent(event), kind,
-                  floorOf(room->second)}),
+                  floorOf(room->second), floorEpochOf(room->second)}),
             [this, key, worker, sent, done = std::move(done)](Reply reply) mutable {
                 stats_.observePublish(std::chrono::steady_clock::now() - sent);
                 checkReadonly(reply);

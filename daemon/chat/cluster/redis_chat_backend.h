@@ -151,8 +151,10 @@ class RedisChatBackend : public ChatBackend {
     std::vector<std::string> args(std::initializer_list<std::string> more) const;
     std::string owner(std::uint64_t client) const;
     std::uint64_t clientByNick(const std::string& nick) const;  // 0: none
-    // The seq this daemon delivered up to in `room`, for the scripts' rewind check.
+    // The seq this daemon delivered up to in `room`, and the epoch it counts in, for the
+    // scripts' rewind check (which only compares counters of one epoch).
     std::string floorOf(const Room& room) const;
+    std::string floorEpochOf(const Room& room) const;
     std::string userRooms(const LocalClient& c) const;
     std::int64_t nowMs() const;
 

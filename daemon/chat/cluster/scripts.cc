@@ -20,10 +20,13 @@ local function keep(key, ttl) redis.call('PEXPIRE', key, ttl) end
 -- Appends one event to room r (display name `name` if the room is new) and publishes it. A room
 -- without an epoch is new, or lost (Redis restarted empty, a failover lost it): a new epoch tells
 -- every daemon that the seqs start over.
--- `floor`: a seq the caller has already delivered in this room (0: none known). A counter at or
--- below it went back (a failover to a replica that had not got the last writes): the room
--- starts a new epoch, so that no daemon takes this event for one it has delivered already.
-local function publish_event(r, name, wire, kind, floor)
+-- `floor`: a seq the caller has already delivered in this room (0: none known), counted in
+-- `floor_epoch`. A counter of that same epoch at or below it went back (a failover to a replica
+-- that had not got the last writes): the room starts a new epoch, so that no daemon takes this
+-- event for one it has delivered already. A floor of another epoch says nothing about this
+-- counter: the caller has not seen the room's newer epoch yet (Redis restarted empty and another
+-- event began one), and a third epoch would delete that one's log before every daemon has it.
+local function publish_event(r, name, wire, kind, floor, floor_epoch)
   local meta = room_key(r)
   local log, hist = meta .. ':log', meta .. ':history'
   local epoch = redis.call('HGET', meta, 'epoch')
@@ -33,7 +36,7 @@ local function publish_event(r, name, wire, kind, floor)
     redis.call('HSET', meta, 'epoch', epoch, 'name', name)
   end
   local seq = redis.call('HINCRBY', meta, 'seq', 1)
-  if floor and seq <= tonumber(floor) then
+  if floor and epoch == floor_epoch and seq <= tonumber(floor) then
     epoch = NEW_EPOCH
     redis.call('DEL', log, hist)
     redis.call('HSET', meta, 'epoch', epoch, 'seq', 1)
@@ -67,7 +70,7 @@ end
 )lua";
 
 const char* kJoin = R"lua(
-local r, name, n, nick, expiry, wire, user_rooms, floor = ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13]
+local r, name, n, nick, expiry, wire, user_rooms, floor, floor_epoch = ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13], ARGV[14]
 local meta = room_key(r)
 redis.call('ZADD', meta .. ':who', expiry, n)
 redis.call('HSET', meta .. ':names', n, nick)
@@ -76,23 +79,23 @@ keep(meta .. ':names', ROOM_TTL)
 redis.call('ZADD', P .. 'rooms', expiry, r)
 keep(P .. 'rooms', ROOM_TTL)
 set_user(n, 'rooms', user_rooms)
-local res = publish_event(r, name, with_members(wire, meta .. ':who'), 'other', floor)
+local res = publish_event(r, name, with_members(wire, meta .. ':who'), 'other', floor, floor_epoch)
 local info = redis.call('HMGET', meta, 'name', 'topic')
 local past = redis.call('XRANGE', meta .. ':history', '-', '+')
 return {res[1], res[2], info[1] or name, info[2] or '', past}
 )lua";
 
 const char* kLeave = R"lua(
-local r, name, n, wire, user_rooms, floor = ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11]
+local r, name, n, wire, user_rooms, floor, floor_epoch = ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12]
 local meta = room_key(r)
 if redis.call('ZREM', meta .. ':who', n) == 0 then return false end
 redis.call('HDEL', meta .. ':names', n)
 set_user(n, 'rooms', user_rooms)
-return publish_event(r, name, with_members(wire, meta .. ':who'), 'other', floor)
+return publish_event(r, name, with_members(wire, meta .. ':who'), 'other', floor, floor_epoch)
 )lua";
 
 const char* kPublish = R"lua(
-return publish_event(ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10])
+return publish_event(ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11])
 )lua";
 
 const char* kRename = R"lua(

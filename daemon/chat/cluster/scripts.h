@@ -26,14 +26,15 @@ struct Scripts {
     Scripts();
     // ARGV[1..5] of every script: P, nick_ttl ms, room ttl ms, a new epoch, chat.history.
     // Then, per script (n: a folded nick, owner: "<node>:<client>", wire: an encoded event;
-    // floor: a seq the caller delivered already in that room, 0 if none: a counter at or below
-    // it went back in a failover, and the room starts a new epoch):
-    // r, display, n, nick, expiry ms, wire, user rooms, floor
+    // floor, floor epoch: a seq the caller delivered already in that room, 0 if none, and the
+    // epoch it counts in: a counter of that epoch at or below it went back in a failover, and the
+    // room starts a new epoch):
+    // r, display, n, nick, expiry ms, wire, user rooms, floor, floor epoch
     //   -> {seq, epoch, name, topic wire or "", {history entries}}
     sockchat::redis::Script join;
-    // r, display, n, wire, user rooms, floor -> {seq, epoch} or nil (not a member)
+    // r, display, n, wire, user rooms, floor, floor epoch -> {seq, epoch} or nil (not a member)
     sockchat::redis::Script leave;
-    // r, display, wire, kind (message|topic|other), floor -> {seq, epoch}
+    // r, display, wire, kind (message|topic|other), floor, floor epoch -> {seq, epoch}
     sockchat::redis::Script publish;
     // old n, new n, new display, owner, nick wire, join wire, expiry ms, rooms (r...)
     //   -> nil (taken) or {{r, seq, epoch}...}
