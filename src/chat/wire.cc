@@ -1,5 +1,7 @@
 #include "sockchat/chat/wire.h"
 
+#include <chrono>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 
 namespace sockchat::chat {
@@ -9,6 +11,25 @@ namespace {
 constexpr Event::Type kWireTypes[] = {
     Event::Type::message, Event::Type::action, Event::Type::join,          Event::Type::leave,
     Event::Type::nick,    Event::Type::topic,  Event::Type::privateMessage};
+
+// The largest millisecond count a system_clock time_point holds (its ticks are nanoseconds in
+// libstdc++: about 292 years either side of 1970). Converting a larger "ms" would overflow a
+// signed integer (undefined behaviour; found by tests/fuzz/wire_event_fuzz), so it is rejected
+// like any other field another writer got wrong.
+constexpr long long kMaxWireMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::duration::max())
+                                     .count();
+
+std::optional<long long> wireMs(const nlohmann::json& ms) {
+    if (ms.is_number_unsigned()) {
+        const auto value = ms.get<std::uint64_t>();
+        if (value > static_cast<std::uint64_t>(kMaxWireMs)) return std::nullopt;
+        return static_cast<long long>(value);
+    }
+    const auto value = ms.get<long long>();
+    if (value < -kMaxWireMs || value > kMaxWireMs) return std::nullopt;
+    return value;
+}
 
 bool travels(Event::Type type) {
     for (Event::Type t : kWireTypes)
@@ -54,9 +75,11 @@ std::optional<Event> decodeWireEvent(std::string_view wire) {
         return std::nullopt;
     auto parsed = typeFromName(type->get<std::string>());
     if (!parsed || !travels(*parsed)) return std::nullopt;
+    const auto millis = wireMs(*ms);
+    if (!millis) return std::nullopt;
     Event e;
     e.type = *parsed;
-    e.time = std::chrono::system_clock::time_point(std::chrono::milliseconds(ms->get<long long>()));
+    e.time = std::chrono::system_clock::time_point(std::chrono::milliseconds(*millis));
     auto get = [&](const char* key, std::string& out) {
         auto it = j.find(key);
         if (it == j.end()) return true;

@@ -85,6 +85,25 @@ TEST(Wire, APresenceEventKeepsTheRoomSize) {
     EXPECT_EQ(decodeWireEvent(R"({"t":"join","ms":1,"n":"a"})")->members, 0u) << "unknown";
 }
 
+// Regression (tests/fuzz/wire_event_fuzz): a time beyond what system_clock holds made the
+// ms -> ns conversion overflow a signed integer (UBSan: chrono.h "signed integer overflow").
+TEST(Wire, RejectsATimeTheClockCannotHold) {
+    // The input the fuzzer found (tests/fuzz/corpus/wire_event_fuzz/ms_overflow, less its
+    // leading mode byte).
+    EXPECT_FALSE(decodeWireEvent(R"({"t":"message","ms":17646500001333333})"));
+    EXPECT_FALSE(decodeWireEvent(R"({"t":"join","ms":99999999999999999,"n":"a"})"));
+    EXPECT_FALSE(decodeWireEvent(R"({"t":"join","ms":-99999999999999999,"n":"a"})"));
+    EXPECT_FALSE(decodeWireEvent(R"({"t":"join","ms":18446744073709551615,"n":"a"})"));
+    // The limits themselves (about 292 years either side of 1970) still decode, exactly.
+    for (long long ms : {9223372036854LL, -9223372036854LL}) {
+        auto e = decodeWireEvent(R"({"t":"join","n":"a","ms":)" + std::to_string(ms) + "}");
+        ASSERT_TRUE(e) << ms;
+        EXPECT_EQ(std::chrono::duration_cast<std::chrono::milliseconds>(e->time.time_since_epoch())
+                      .count(),
+                  ms);
+    }
+}
+
 TEST(Wire, TypeNamesMapBack) {
     EXPECT_EQ(typeFromName("private"), Event::Type::privateMessage);
     EXPECT_EQ(typeFromName("whois"), Event::Type::whois);
