@@ -154,9 +154,10 @@ TEST(Echo, PerAddressLimitRefusesAndLogs) {
 // ip_nonlocal_bind make every address of 2001:db8::/32 ours to connect from and to.
 TEST(Echo, PerAddressLimitCountsIpv6ClientsPerSlash64) {
     if (::unshare(CLONE_NEWNET) != 0) GTEST_SKIP() << "cannot make a network namespace";
+    // A container may let us make the namespace but not configure it (no CAP_NET_ADMIN there).
     for (auto cmd : {"ip link set lo up", "ip -6 route add local 2001:db8::/32 dev lo",
                      "sysctl -qw net.ipv6.ip_nonlocal_bind=1"})
-        ASSERT_EQ(std::system(cmd), 0) << cmd;
+        if (std::system(cmd) != 0) GTEST_SKIP() << "cannot set up the network namespace: " << cmd;
     DaemonProcess daemon(testConfig("  - {service: echo, address: \"[::]:0\"}\n",
                                     "limits: {max_connections: 100, max_connections_per_ip: 2}\n"));
     auto from = [&](const std::string& source) {
