@@ -95,9 +95,9 @@ class ChatBackend {
     struct Joined {
         std::string room;  // display name, as first created
         std::uint64_t roomId = 0;
-        std::uint64_t seq = 0;           // the join event's seq: earlier events are history
-        std::vector<ChatEvent> history;  // messages and actions, oldest first
-        ChatEvent topic;                 // type topic, seq 0; empty text: none
+        std::uint64_t seq = 0;                 // the join event's seq: earlier events are history
+        std::vector<SharedChatEvent> history;  // messages and actions, oldest first
+        ChatEvent topic;                       // type topic, seq 0; empty text: none
     };
     // Joins (creating the room) and tells its members, the joiner included.
     virtual void join(const std::string& room, const std::string& nick, std::size_t worker,

@@ -11,6 +11,9 @@
 namespace sockchatd {
 
 using ChatEvent = sockchat::chat::Event;
+// A stored event (a history entry) handed out without copying its text: every joiner of a room
+// gets the same entries the room keeps.
+using SharedChatEvent = std::shared_ptr<const ChatEvent>;
 
 struct RenderedEvent {
     RenderedEvent(std::uint64_t room, const ChatEvent& e)

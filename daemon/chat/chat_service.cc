@@ -145,7 +145,7 @@ void ChatService::enterRooms(Session& s, std::vector<std::string> rooms, bool fi
             awaitOwn(s, {joined.roomId, joined.seq});
             roomMembers_[joined.roomId].insert(&s);
             if (!joined.topic.text.empty()) sendEvent(s, joined.topic);
-            for (const auto& past : joined.history) sendEvent(s, past);
+            for (const auto& past : joined.history) sendEvent(s, *past);
             logger_.clientEvent("join", "",
                                 {{"conn", s.conn.id()},
                                  {"nick", s.nick},

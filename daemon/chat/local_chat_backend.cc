@@ -48,8 +48,8 @@ std::size_t historyCost(const ChatEvent& e) {
 }
 }  // namespace
 
-void LocalChatBackend::pushHistory(Room& room, ChatEvent past) {
-    std::size_t bytes = historyCost(past);
+void LocalChatBackend::pushHistory(Room& room, SharedChatEvent past) {
+    std::size_t bytes = historyCost(*past);
     if (room.history.empty()) oldestFirst_.emplace(historyStamp_ + 1, &room);
     room.history.push_back({std::move(past), ++historyStamp_, bytes});
     historyBytes_ += bytes;
@@ -149,7 +149,7 @@ LocalChatBackend::Joined LocalChatBackend::joinNow(const std::string& roomName,
     ChatEvent topic = room.topic;
     topic.seq = 0;  // shown on join, not news
     topic.room = room.name;
-    std::vector<ChatEvent> past;
+    std::vector<SharedChatEvent> past;
     past.reserve(room.history.size());
     for (const HistoryEntry& entry : room.history) past.push_back(entry.event);
     return {room.name, room.id, seq, std::move(past), std::move(topic)};
@@ -239,14 +239,6 @@ std::uint64_t LocalChatBackend::broadcastLocked(Room& room, ChatEvent event) {
     if (event.type == ChatEvent::Type::topic) room.topic = event;
     if (event.type == ChatEvent::Type::join || event.type == ChatEvent::Type::leave)
         event.members = room.members.size();
-    if (event.type == ChatEvent::Type::message || event.type == ChatEvent::Type::action) {
-        if (history_ > 0) {
-            ChatEvent past = event;
-            past.action = event.type == ChatEvent::Type::action;
-            past.type = ChatEvent::Type::history;
-            pushHistory(room, std::move(past));
-        }
-    }
     // Render once; every worker with members gets the same immutable buffers.
     auto rendered = std::make_shared<const RenderedEvent>(room.id, event);
     for (std::size_t w = 0; w < endpoints_.size(); ++w) {
@@ -254,7 +246,16 @@ std::uint64_t LocalChatBackend::broadcastLocked(Room& room, ChatEvent event) {
         Endpoint target = endpoints_[w];
         target.loop->post([target, rendered] { target.endpoint->deliverRoomEvent(rendered); });
     }
-    return event.seq;
+    std::uint64_t seq = event.seq;
+    if ((event.type == ChatEvent::Type::message || event.type == ChatEvent::Type::action) &&
+        history_ > 0) {
+        // Rendered above, the event itself is needed no more: history takes it, text and all,
+        // instead of a copy.
+        event.action = event.type == ChatEvent::Type::action;
+        event.type = ChatEvent::Type::history;
+        pushHistory(room, std::make_shared<const ChatEvent>(std::move(event)));
+    }
+    return seq;
 }
 
 std::optional<LocalChatBackend::Members> LocalChatBackend::whoNow(

@@ -46,9 +46,9 @@ class LocalChatBackend : public ChatBackend {
 
   private:
     struct HistoryEntry {
-        ChatEvent event;
-        std::uint64_t stamp;  // daemon-wide order of arrival: the oldest entry goes first
-        std::size_t bytes;    // what it costs against the budget
+        SharedChatEvent event;  // shared with every joiner, never copied
+        std::uint64_t stamp;    // daemon-wide order of arrival: the oldest entry goes first
+        std::size_t bytes;      // what it costs against the budget
     };
     struct Room {
         std::uint64_t id = 0;
@@ -89,7 +89,7 @@ class LocalChatBackend : public ChatBackend {
     // History bookkeeping, under the lock: every entry is counted in historyBytes_, and each room
     // with history is in oldestFirst_ by its oldest entry, so that over the budget the oldest
     // entry of the whole daemon goes, whichever room it is in.
-    void pushHistory(Room& room, ChatEvent past);
+    void pushHistory(Room& room, SharedChatEvent past);
     void popOldestHistory(Room& room);
     void dropHistory(Room& room);
     void enforceHistoryBudget();

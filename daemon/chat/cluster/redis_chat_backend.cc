@@ -471,7 +471,8 @@ void RedisChatBackend::join(const std::string& roomName, const std::string& nick
                         past->type = ChatEvent::Type::history;
                         past->room = room.name;
                         past->seq = room.base + s;
-                        result.value.history.push_back(std::move(*past));
+                        result.value.history.push_back(
+                            std::make_shared<const ChatEvent>(std::move(*past)));
                     }
                     answer(worker, std::move(done), std::move(result));
                 }
