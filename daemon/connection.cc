@@ -30,7 +30,7 @@ constexpr auto kGracefulCloseLimit = std::chrono::seconds(5);
 Connection::Connection(sockchat::net::EventLoop& loop, sockchat::net::Fd fd, std::string id,
                        sockchat::net::SocketAddress peer, std::string listener, Service& service,
                        ConnectionLimits limits, sockchat::log::Logger& logger,
-                       ClosedCallback onClosed)
+                       WorkerStats& stats, ClosedCallback onClosed)
     : loop_(loop),
       fd_(std::move(fd)),
       id_(std::move(id)),
@@ -39,6 +39,7 @@ Connection::Connection(sockchat::net::EventLoop& loop, sockchat::net::Fd fd, std
       service_(service),
       limits_(limits),
       logger_(logger),
+      stats_(stats),
       onClosed_(std::move(onClosed)),
       started_(Clock::now()),
       lastActive_(started_) {}
@@ -98,6 +99,7 @@ void Connection::handleReadable() {
     ssize_t n = ::recv(fd_.get(), buf.data(), buf.size(), 0);
     if (n > 0) {
         bytesIn_ += static_cast<std::size_t>(n);
+        stats_.add(stats_.bytesIn, static_cast<std::uint64_t>(n));
         if (!service_.reportsActivity()) lastActive_ = Clock::now();
         service_.onData(*this, std::string_view(buf.data(), static_cast<std::size_t>(n)));
         return;
@@ -207,6 +209,7 @@ bool Connection::flushOutput() {
             return false;
         }
         bytesOut_ += static_cast<std::size_t>(n);
+        stats_.add(stats_.bytesOut, static_cast<std::uint64_t>(n));
         lastSentNewline_ = output_.data()[n - 1] == '\n';
         output_.consume(static_cast<std::size_t>(n));
     }
@@ -313,6 +316,7 @@ void Connection::close(std::string_view reason) {
         {"conn", id_}, {"peer", peer_.toString()}, {"listener", listener_}};
     service_.describe(*this, fields);
     service_.onClose(*this, reason);
+    stats_.closed(reason);
     // Give back the connection slot before logging: whoever sees the disconnect event may
     // count on the slot being free.
     if (onClosed_) onClosed_(*this);

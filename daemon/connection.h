@@ -12,6 +12,7 @@
 #include "sockchat/net/buffer.h"
 #include "sockchat/net/event_loop.h"
 #include "sockchat/net/fd.h"
+#include "worker_stats.h"
 
 namespace sockchatd {
 
@@ -29,7 +30,8 @@ class Connection {
 
     Connection(sockchat::net::EventLoop& loop, sockchat::net::Fd fd, std::string id,
                sockchat::net::SocketAddress peer, std::string listener, Service& service,
-               ConnectionLimits limits, sockchat::log::Logger& logger, ClosedCallback onClosed);
+               ConnectionLimits limits, sockchat::log::Logger& logger, WorkerStats& stats,
+               ClosedCallback onClosed);
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
     ~Connection();
@@ -65,6 +67,7 @@ class Connection {
     std::size_t pendingOutput() const { return output_.size(); }
     std::uint64_t bytesIn() const { return bytesIn_; }
     std::uint64_t bytesOut() const { return bytesOut_; }
+    Clock::time_point started() const { return started_; }
     sockchat::log::Logger& logger() { return logger_; }
 
   private:
@@ -89,6 +92,7 @@ class Connection {
     Service& service_;
     ConnectionLimits limits_;
     sockchat::log::Logger& logger_;
+    WorkerStats& stats_;
     ClosedCallback onClosed_;
 
     sockchat::net::Buffer output_;

@@ -201,6 +201,7 @@ int Server::run() {
     }
     if (int rc = bindListeners(); rc != kExitOk) return rc;
     if (int rc = startMetrics(); rc != kExitOk) return rc;
+    if (int rc = startAdmin(); rc != kExitOk) return rc;
     startWorkers();
     // Chat is paused until the cluster link is up; echo and the rest serve at once.
     if (chat_.cluster) {
@@ -305,8 +306,13 @@ void Server::onWorkerDrained() {
     control_.quit();
 }
 
-void Server::reload() {
-    if (shuttingDown_) return;
+void Server::reload(std::function<void(const ReloadOutcome&)> done) {
+    if (shuttingDown_) {
+        if (done) done({"the daemon is shutting down", {}, {}});
+        return;
+    }
+    if (done) reloadWaiters_.push_back(std::move(done));
+    reloadOutcome_ = {};
     notifier_.reloading();
     if (configPath_.empty()) {
         logger_.info("reload", "running on the embedded default config: nothing to reload", {});
@@ -321,6 +327,14 @@ void Server::reload() {
         return;
     }
     sockchat::config::Config next = std::move(*loaded.config);
+    // Said before the settings that need a restart are put back to the running ones below.
+    for (auto& change : sockchat::config::diffConfigs(config_, next)) {
+        bool restart = change.key == "threads" || change.key == "chat.default_room" ||
+                       change.key == "logging.format" || change.key == "logging.sink" ||
+                       change.key.starts_with("admin.") || change.key.starts_with("metrics.") ||
+                       change.key.starts_with("cluster.");
+        (restart ? reloadOutcome_.restartNeeded : reloadOutcome_.changes).push_back(change);
+    }
     // Bind what is new before changing anything, so a port in use rejects the whole reload.
     std::vector<std::unique_ptr<ListenSocket>> added;
     std::vector<ListenSocket*> removed;
@@ -489,6 +503,12 @@ void Server::finishReload(const std::string& error) {
     lastReloadError_ = error;
     notifier_.ready();
     reportStatus();
+    reloadOutcome_.error = error;
+    if (!error.empty()) {  // nothing of it was applied
+        reloadOutcome_.changes.clear();
+        reloadOutcome_.restartNeeded.clear();
+    }
+    for (auto& waiter : std::exchange(reloadWaiters_, {})) waiter(reloadOutcome_);
 }
 
 void Server::releaseMemoryIfClientsLeft() {

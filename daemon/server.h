@@ -4,17 +4,21 @@
 #include <signal.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "admin/admin_server.h"
+#include "admin/admin_socket.h"
 #include "chat/make_chat_backend.h"
 #include "connection_limiter.h"
 #include "listen_socket.h"
 #include "memory_release.h"
 #include "metrics_server.h"
 #include "sockchat/config/config.h"
+#include "sockchat/config/diff.h"
 #include "sockchat/log/logger.h"
 #include "sockchat/net/event_loop.h"
 #include "sockchat/net/fd.h"
@@ -53,7 +57,12 @@ class Server {
     void beginShutdown(const char* why);
     void onWorkerDrained();
     void finishShutdown(bool timedOut);
-    void reload();
+    // What a reload did, for whoever asked (the admin socket's `reload`): error empty = done.
+    struct ReloadOutcome {
+        std::string error;
+        std::vector<sockchat::config::ConfigChange> changes, restartNeeded;
+    };
+    void reload(std::function<void(const ReloadOutcome&)> done = nullptr);
     WorkerSettings workerSettings() const;
     void reportStatus();
     void releaseMemoryIfClientsLeft();
@@ -61,6 +70,22 @@ class Server {
     void finishReload(const std::string& error);
     void startWatchdog();
     int startMetrics();  // kExitOk or the exit code to stop with
+    int startAdmin();    // kExitOk or the exit code to stop with
+
+    // server_admin.cc: the admin socket's commands (daemon/admin/PROTOCOL.md).
+    void handleAdmin(const nlohmann::json& request, AdminServer::Reply reply);
+    void adminStatus(AdminServer::Reply reply);
+    void adminClients(const nlohmann::json& request, AdminServer::Reply reply);
+    void adminRooms(AdminServer::Reply reply);
+    void adminKick(const nlohmann::json& request, AdminServer::Reply reply);
+    void adminSay(const nlohmann::json& request, AdminServer::Reply reply);
+    void adminReload(AdminServer::Reply reply);
+    void adminLogLevel(const nlohmann::json& request, AdminServer::Reply reply);
+    // Asks every worker (ask(worker, answer) runs on the control loop; answer may be called on
+    // the worker's thread) and calls done on the control loop with all answers, in worker order.
+    template <class T>
+    void askWorkers(std::function<void(Worker&, std::function<void(T)>)> ask,
+                    std::function<void(std::vector<T>)> done);
     std::string renderMetrics() const;
     void onHeartbeatAnswer(std::uint64_t round);
 
@@ -77,9 +102,13 @@ class Server {
     WorkerShared shared_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::unique_ptr<MetricsServer> metrics_;
+    AdminSocketFile adminFile_;  // removes the socket file when the daemon ends
+    std::unique_ptr<AdminServer> admin_;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 
     std::string lastReloadError_;  // the last reload's error until one succeeds
+    std::vector<std::function<void(const ReloadOutcome&)>> reloadWaiters_;
+    ReloadOutcome reloadOutcome_;  // of the reload in progress
     MemoryReleaser memoryReleaser_;
     bool shuttingDown_ = false;
     int exitCode_ = kExitOk;

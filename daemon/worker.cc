@@ -30,7 +30,7 @@ Worker::Worker(unsigned index, WorkerShared& shared, WorkerSettings settings)
       shared_(shared),
       settings_(std::move(settings)),
       echo_(settings_.echoPrefix),
-      chat_(loop_, shared.chat, settings_.chat, shared.logger) {}
+      chat_(loop_, shared.chat, settings_.chat, shared.logger, stats_) {}
 
 Worker::~Worker() {
     stop();
@@ -137,7 +137,7 @@ void Worker::acceptOne(ListenSocket& listener, sockchat::net::Fd fd,
     std::string id = std::string("c").append(std::to_string(++shared_.nextConnectionId));
     auto conn = std::make_unique<Connection>(
         loop_, std::move(fd), std::move(id), peer, listener.name, service, settings_.limits,
-        shared_.logger, [this](Connection& c) { onConnectionClosed(c); });
+        shared_.logger, stats_, [this](Connection& c) { onConnectionClosed(c); });
     Connection* raw = conn.get();
     raw->setLimiterKey(std::move(limiterKey));
     connections_.emplace(raw, std::move(conn));

@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <functional>
 #include <latch>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -21,6 +23,7 @@
 #include "report_throttle.h"
 #include "sockchat/log/logger.h"
 #include "sockchat/net/event_loop.h"
+#include "worker_stats.h"
 
 namespace sockchatd {
 
@@ -75,6 +78,30 @@ class Worker {
 
     // Thread-safe snapshot for status reports.
     std::size_t connectionCount() const { return connectionCount_.load(); }
+    const WorkerStats& stats() const { return stats_; }
+
+    // The admin socket's views and actions (worker_admin.cc). Thread-safe: each runs on this
+    // worker's thread and calls `done` there, with what this worker has.
+    struct ClientInfo {
+        std::string id, peer, service, listener;
+        std::optional<ChatService::SessionInfo> chat;  // chat clients only
+        double connectedSeconds = 0;
+        std::uint64_t bytesIn = 0, bytesOut = 0, outputQueued = 0;
+    };
+    void listClients(std::function<void(std::vector<ClientInfo>)> done);
+    // Per listener name: this worker's open connections.
+    void countByListener(std::function<void(std::map<std::string, std::size_t>)> done);
+    // Closes the client with this id (e.g. "c7") or chat nick (any case), telling a chat client
+    // why; done gets {id, nick} of the one kicked, if it was here.
+    struct Kicked {
+        std::string id, nick;
+    };
+    void kick(std::string target, std::string reason,
+              std::function<void(std::vector<Kicked>)> done);
+    // An operator's notice to a room's members ("" = every chat client) or to one client (id or
+    // nick); done gets how many got it here.
+    void noticeRoom(std::string room, std::string text, std::function<void(std::size_t)> done);
+    void noticeClient(std::string target, std::string text, std::function<void(std::size_t)> done);
     unsigned index() const { return index_; }
 
   private:
@@ -91,6 +118,7 @@ class Worker {
     Service& serviceFor(sockchat::config::Service service);
     void onConnectionClosed(Connection& conn);
     void checkDrained();
+    Connection* findClient(const std::string& target);
 
     unsigned index_;
     WorkerShared& shared_;
@@ -102,6 +130,7 @@ class Worker {
     bool accepting_ = false;
     sockchat::net::EventLoop::TimerId resumeAcceptTimer_ = 0;
 
+    WorkerStats stats_;
     EchoService echo_;
     ChatService chat_;
     std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;

@@ -154,6 +154,16 @@ class ChatBackend {
     };
     virtual void rooms(const RoomQuery& query, std::size_t worker, Done<RoomPage> done) = 0;
 
+    // Thread-safe snapshot of every room for the admin socket's `rooms`; nullopt where the
+    // backend cannot tell without asking elsewhere (a cluster: not yet).
+    struct RoomStats {
+        std::string name;
+        std::size_t members = 0;
+        std::uint64_t messages = 0;  // messages and actions since the room was created
+        std::size_t history = 0;     // entries a joiner gets now
+    };
+    virtual std::optional<std::vector<RoomStats>> roomStats() const { return std::nullopt; }
+
     // Thread-safe snapshots for status reports.
     virtual std::size_t roomCount() const = 0;
     virtual std::size_t clientCount() const = 0;

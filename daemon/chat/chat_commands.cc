@@ -139,6 +139,7 @@ void ChatService::say(Session& s, const std::string& room, std::string text, boo
     e.room = room;
     e.from = s.nick;
     e.text = std::move(text);
+    stats_.add(stats_.chatMessages, 1);
     publishOwn(s, std::move(e));
 }
 

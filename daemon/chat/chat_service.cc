@@ -31,17 +31,22 @@ std::size_t queueLimit(std::size_t maxLineBytes) {
 std::string closingReason(std::string_view reason) {
     // The disconnect event says "shutdown"; the client reads what is happening.
     if (reason == "shutdown") return "shutting down";
+    // "kick" or "kick: REASON" (the admin socket's kick).
+    if (reason.starts_with("kick"))
+        return "kicked by the operator" +
+               std::string(reason.substr(std::string_view("kick").size()));
     return std::string(reason);
 }
 
 }  // namespace
 
 ChatService::ChatService(sockchat::net::EventLoop& loop, ChatBackend& backend,
-                         ChatSettings settings, sockchat::log::Logger& logger)
+                         ChatSettings settings, sockchat::log::Logger& logger, WorkerStats& stats)
     : loop_(loop),
       backend_(backend),
       settings_(std::move(settings)),
       logger_(logger),
+      stats_(stats),
       worker_(backend.attach(loop, *this)) {}
 
 void ChatService::applySettings(ChatSettings settings) {

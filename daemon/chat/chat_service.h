@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "../service.h"
+#include "../worker_stats.h"
 #include "chat_backend.h"
 #include "sockchat/chat/handshake.h"
 #include "sockchat/chat/line_splitter.h"
@@ -40,7 +41,7 @@ struct ChatSettings {
 class ChatService : public Service, public ChatEndpoint {
   public:
     ChatService(sockchat::net::EventLoop& loop, ChatBackend& backend, ChatSettings settings,
-                sockchat::log::Logger& logger);
+                sockchat::log::Logger& logger, WorkerStats& stats);
 
     // Loop thread only (a reload posts it there).
     void applySettings(ChatSettings settings);
@@ -61,6 +62,22 @@ class ChatService : public Service, public ChatEndpoint {
     void deliverPrivate(std::uint64_t client, const ChatEvent& event) override;
     void linkChanged(bool up, const std::string& text) override;
     void forceNick(std::uint64_t client, const std::string& nick, const std::string& why) override;
+
+    // The operator's view and voice (chat_admin.cc, the admin socket's clients/kick/say).
+    struct SessionInfo {
+        std::string nick;
+        std::string current;             // the room text goes to; "" = none
+        std::vector<std::string> rooms;  // in join order
+    };
+    std::optional<SessionInfo> sessionInfo(const Connection& conn) const;
+    // The connection whose nick is `nick` (any case), nullptr if none on this worker.
+    Connection* findByNick(std::string_view nick);
+    // A server notice "[operator] TEXT" (sanitised like chat text) to every greeted session that
+    // is in `room` (any case, with or without '#'), or to all greeted sessions when `room` is
+    // empty. Returns how many got it.
+    std::size_t operatorNotice(std::string_view room, const std::string& text);
+    // The same to one connection; false if it is not a greeted chat session.
+    bool operatorNotice(const Connection& conn, const std::string& text);
 
   private:
     // One room a session is in. It stays a member until its own leave event has come back, so
@@ -193,6 +210,7 @@ class ChatService : public Service, public ChatEndpoint {
     ChatBackend& backend_;
     ChatSettings settings_;
     sockchat::log::Logger& logger_;
+    WorkerStats& stats_;
     std::size_t worker_;
 
     std::unordered_map<const Connection*, std::unique_ptr<Session>> sessions_;

@@ -247,8 +247,9 @@ std::uint64_t LocalChatBackend::broadcastLocked(Room& room, ChatEvent event) {
         target.loop->post([target, rendered] { target.endpoint->deliverRoomEvent(rendered); });
     }
     std::uint64_t seq = event.seq;
-    if ((event.type == ChatEvent::Type::message || event.type == ChatEvent::Type::action) &&
-        history_ > 0) {
+    bool said = event.type == ChatEvent::Type::message || event.type == ChatEvent::Type::action;
+    room.messages += said;
+    if (said && history_ > 0) {
         // Rendered above, the event itself is needed no more: history takes it, text and all,
         // instead of a copy.
         event.action = event.type == ChatEvent::Type::action;
@@ -341,6 +342,18 @@ void LocalChatBackend::who(const std::string& room, std::size_t /*worker*/,
 
 void LocalChatBackend::rooms(const RoomQuery& query, std::size_t /*worker*/, Done<RoomPage> done) {
     done({"", roomsNow(query)});
+}
+
+std::optional<std::vector<ChatBackend::RoomStats>> LocalChatBackend::roomStats() const {
+    std::lock_guard lock(mutex_);
+    std::vector<RoomStats> out;
+    out.reserve(rooms_.size());
+    // Biggest first (bySize_ is ordered so), as /rooms lists them.
+    for (auto it = bySize_.begin(); it != bySize_.end(); ++it)
+        if (auto room = rooms_.find(it->second); room != rooms_.end())
+            out.push_back({"#" + room->second.name, room->second.members.size(),
+                           room->second.messages, room->second.history.size()});
+    return out;
 }
 
 }  // namespace sockchatd

@@ -42,6 +42,7 @@ class LocalChatBackend : public ChatBackend {
              Done<std::optional<Members>> done) override;
     void rooms(const RoomQuery& query, std::size_t worker, Done<RoomPage> done) override;
     std::size_t roomCount() const override;
+    std::optional<std::vector<RoomStats>> roomStats() const override;
     std::size_t clientCount() const override;
 
   private:
@@ -54,6 +55,7 @@ class LocalChatBackend : public ChatBackend {
         std::uint64_t id = 0;
         std::string name;  // display name, as first created
         std::uint64_t seq = 0;
+        std::uint64_t messages = 0;  // messages and actions, for the admin socket
         std::deque<HistoryEntry> history;
         ChatEvent topic;                             // type topic; text empty: none
         std::map<std::string, std::string> members;  // folded nick -> display nick

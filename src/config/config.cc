@@ -299,7 +299,7 @@ class Validator {
         readLogging(
             subsection(top, "logging", {"level", "format", "sink", "client_events_per_second"}),
             config.logging);
-        readAdmin(subsection(top, "admin", {"socket"}), config.admin);
+        readAdmin(subsection(top, "admin", {"socket", "group"}), config.admin);
         readMetrics(subsection(top, "metrics", {"address"}), config.metrics);
         readCluster(subsection(top, "cluster",
                                {"redis", "password_file", "node", "prefix", "nick_ttl", "sentinels",
@@ -582,6 +582,14 @@ class Validator {
     }
 
     void readAdmin(const Section& s, Admin& admin) const {
+        if (const Entry* g = find(s, "group")) {
+            admin.group = readString(*g, 32);
+            // A POSIX portable group name; whether it exists is for the daemon to find out.
+            for (char c : admin.group)
+                if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.')
+                    fail(*g, "must be a group name (letters, digits, '_', '-', '.'), or \"\" for "
+                             "the daemon's own group");
+        }
         const Entry* e = find(s, "socket");
         if (e == nullptr) return;
         admin.socket = readString(*e, std::numeric_limits<std::size_t>::max());

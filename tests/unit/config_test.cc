@@ -436,6 +436,15 @@ TEST(LoadConfigErrors, AdminSocket) {
     EXPECT_EQ(load("admin: {socket: /" + std::string(106, 'a') + "}\n").admin.socket.size(), 107u);
 }
 
+TEST(LoadConfigErrors, AdminGroup) {
+    EXPECT_EQ(load("admin: {group: wheel}\n").admin.group, "wheel");
+    EXPECT_EQ(load("admin: {group: \"\"}\n").admin.group, "");
+    EXPECT_EQ(load("").admin.group, "sockchatd");
+    EXPECT_EQ(error("admin: {group: \"a b\"}\n"),
+              "t.yaml:1:16: admin.group: must be a group name (letters, digits, '_', '-', '.'), "
+              "or \"\" for the daemon's own group");
+}
+
 TEST(LoadConfigErrors, MetricsAddress) {
     EXPECT_EQ(error("metrics: {address: \"localhost:9108\"}\n"),
               "t.yaml:1:20: metrics.address: \"localhost\" is not a numeric IP address (use e.g. "

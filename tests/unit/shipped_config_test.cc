@@ -47,7 +47,7 @@ TEST(ShippedConfig, SpellsOutEveryKey) {
           "output_buffer_bytes", "idle_timeout", "messages_per_second", "burst",
           "max_rooms_per_client"}},
         {"logging", {"level", "format", "sink", "client_events_per_second"}},
-        {"admin", {"socket"}},
+        {"admin", {"socket", "group"}},
         {"metrics", {"address"}},
         {"cluster", {"redis", "password_file", "node", "prefix", "nick_ttl", "master"}},
     };

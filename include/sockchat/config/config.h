@@ -63,6 +63,9 @@ struct Logging {
 
 struct Admin {
     std::string socket = "/run/sockchatd/admin.sock";
+    // Members of this group may use the admin socket (besides root and the daemon's own user);
+    // the socket file gets it as its group. "" = the daemon's own group.
+    std::string group = "sockchatd";
     friend bool operator==(const Admin&, const Admin&) = default;
 };
 
