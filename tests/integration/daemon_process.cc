@@ -240,8 +240,10 @@ void DaemonProcess::readStderr() {
             if (!json_) continue;
             auto event = nlohmann::json::parse(line, nullptr, false);
             if (event.is_discarded()) continue;  // e.g. a sanitizer report; kept in stderrText_
-            // Client-facing listeners only (echo, chat), in config order; metrics has its own.
-            if (event.value("event", "") == "listen" && event.value("service", "") != "metrics")
+            // Client-facing listeners only (echo, chat), in config order; metrics and the admin
+            // socket have their own.
+            if (event.value("event", "") == "listen" && event.value("service", "") != "metrics" &&
+                event.value("service", "") != "admin")
                 ports_.push_back(event["port"].get<std::uint16_t>());
             events_.push_back(std::move(event));
         }
