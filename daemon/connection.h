@@ -68,6 +68,7 @@ class Connection {
     std::uint64_t bytesIn() const { return bytesIn_; }
     std::uint64_t bytesOut() const { return bytesOut_; }
     Clock::time_point started() const { return started_; }
+    const Service& service() const { return service_; }
     sockchat::log::Logger& logger() { return logger_; }
 
   private:

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -418,22 +419,56 @@ int Server::startMetrics() {
 }
 
 std::string Server::renderMetrics() const {
-    std::size_t open = 0;
-    for (const auto& worker : workers_) open += worker->connectionCount();
     auto uptime =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    // Totals over the workers' own counters (WorkerStats).
+    std::array<std::int64_t, 2> open{};
+    std::uint64_t bytesIn = 0, bytesOut = 0, messages = 0;
+    std::array<std::uint64_t, kDropReasons.size()> dropped{};
+    for (const auto& w : workers_) {
+        const WorkerStats& s = w->stats();
+        for (std::size_t i = 0; i < open.size(); ++i) open[i] += s.open[i].load();
+        bytesIn += s.bytesIn.load(std::memory_order_relaxed);
+        bytesOut += s.bytesOut.load(std::memory_order_relaxed);
+        messages += s.chatMessages.load(std::memory_order_relaxed);
+        for (std::size_t i = 0; i < kDropReasons.size(); ++i)
+            dropped[i] += s.dropped[i].load(std::memory_order_relaxed);
+    }
     std::string out;
-    auto metric = [&out](const char* name, const char* type, const char* help,
-                         const std::string& value) {
-        out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
-               name + " " + value + "\n";
+    auto family = [&out](const char* name, const char* type, const char* help) {
+        out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
     };
-    metric("sockchatd_connections", "gauge", "Open client connections.", std::to_string(open));
+    auto sample = [&out](const char* name, const std::string& labels, const std::string& value) {
+        out += std::string(name) + (labels.empty() ? "" : "{" + labels + "}") + " " + value + "\n";
+    };
+    auto metric = [&](const char* name, const char* type, const char* help,
+                      const std::string& value) {
+        family(name, type, help);
+        sample(name, "", value);
+    };
+    family("sockchatd_build_info", "gauge", "Always 1; the version is a label.");
+    sample("sockchatd_build_info", "version=\"" SOCKCHAT_VERSION "\"", "1");
+    family("sockchatd_connections", "gauge", "Open client connections, by service.");
+    sample("sockchatd_connections", "service=\"echo\"", std::to_string(open[0]));
+    sample("sockchatd_connections", "service=\"chat\"", std::to_string(open[1]));
     metric("sockchatd_connections_accepted_total", "counter", "Client connections accepted.",
            std::to_string(shared_.acceptedTotal.load()));
     metric("sockchatd_connections_refused_total", "counter",
            "Client connections refused by a connection limit.",
            std::to_string(shared_.refusedTotal.load()));
+    family("sockchatd_connections_dropped_total", "counter",
+           "Client connections the daemon closed, by reason.");
+    for (std::size_t i = 0; i < kDropReasons.size(); ++i)
+        sample("sockchatd_connections_dropped_total",
+               "reason=\"" + std::string(kDropReasons[i]) + "\"", std::to_string(dropped[i]));
+    metric("sockchatd_received_bytes_total", "counter", "Bytes read from clients.",
+           std::to_string(bytesIn));
+    metric("sockchatd_sent_bytes_total", "counter", "Bytes written to clients.",
+           std::to_string(bytesOut));
+    metric("sockchatd_chat_messages_total", "counter",
+           "Chat messages and actions posted to rooms on this daemon.", std::to_string(messages));
+    metric("sockchatd_chat_rooms", "gauge", "Chat rooms this daemon knows.",
+           std::to_string(chat_.backend->roomCount()));
     metric("sockchatd_workers", "gauge", "Worker threads.", std::to_string(workers_.size()));
     metric("sockchatd_uptime_seconds", "gauge", "Seconds since start.", std::to_string(uptime));
     if (chat_.cluster) {

@@ -142,11 +142,13 @@ void Worker::acceptOne(ListenSocket& listener, sockchat::net::Fd fd,
     raw->setLimiterKey(std::move(limiterKey));
     connections_.emplace(raw, std::move(conn));
     connectionCount_ = connections_.size();
+    stats_.open[static_cast<std::size_t>(listener.service)] += 1;
     raw->start();
     if (shuttingDown_) raw->beginGracefulClose();
 }
 
 void Worker::onConnectionClosed(Connection& conn) {
+    stats_.open[&conn.service() == &static_cast<Service&>(chat_) ? 1 : 0] -= 1;
     shared_.limiter.release(conn.limiterKey());
     // Destroy later: we are inside one of the connection's own callbacks.
     loop_.post([this, ptr = &conn] {

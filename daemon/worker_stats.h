@@ -19,6 +19,8 @@ struct WorkerStats {
     std::atomic<std::uint64_t> bytesOut{0};
     std::atomic<std::uint64_t> chatMessages{0};  // messages and actions posted to rooms
     std::array<std::atomic<std::uint64_t>, kDropReasons.size()> dropped{};
+    // Open connections by service (config::Service: echo 0, chat 1), a gauge.
+    std::array<std::atomic<std::int64_t>, 2> open{};
 
     void add(std::atomic<std::uint64_t>& counter, std::uint64_t n) {
         counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);

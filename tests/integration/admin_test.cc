@@ -507,8 +507,10 @@ TEST(Admin, MetricsIsThePrometheusText) {
     TempFile cfg(adminConfig(dir));
     DaemonProcess daemon = start(cfg);
     std::string text = AdminClient(dir.socket()).ask({{"cmd", "metrics"}})["text"];
-    EXPECT_NE(text.find("# TYPE sockchatd_connections gauge\nsockchatd_connections 0\n"),
-              std::string::npos)
+    EXPECT_NE(
+        text.find(
+            "# TYPE sockchatd_connections gauge\nsockchatd_connections{service=\"echo\"} 0\n"),
+        std::string::npos)
         << text;
 }
 

@@ -21,7 +21,11 @@ TEST(Metrics, ScrapeShowsLiveConnectionCounts) {
     std::string r = httpGet(port, "/metrics");
     EXPECT_EQ(r.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << r;
     EXPECT_NE(r.find("Content-Type: text/plain; version=0.0.4"), std::string::npos) << r;
-    EXPECT_NE(r.find("\nsockchatd_connections 2\n"), std::string::npos) << r;
+    EXPECT_NE(r.find("\nsockchatd_connections{service=\"echo\"} 2\n"), std::string::npos) << r;
+    EXPECT_NE(r.find("\nsockchatd_connections{service=\"chat\"} 0\n"), std::string::npos) << r;
+    EXPECT_NE(r.find("\nsockchatd_build_info{version=\"" SOCKCHAT_VERSION "\"} 1\n"),
+              std::string::npos)
+        << r;
     EXPECT_NE(r.find("\nsockchatd_connections_accepted_total 2\n"), std::string::npos) << r;
     EXPECT_NE(r.find("# TYPE sockchatd_connections_refused_total counter\n"), std::string::npos)
         << r;
@@ -100,4 +104,41 @@ TEST(Metrics, OutOfFileDescriptorsPausesTheEndpointInsteadOfSpinning) {
         r = httpGet(port, "/metrics");
     EXPECT_EQ(r.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << r;
     EXPECT_EQ(daemon.stop(), 0);
+}
+
+// The exposition passes Prometheus' own linter (promtool, Debian's prometheus package), and the
+// counters move with what clients do.
+TEST(Metrics, ALiveScrapePassesPromtoolAndCountsWhatClientsDid) {
+    DaemonProcess daemon(
+        testConfig("  - {service: echo, address: \"127.0.0.1:0\"}\n"
+                   "  - {service: chat, address: \"127.0.0.1:0\"}\n",
+                   "metrics: {address: \"127.0.0.1:0\"}\n"));
+    auto port = metricsPort(daemon);
+    ASSERT_NE(port, 0);
+    TestClient echo(daemon.port(0)), chat(daemon.port(1));
+    echo.send("x");
+    ASSERT_EQ(echo.recvExactly(7), "hello x");
+    chat.send("/join #metrics\nhi there\n");
+    std::string seen;
+    while (seen.find("> hi there\n") == std::string::npos) {
+        std::string more = chat.recvSome(5s);
+        if (more.empty()) break;
+        seen += more;
+    }
+    ASSERT_NE(seen.find("> hi there\n"), std::string::npos) << seen;
+
+    std::string r = httpGet(port, "/metrics");
+    std::string body = r.substr(r.find("\r\n\r\n") + 4);
+    EXPECT_NE(body.find("\nsockchatd_chat_messages_total 1\n"), std::string::npos) << body;
+    EXPECT_NE(body.find("\nsockchatd_connections{service=\"chat\"} 1\n"), std::string::npos);
+    EXPECT_NE(body.find("\nsockchatd_chat_rooms 2\n"), std::string::npos) << body;
+    // "x", "/join #metrics\n", "hi there\n"
+    EXPECT_NE(body.find("\nsockchatd_received_bytes_total 25\n"), std::string::npos) << body;
+    EXPECT_NE(body.find("sockchatd_connections_dropped_total{reason=\"slow consumer\"} 0\n"),
+              std::string::npos);
+    TempFile scraped(body, "metrics.txt");
+    ProcessResult lint =
+        runProgram({"/bin/sh", "-c", "promtool check metrics < '" + scraped.path() + "'"});
+    EXPECT_EQ(lint.exitCode, 0) << lint.stdoutText << lint.stderrText;
+    EXPECT_EQ(lint.stdoutText + lint.stderrText, "") << "promtool found problems";
 }
