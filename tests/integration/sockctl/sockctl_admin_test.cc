@@ -11,6 +11,7 @@
 #include <cstring>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,12 @@ struct Case {
     std::string reply;    // what it answers
     std::string out;      // what sockctl must print
 };
+
+// What a failing case is shown as: its command line.
+void PrintTo(const Case& c, std::ostream* os) {
+    *os << "sockctl";
+    for (const auto& arg : c.args) *os << " " << arg;
+}
 
 class SockctlAdminRequest : public ::testing::TestWithParam<Case> {};
 
@@ -251,6 +258,18 @@ TEST(SockctlAdmin, ClosedWithoutReplyIsStatus69) {
     EXPECT_EQ(server.request(), R"({"cmd":"reload"})");
     EXPECT_EQ(r.stderrText,
               "sockctl: no reply from " + server.path() + ": the daemon closed the connection\n");
+}
+
+// The reply line is bounded (64 MiB): a server that never ends its line cannot make sockctl
+// take all memory.
+TEST(SockctlAdmin, ReplyOverTheLimitIsStatus1) {
+    const std::size_t limit = std::size_t{64} << 20;
+    FakeAdminServer server("\"" + std::string(limit, 'x') + "\"");
+    ProcessResult r = sockctl({"--socket", server.path(), "metrics"});
+    EXPECT_EQ(r.exitCode, 1) << r.stderrText;
+    EXPECT_EQ(r.stdoutText, "");
+    EXPECT_EQ(r.stderrText, "sockctl: the reply from " + server.path() + " is over " +
+                                std::to_string(limit) + " bytes\n");
 }
 
 TEST(SockctlAdmin, ReplyThatIsNotJsonIsStatus1) {
