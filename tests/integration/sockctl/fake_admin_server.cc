@@ -27,7 +27,13 @@ bool FakeAdminServer::readable(int fd) const {
     return ::poll(p, 2, kWaitMs) > 0 && (p[0].revents & (POLLIN | POLLHUP)) != 0;
 }
 
-FakeAdminServer::FakeAdminServer(std::optional<std::string> reply) : reply_(std::move(reply)) {
+FakeAdminServer::FakeAdminServer(std::string reply)
+    : FakeAdminServer(std::move(reply), Silence::close) {}
+
+FakeAdminServer::FakeAdminServer(Silence silence) : FakeAdminServer(std::nullopt, silence) {}
+
+FakeAdminServer::FakeAdminServer(std::optional<std::string> reply, Silence silence)
+    : reply_(std::move(reply)), silence_(silence) {
     std::string tmpl = (std::filesystem::temp_directory_path() / "sockctl-admin-XXXXXX").string();
     if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
     dir_ = tmpl;
@@ -58,10 +64,10 @@ FakeAdminServer::~FakeAdminServer() {
 }
 
 void FakeAdminServer::serve() {
-    std::optional<std::string> got;
+    Fd client;
+    std::string line;
     if (readable(listener_.get())) {
-        Fd client(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-        std::string line;
+        client.reset(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
         while (client && line.find('\n') == std::string::npos && line.size() < 65536 &&
                readable(client.get())) {
             char buf[4096];
@@ -69,18 +75,24 @@ void FakeAdminServer::serve() {
             if (n <= 0) break;
             line.append(buf, static_cast<std::size_t>(n));
         }
-        if (auto newline = line.find('\n'); newline != std::string::npos) {
-            got = line.substr(0, newline);
-            if (reply_) {
-                const std::string out = *reply_ + "\n";
-                (void)::send(client.get(), out.data(), out.size(), MSG_NOSIGNAL);
-            }
-        }
     }
-    std::lock_guard lock(mutex_);
-    request_ = std::move(got);
-    finished_ = true;
-    done_.notify_all();
+    const std::size_t newline = line.find('\n');
+    {
+        // Told before answering, so that a test can check the request while we hold.
+        std::lock_guard lock(mutex_);
+        if (newline != std::string::npos) request_ = line.substr(0, newline);
+        finished_ = true;
+        done_.notify_all();
+    }
+    if (newline == std::string::npos) return;
+    if (reply_) {
+        const std::string out = *reply_ + "\n";
+        (void)::send(client.get(), out.data(), out.size(), MSG_NOSIGNAL);
+    } else if (silence_ == Silence::hold) {
+        // Until the test ends (or a minute, should it forget to end us).
+        pollfd stop{stop_.get(), POLLIN, 0};
+        ::poll(&stop, 1, 60000);
+    }
 }
 
 std::optional<std::string> FakeAdminServer::request(std::chrono::milliseconds timeout) {

@@ -16,8 +16,12 @@ namespace sockctl_test {
 
 class FakeAdminServer {
   public:
-    // reply: the line to answer with (without newline); nullopt: close without replying.
-    explicit FakeAdminServer(std::optional<std::string> reply);
+    // What the server does once it has the request line: answer (reply: the line, without
+    // newline), close without a word, or say nothing and keep the connection open until the
+    // server is destroyed (a wedged daemon).
+    enum class Silence { close, hold };
+    explicit FakeAdminServer(std::string reply);
+    explicit FakeAdminServer(Silence silence);
     ~FakeAdminServer();
     FakeAdminServer(const FakeAdminServer&) = delete;
     FakeAdminServer& operator=(const FakeAdminServer&) = delete;
@@ -32,10 +36,12 @@ class FakeAdminServer {
         std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
   private:
+    FakeAdminServer(std::optional<std::string> reply, Silence silence);
     void serve();
     bool readable(int fd) const;  // within the wait limit, and not told to stop
 
     std::optional<std::string> reply_;
+    Silence silence_ = Silence::close;
     std::string dir_, path_;
     sockchat::net::Fd listener_, stop_;
     std::thread thread_;

@@ -8,6 +8,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -26,10 +27,11 @@ using sockchat::testing::runProgram;
 using sockchat::testing::TempFile;
 using Json = nlohmann::json;
 
-ProcessResult sockctl(std::vector<std::string> args, const std::vector<std::string>& prefix = {}) {
+ProcessResult sockctl(std::vector<std::string> args, const std::vector<std::string>& prefix = {},
+                      std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
     args.insert(args.begin(), SOCKCTL_BIN);
     args.insert(args.begin(), prefix.begin(), prefix.end());
-    return runProgram(args);
+    return runProgram(args, timeout);
 }
 
 std::string describe(const ProcessResult& r) {
@@ -252,7 +254,7 @@ TEST(SockctlAdmin, NobodyListeningIsStatus69) {
 // Closed without a reply: the daemon went away (or is shutting down) mid-request. Status 69,
 // as for a daemon that is not there: the request may or may not have been carried out.
 TEST(SockctlAdmin, ClosedWithoutReplyIsStatus69) {
-    FakeAdminServer server(std::nullopt);
+    FakeAdminServer server(FakeAdminServer::Silence::close);
     ProcessResult r = sockctl({"--socket", server.path(), "reload"});
     EXPECT_EQ(r.exitCode, 69) << describe(r);
     EXPECT_EQ(server.request(), R"({"cmd":"reload"})");
@@ -270,6 +272,21 @@ TEST(SockctlAdmin, ReplyOverTheLimitIsStatus1) {
     EXPECT_EQ(r.stdoutText, "");
     EXPECT_EQ(r.stderrText, "sockctl: the reply from " + server.path() + " is over " +
                                 std::to_string(limit) + " bytes\n");
+}
+
+// A daemon that takes the request and never answers (wedged): sockctl gives up at its 30 s
+// deadline with status 69 instead of hanging. (The one slow test here: the deadline is the
+// point.)
+TEST(SockctlAdmin, SilentDaemonIsStatus69AtTheDeadline) {
+    FakeAdminServer server(FakeAdminServer::Silence::hold);
+    const auto start = std::chrono::steady_clock::now();
+    ProcessResult r = sockctl({"--socket", server.path(), "reload"}, {}, std::chrono::seconds(60));
+    const auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_EQ(r.exitCode, 69) << describe(r);
+    EXPECT_EQ(r.stderrText, "sockctl: no reply from " + server.path() + ": nothing within 30 s\n");
+    EXPECT_GE(took, std::chrono::seconds(29));
+    EXPECT_LT(took, std::chrono::seconds(45));
+    EXPECT_EQ(server.request(), R"({"cmd":"reload"})");
 }
 
 TEST(SockctlAdmin, ReplyThatIsNotJsonIsStatus1) {
