@@ -190,6 +190,10 @@ ok "connect event with SOCKCHAT_PEER, SOCKCHAT_LISTENER, SOCKCHAT_CONN, PRIORITY
 # The chat service and sockctl are part of the package: their steps are required.
 chat_expect "Welcome" >/dev/null || fail "no chat service answers on 127.0.0.1:8001"
 ct test -x /usr/bin/sockctl || fail "/usr/bin/sockctl is not in the package"
+for program in sockctl sockchatd sockfetch; do
+  ct test -f /usr/share/bash-completion/completions/$program ||
+    fail "the bash completion of $program is not in the package"
+done
 
 step "reload with a changed MOTD and echo prefix: new connections see it, old ones stay"
 conf=$(ct_path /etc/sockchatd/sockchatd.yaml)

@@ -17,15 +17,14 @@
 #include "sockchat/chat/command.h"
 #include "sockchat/chat/names.h"
 #include "sockchat/cli/usage.h"
+#include "terminal_style.h"
 
 namespace sockctl {
 namespace {
 
-// Colour only for a person at a terminal who did not opt out (https://no-color.org: NO_COLOR
-// set to anything non-empty).
+// Colour only for a person at a terminal who did not opt out (--no-color, NO_COLOR).
 bool wantColour(bool noColourFlag) {
-    const char* noColor = std::getenv("NO_COLOR");
-    return !noColourFlag && !(noColor && *noColor) && ::isatty(STDOUT_FILENO);
+    return !noColourFlag && wantTerminalStyle(::isatty(STDOUT_FILENO), std::getenv("NO_COLOR"));
 }
 
 // --nick and --room checked against the server's charset before connecting: a script that

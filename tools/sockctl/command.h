@@ -11,6 +11,7 @@ namespace sockctl {
 // Options that every subcommand shares.
 struct GlobalOptions {
     std::string configPath;  // -c FILE; empty = the system config if it exists, else defaults
+    std::string socketPath;  // --socket PATH (admin commands); empty = from the config
 };
 
 struct Command {

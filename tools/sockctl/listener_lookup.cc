@@ -9,15 +9,9 @@ namespace {
 
 using sockchat::config::Service;
 
-bool fileExists(const std::string& path) {
-    struct stat st {};
-    return ::stat(path.c_str(), &st) == 0;
-}
-
 // The listener of `service` in the config (the first one, as the daemon lists them in order).
 LookupResult fromConfig(Service service, const std::string& configPath) {
-    std::string path = configPath;
-    if (path.empty() && fileExists(kSystemConfig)) path = kSystemConfig;
+    const std::string path = configFileToRead(configPath);
     std::vector<sockchat::config::Listener> listeners;
     if (path.empty()) {
         listeners = sockchat::config::defaultListeners();
@@ -44,6 +38,12 @@ LookupResult fromConfig(Service service, const std::string& configPath) {
 }
 
 }  // namespace
+
+std::string configFileToRead(const std::string& configPath) {
+    struct stat st {};
+    if (configPath.empty() && ::stat(kSystemConfig, &st) == 0) return kSystemConfig;
+    return configPath;
+}
 
 LookupResult findListener(Service service, const std::string& address,
                           const std::string& configPath) {

@@ -17,6 +17,10 @@ struct LookupResult {
     std::string error;  // set when endpoint is not; already names the file
 };
 
+// The config file sockctl reads: configPath (-c FILE) if given, else the system config if it
+// exists, else "" (the built-in default). The admin socket is looked up by the same rule.
+std::string configFileToRead(const std::string& configPath);
+
 // The endpoint sockctl should use for `service`. `address` is the user's HOST[:PORT] argument
 // (may be empty); the config is only read for the parts the argument leaves out. A wildcard
 // listener (0.0.0.0, [::]) is reached through the matching loopback address.

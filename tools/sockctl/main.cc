@@ -6,6 +6,7 @@
 #include <exception>
 #include <vector>
 
+#include "admin_commands.h"
 #include "chat_command.h"
 #include "command.h"
 #include "echo_command.h"
@@ -18,7 +19,10 @@ int main(int argc, char** argv) {
     // A server that goes away while we write must be an error we report, not death by SIGPIPE.
     std::signal(SIGPIPE, SIG_IGN);
 
-    CLI::App app{"sockctl: client for sockchatd (chat, echo)", "sockctl"};
+    CLI::App app{
+        "sockctl: client for sockchatd (chat, echo) and its operator's tool (status, "
+        "clients, kick, reload, ...)",
+        "sockctl"};
     app.set_version_flag("-V,--version", "sockctl " SOCKCHAT_VERSION);
     // `sockctl chat -c FILE` as well as `sockctl -c FILE chat`.
     app.fallthrough();
@@ -27,20 +31,28 @@ int main(int argc, char** argv) {
     app.require_subcommand(0, 1);
     app.footer(
         "Run 'sockctl help COMMAND' for a command's options.\n"
-        "Exit status: 0 ok, 1 the connection broke or the server refused a line, 64 bad "
-        "arguments, 69 cannot connect to sockchatd, 78 bad config file.");
+        "Exit status: 0 ok, 1 the connection broke or the server refused a line (admin commands: "
+        "the daemon answered with an error), 64 bad arguments, 69 cannot connect to sockchatd "
+        "(admin commands: or no reply), 77 permission denied on the admin socket, 78 bad config "
+        "file (reload: the daemon's new config is invalid).");
 
     sockctl::GlobalOptions globals;
-    app.add_option("-c,--config", globals.configPath,
-                   std::string("sockchatd config to find listeners in (default: ") +
-                       sockctl::kSystemConfig +
-                       " if it exists, else 127.0.0.1:8001 for chat "
-                       "and 127.0.0.1:8000 for echo)")
+    app.add_option(
+           "-c,--config", globals.configPath,
+           std::string("sockchatd config to find listeners and the admin socket in (default: ") +
+               sockctl::kSystemConfig +
+               " if it exists, else 127.0.0.1:8001 for chat "
+               "and 127.0.0.1:8000 for echo)")
         ->type_name("FILE");
+    app.add_option("--socket", globals.socketPath,
+                   "admin socket of the operator's commands (default: admin.socket of the "
+                   "config, else /run/sockchatd/admin.sock)")
+        ->type_name("PATH");
 
     std::vector<sockctl::Command> commands;
     commands.push_back(sockctl::addChatCommand(app, globals));
     commands.push_back(sockctl::addEchoCommand(app, globals));
+    sockctl::addAdminCommands(app, globals, commands);
     commands.push_back(sockctl::addHelpCommand(app));
 
     // Help and version, or a usage error printed the common way ("sockctl: ..." and exit 64).
