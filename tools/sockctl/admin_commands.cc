@@ -40,6 +40,8 @@ int runAdmin(const GlobalOptions& globals, const Json& request, bool json, const
         std::fprintf(stderr, "sockctl: %s\n", socket.error.c_str());
         return socket.exitCode;
     }
+    if (!socket.warning.empty())
+        std::fprintf(stderr, "sockctl: warning: %s\n", socket.warning.c_str());
     // Arguments are the user's bytes; invalid UTF-8 is sent replaced rather than refused.
     auto exchanged =
         admin::exchange(socket.path, request.dump(-1, ' ', false, Json::error_handler_t::replace));

@@ -113,10 +113,12 @@ std::string formatStatus(const Json& reply, bool bold) {
     out += listenerTable(array(reply, "listeners"), bold);
 
     const Json& totals = field(reply, "totals");
-    out += labelled("totals", count(totals, "accepted") + " accepted, " + count(totals, "refused") +
-                                  " refused, " + humanSize(number(totals, "bytes_in")) + " in, " +
-                                  humanSize(number(totals, "bytes_out")) + " out, " +
-                                  count(totals, "chat_messages") + " chat messages");
+    out += labelled(
+        "totals", count(totals, "accepted") + " accepted, " + count(totals, "refused") +
+                      " refused, " + humanSize(number(totals, "bytes_in")) + " in, " +
+                      humanSize(number(totals, "bytes_out")) + " out, " +
+                      count(totals, "chat_messages") +
+                      (number(totals, "chat_messages") == 1 ? " chat message" : " chat messages"));
     out += labelled("dropped", droppedLine(field(totals, "dropped")));
     out += labelled("rooms", count(reply, "rooms"));
     if (const Json& cluster = field(reply, "cluster"); cluster.is_object())

@@ -10,6 +10,10 @@ struct SocketLookup {
     std::string path;   // set when exitCode is 0
     int exitCode = 0;   // 78: the config is invalid; 69: the config turns the admin socket off
     std::string error;  // the message (without "sockctl: "), naming the file
+    // Set when the config is invalid but its admin.socket could still be read: the daemon runs
+    // with the config it loaded earlier, and `sockctl reload` must reach it to hear why the new
+    // one is refused.
+    std::string warning;
 };
 
 SocketLookup findAdminSocket(const std::string& socketOption, const std::string& configPath);
