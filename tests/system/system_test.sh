@@ -245,6 +245,23 @@ exec {old_in}>&-
 ok "reload failed (exit non-zero), daemon untouched and serving the running config"
 
 # ---------------------------------------------------------------------------------------------
+step "the operator's sockctl through the packaged unit: status and reload as root; others refused"
+sock=/run/sockchatd/admin.sock
+[ "$(ct stat -c '%a %U %G' "$sock")" = "660 sockchatd sockchatd" ] ||
+  fail "the admin socket is not 0660 sockchatd:sockchatd: $(ct stat -c '%a %U %G' "$sock")"
+status_out=$(ct sockctl status) || fail "sockctl status as root failed"
+ct_log "  sockctl status: $(head -n1 <<<"$status_out")"
+[[ $status_out == *"pid $(main_pid) "* ]] || fail "sockctl status does not name the daemon's pid: $status_out"
+[[ $status_out == *"/etc/sockchatd/sockchatd.yaml"* ]] || fail "sockctl status does not name the config"
+reload_out=$(ct sockctl reload) || fail "sockctl reload failed on the shipped config"
+[ "$reload_out" = "no changes" ] || fail "sockctl reload of an unchanged config said: $reload_out"
+ct systemctl reload sockchatd.service || fail "systemctl reload failed next to the admin socket"
+rc=0
+ct setpriv --reuid=nobody --regid=nogroup --clear-groups sockctl status >/dev/null 2>&1 || rc=$?
+[ "$rc" = 77 ] || fail "sockctl status as nobody exited $rc, not 77"
+ok "sockctl status and reload work as root through the unit; nobody gets 77"
+
+# ---------------------------------------------------------------------------------------------
 step "the watchdog restarts a stopped (SIGSTOP) daemon"
 ct mkdir -p /etc/systemd/system/sockchatd.service.d
 printf '[Service]\nWatchdogSec=2s\n' >"$(ct_path /etc/systemd/system/sockchatd.service.d/systest-watchdog.conf)"
