@@ -69,10 +69,17 @@ AdminSocketResult openAdminSocket(const std::string& path, gid_t gid) {
                             : Status::refused;
         return fail(status, "cannot create " + path + ": " + std::strerror(error));
     }
-    if (gid != static_cast<gid_t>(-1) && ::chown(path.c_str(), static_cast<uid_t>(-1), gid) != 0) {
+    // The file has our group already when admin.group is our own (the packaged unit's case,
+    // whose system-call filter refuses chown): change it only when it differs.
+    struct stat made {};
+    bool needsGroup =
+        gid != static_cast<gid_t>(-1) && (::stat(path.c_str(), &made) != 0 || made.st_gid != gid);
+    if (needsGroup && ::chown(path.c_str(), static_cast<uid_t>(-1), gid) != 0) {
         error = errno;
         ::unlink(path.c_str());
-        return fail(Status::refused, "cannot give " + path + " its group: " + std::strerror(error));
+        return fail(Status::refused, "cannot give " + path +
+                                         " its group (admin.group): " + std::strerror(error) +
+                                         " (the daemon must be a member of that group)");
     }
     if (::listen(fd.get(), 16) != 0) {
         error = errno;
