@@ -20,6 +20,7 @@ using nlohmann::json;
 // A line must be finished within this; a connection with nothing pending goes after the longer.
 constexpr auto kPartialLineTimeout = std::chrono::seconds(10);
 constexpr auto kIdleTimeout = std::chrono::seconds(60);
+constexpr auto kLingerTimeout = std::chrono::seconds(2);
 
 json failure(const std::string& error) {
     return {{"ok", false}, {"error", error}};
@@ -89,13 +90,13 @@ void AdminServer::onAcceptable() {
                          {{"uid", static_cast<std::uint64_t>(uid)},
                           {"pid", static_cast<std::int64_t>(pid)},
                           {"reason", "not root, the daemon's user or in admin.group"}});
-        } else if (clients_.size() >= kMaxClients) {
+        } else if (activeClients() >= kMaxClients) {
             refusal = "too many admin connections";
             logger_.warn("limit", "admin socket: too many connections",
                          {{"pid", static_cast<std::int64_t>(pid)},
                           {"limit", static_cast<std::uint64_t>(kMaxClients)}});
         }
-        if (!refusal.empty()) {
+        if (!refusal.empty() && clients_.size() >= kMaxClients + kMaxLingering) {
             // One small line into an empty socket buffer: it fits, or the peer is gone.
             std::string line = failure(refusal).dump() + "\n";
             [[maybe_unused]] auto n =
@@ -109,6 +110,11 @@ void AdminServer::onAcceptable() {
         clients_.emplace(id, std::move(client));
         loop_.watch(raw, EPOLLIN, [this, id](std::uint32_t events) { onClientEvent(id, events); });
         armDeadline(id);
+        if (!refusal.empty()) {
+            clients_.at(id)->closing = true;
+            send(id, failure(refusal));  // then lingers, and goes
+            continue;
+        }
         logger_.debug("admin", "admin client connected",
                       {{"admin_client", id},
                        {"uid", static_cast<std::uint64_t>(uid)},
@@ -124,8 +130,14 @@ void AdminServer::onClientEvent(std::uint64_t id, std::uint32_t events) {
         flush(id);
         if (!clients_.count(id)) return;
     }
-    if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)) || c.closing) return;
+    if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR))) return;
     char buf[16 * 1024];
+    if (c.lingering) {  // discard what a refused or closing client still sends, until EOF
+        ssize_t n = ::recv(c.fd.get(), buf, sizeof buf, 0);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) drop(id);
+        return;
+    }
+    if (c.closing) return;
     ssize_t n = ::recv(c.fd.get(), buf, sizeof buf, 0);
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
         drop(id);
@@ -209,17 +221,24 @@ void AdminServer::flush(std::uint64_t id) {
         drop(id);
         return;
     }
-    if (c.closing && c.output.empty()) {
-        drop(id);
-        return;
+    if (c.closing && c.output.empty() && !c.lingering) {
+        ::shutdown(c.fd.get(), SHUT_WR);  // the client reads our reply, then EOF
+        c.lingering = true;
+        armDeadline(id);
     }
     updateInterest(id);
+}
+
+std::size_t AdminServer::activeClients() const {
+    std::size_t n = 0;
+    for (const auto& [id, c] : clients_) n += !c->closing;
+    return n;
 }
 
 void AdminServer::updateInterest(std::uint64_t id) {
     Client& c = *clients_.at(id);
     std::uint32_t events = 0;
-    if (!c.busy && !c.closing) events |= EPOLLIN;
+    if ((!c.busy && !c.closing) || c.lingering) events |= EPOLLIN;
     if (!c.output.empty()) events |= EPOLLOUT;
     loop_.modify(c.fd.get(), events);
 }
@@ -228,7 +247,8 @@ void AdminServer::armDeadline(std::uint64_t id) {
     Client& c = *clients_.at(id);
     if (c.deadline) loop_.cancel(c.deadline);
     bool partial = c.input.find('\n') == std::string::npos && !c.input.empty();
-    c.deadline = loop_.runAfter(partial ? kPartialLineTimeout : kIdleTimeout, [this, id] {
+    auto timeout = c.lingering ? kLingerTimeout : partial ? kPartialLineTimeout : kIdleTimeout;
+    c.deadline = loop_.runAfter(timeout, [this, id] {
         auto it = clients_.find(id);
         if (it == clients_.end()) return;
         it->second->deadline = 0;

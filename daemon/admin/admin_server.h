@@ -30,6 +30,9 @@ class AdminServer {
     static constexpr std::size_t kMaxRequestBytes = 64 * 1024;
     static constexpr std::size_t kMaxClients = 16;
     static constexpr std::size_t kMaxUnreadBytes = 4 * 1024 * 1024;
+    // Refused and closing connections that linger, on top of kMaxClients; beyond it a refused
+    // one is closed at once.
+    static constexpr std::size_t kMaxLingering = 64;
 
     // adminGid: members of this group are served (-1: none besides root and our own user).
     AdminServer(sockchat::net::EventLoop& loop, sockchat::log::Logger& logger, Handler handler,
@@ -46,7 +49,11 @@ class AdminServer {
         std::string input;     // bytes of requests not yet handled
         std::string output;    // replies not yet written
         bool busy = false;     // a request is being handled: the next one waits
-        bool closing = false;  // close once output is written
+        bool closing = false;  // no more requests: write the output, then linger
+        // Output written and our side shut: reading (and discarding) until the peer closes, for
+        // a moment, so that a client still sending its request gets EOF after our reply
+        // instead of EPIPE before reading it.
+        bool lingering = false;
         sockchat::net::EventLoop::TimerId deadline = 0;
     };
 
@@ -59,6 +66,7 @@ class AdminServer {
     void updateInterest(std::uint64_t id);
     void armDeadline(std::uint64_t id);
     void drop(std::uint64_t id);
+    std::size_t activeClients() const;  // not closing
 
     sockchat::net::EventLoop& loop_;
     sockchat::log::Logger& logger_;

@@ -144,7 +144,12 @@ int asNobody(const std::function<int()>& body) {
         if (::setgroups(0, nullptr) != 0 || ::setresgid(gid, gid, gid) != 0 ||
             ::setresuid(65534, 65534, 65534) != 0)
             ::_exit(120);
-        ::_exit(body());
+        try {
+            ::_exit(body());
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "as nobody: %s\n", e.what());
+            ::_exit(121);
+        }
     }
     int status = 0;
     ::waitpid(pid, &status, 0);
