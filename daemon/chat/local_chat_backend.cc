@@ -12,7 +12,12 @@ constexpr std::size_t kNoRoom = static_cast<std::size_t>(-1);  // resizedLocked(
 
 LocalChatBackend::LocalChatBackend(unsigned history, std::size_t historyBudget,
                                    std::string defaultRoom)
-    : history_(history), historyBudget_(historyBudget), defaultRoom_(std::move(defaultRoom)) {}
+    : history_(history), historyBudget_(historyBudget), defaultRoom_(std::move(defaultRoom)) {
+    // A history entry made and freed while file descriptors are plenty: UBSan's vptr check (the
+    // sanitizer builds) needs a pipe the first time it meets a type, and a daemon out of fds
+    // could not give it one (a false "invalid vptr" in Chat.OutOfFileDescriptors...).
+    [[maybe_unused]] auto warmUp = std::make_shared<const ChatEvent>();
+}
 
 std::size_t LocalChatBackend::attach(sockchat::net::EventLoop& loop, ChatEndpoint& endpoint) {
     std::lock_guard lock(mutex_);
