@@ -466,7 +466,7 @@ class Validator {
                 fail(item.Mark(), path,
                      "expected a map like {service: echo, address: \"127.0.0.1:8000\"}, got " +
                          describe(item));
-            Section fields = keys(item, path, {"service", "address"});
+            Section fields = keys(item, path, {"service", "address", "tls"});
             const Entry* service = find(fields, "service");
             const Entry* address = find(fields, "address");
             if (service == nullptr) fail(item.Mark(), path + ".service", "missing");
@@ -475,6 +475,8 @@ class Validator {
             listener.service = readChoice<Service>(
                 *service, "a service", {{"echo", Service::echo}, {"chat", Service::chat}});
             listener.address = readAddress(*address);
+            if (const Entry* tls = find(fields, "tls"); tls && !tls->value.IsNull())
+                listener.tls = readTls(*tls);
             // Port 0 asks for an ephemeral port, so two of them never clash.
             if (listener.address.port() != 0) {
                 std::vector<std::size_t>& same = byText[listener.address.toString()];
@@ -488,6 +490,42 @@ class Validator {
             paths.push_back(path);
         }
         return listeners;
+    }
+
+    // A listener's tls block. Only its shape is checked here: the files are read by the daemon
+    // (tls::ServerContext) at startup and on reload, where a bad one names the file.
+    tls::ServerSettings readTls(const Entry& e) const {
+        if (!e.value.IsMap())
+            fail(e,
+                 "expected a map like {certificate: /etc/sockchatd/tls/fullchain.pem, key: "
+                 "/etc/sockchatd/tls/privkey.pem}, got " +
+                     describe(e.value));
+        Section s = keys(e.value, e.path,
+                         {"certificate", "key", "client_ca", "min_version", "ciphers",
+                          "ciphersuites", "handshake_timeout"});
+        tls::ServerSettings tls;
+        auto path = [&](std::string_view key, bool required) -> std::string {
+            const Entry* f = find(s, key);
+            if (f == nullptr) {
+                if (required) fail(e.value.Mark(), joinPath(e.path, key), "missing");
+                return {};
+            }
+            std::string text = readString(*f, 4096);
+            if (text.empty() && !required) return {};
+            if (text.empty() || text.front() != '/') fail(*f, "must be an absolute path");
+            return text;
+        };
+        tls.certificate = path("certificate", true);
+        tls.key = path("key", true);
+        tls.client_ca = path("client_ca", false);
+        if (const Entry* f = find(s, "min_version"))
+            tls.min_version =
+                readChoice<std::string>(*f, "a TLS version", {{"1.2", "1.2"}, {"1.3", "1.3"}});
+        if (const Entry* f = find(s, "ciphers")) tls.ciphers = readString(*f, 4096);
+        if (const Entry* f = find(s, "ciphersuites")) tls.ciphersuites = readString(*f, 4096);
+        if (const Entry* f = find(s, "handshake_timeout"))
+            tls.handshake_timeout = readDuration(*f, Duration{100}, Duration{5 * 60 * 1000});
+        return tls;
     }
 
     net::SocketAddress readAddress(const Entry& e) const {
@@ -586,9 +624,11 @@ class Validator {
             admin.group = readString(*g, 32);
             // A POSIX portable group name; whether it exists is for the daemon to find out.
             for (char c : admin.group)
-                if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.')
-                    fail(*g, "must be a group name (letters, digits, '_', '-', '.'), or \"\" for "
-                             "the daemon's own group");
+                if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' &&
+                    c != '.')
+                    fail(*g,
+                         "must be a group name (letters, digits, '_', '-', '.'), or \"\" for "
+                         "the daemon's own group");
         }
         const Entry* e = find(s, "socket");
         if (e == nullptr) return;

@@ -19,7 +19,7 @@ std::string number(double value) {  // 5 -> "5", 0.5 -> "0.5", as written in the
 }
 
 std::string listenerText(const Listener& l) {
-    return l.address.toString() + " (" + serviceName(l.service) + ")";
+    return l.address.toString() + " (" + serviceName(l.service) + (l.tls ? ", tls" : "") + ")";
 }
 
 const char* formatName(LogFormat f) {

@@ -10,6 +10,7 @@
 
 #include "sockchat/net/address.h"
 #include "sockchat/redis/endpoint.h"
+#include "sockchat/tls/server_settings.h"
 
 namespace sockchat::config {
 
@@ -22,6 +23,7 @@ enum class LogSink { automatic, console, journald };
 struct Listener {
     Service service = Service::echo;
     net::SocketAddress address;  // parsed and numeric; port 0 = ephemeral (tests)
+    std::optional<tls::ServerSettings> tls = std::nullopt;  // set: the listener speaks TLS
     friend bool operator==(const Listener&, const Listener&) = default;
 };
 
