@@ -25,12 +25,21 @@ constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr auto kLingerPoll = std::chrono::milliseconds(10);
 // How long a client we close (idle, /quit) may take to read its last words.
 constexpr auto kGracefulCloseLimit = std::chrono::seconds(5);
+// What a plain-text client on a TLS port reads before we close (it would not understand a TLS
+// alert); a TLS client never sees it, since it starts with a handshake record.
+constexpr std::string_view kPlainTextOnTlsPort =
+    "! this port speaks TLS: connect with TLS (sockctl --tls, openssl s_client)\n";
+// The first bytes of every TLS ClientHello: a handshake record (22), protocol version 3.x.
+bool looksLikeTlsHello(std::string_view bytes) {
+    return bytes.size() >= 3 && bytes[0] == 0x16 && bytes[1] == 0x03 &&
+           static_cast<unsigned char>(bytes[2]) <= 0x04;
+}
 }  // namespace
 
 Connection::Connection(sockchat::net::EventLoop& loop, sockchat::net::Fd fd, std::string id,
                        sockchat::net::SocketAddress peer, std::string listener, Service& service,
-                       ConnectionLimits limits, sockchat::log::Logger& logger,
-                       WorkerStats& stats, ClosedCallback onClosed)
+                       ConnectionLimits limits, sockchat::log::Logger& logger, WorkerStats& stats,
+                       ClosedCallback onClosed, const sockchat::tls::ServerContext* tls)
     : loop_(loop),
       fd_(std::move(fd)),
       id_(std::move(id)),
@@ -42,26 +51,140 @@ Connection::Connection(sockchat::net::EventLoop& loop, sockchat::net::Fd fd, std
       stats_(stats),
       onClosed_(std::move(onClosed)),
       started_(Clock::now()),
-      lastActive_(started_) {}
+      lastActive_(started_) {
+    if (tls) {
+        tls_.emplace(sockchat::tls::Stream::accept(tls->get(), fd_.get()));
+        handshakeTimeout_ = tls->settings().handshake_timeout;
+    }
+}
 
 Connection::~Connection() {
     if (flushDeferred_) loop_.cancelDeferred(flushDeferred_);
     if (idleTimer_) loop_.cancel(idleTimer_);
     if (lingerTimer_) loop_.cancel(lingerTimer_);
     if (gracefulTimer_) loop_.cancel(gracefulTimer_);
+    if (handshakeTimer_) loop_.cancel(handshakeTimer_);
+    if (bufferedReadDeferred_) loop_.cancelDeferred(bufferedReadDeferred_);
     if (fd_) loop_.unwatch(fd_.get());
 }
 
 void Connection::start() {
     interest_ = EPOLLIN | EPOLLRDHUP;
+    if (!tls_) {
+        loop_.watch(fd_.get(), interest_, [this](std::uint32_t events) { onEvents(events); });
+        startService();
+        return;
+    }
+    // The service hears of the connection only once it is encrypted: until then the peer has
+    // proved nothing, and a handshake that stalls costs a timer and an SSL object, no more.
     loop_.watch(fd_.get(), interest_, [this](std::uint32_t events) { onEvents(events); });
+    handshakeTimer_ = loop_.runAfter(handshakeTimeout_, [this] {
+        handshakeTimer_ = 0;
+        failHandshake("handshake timed out", kTlsTimeout);
+    });
+}
+
+void Connection::startService() {
+    serviceStarted_ = true;
     service_.onAccept(*this);
     std::vector<sockchat::log::Field> fields{
         {"conn", id_}, {"peer", peer_.toString()}, {"listener", listener_}};
+    if (tls_) {
+        fields.emplace_back("tls_version", tls_->version());
+        fields.emplace_back("tls_cipher", tls_->cipher());
+        if (std::string cn = tls_->peerCommonName(); !cn.empty())
+            fields.emplace_back("tls_client", std::move(cn));
+    }
     service_.describe(*this, fields);
     logger_.clientEvent("connect", "", fields);
     if (limits_.idle_timeout.count() > 0) armIdleTimer(limits_.idle_timeout);
     service_.onOpen(*this);
+}
+
+void Connection::onHandshakeEvents(std::uint32_t events) {
+    if (closed()) return;
+    if (lingering_) {
+        handleLingerRead();
+        return;
+    }
+    if ((events & (EPOLLERR | EPOLLHUP)) && !(events & EPOLLIN)) {
+        failHandshake(events & EPOLLERR ? "socket error" : "hang-up", kTlsClosed);
+        return;
+    }
+    continueHandshake();
+}
+
+void Connection::continueHandshake() {
+    if (!firstBytePeeked_) {
+        // Before OpenSSL sees anything: a peer whose first byte is not a TLS record is a
+        // plain-text client on the wrong port. It gets a line it can read instead of an alert.
+        char first = 0;
+        ssize_t n = ::recv(fd_.get(), &first, 1, MSG_PEEK);
+        if (n == 1 && first != 0x16) {
+            refusePlainText();
+            return;
+        }
+        if (n < 1) return;  // nothing yet (EAGAIN), or EOF/error, which the handshake reports
+        firstBytePeeked_ = true;
+    }
+    using Io = sockchat::tls::Io;
+    switch (tls_->handshake()) {
+        case Io::ok:
+            break;
+        case Io::wantRead:
+            if (interest_ != (EPOLLIN | EPOLLRDHUP)) {
+                interest_ = EPOLLIN | EPOLLRDHUP;
+                loop_.modify(fd_.get(), interest_);
+            }
+            return;
+        case Io::wantWrite:
+            if (interest_ != EPOLLOUT) {
+                interest_ = EPOLLOUT;
+                loop_.modify(fd_.get(), interest_);
+            }
+            return;
+        case Io::closed:
+            failHandshake("connection closed during the handshake", kTlsClosed);
+            return;
+        case Io::failed: {
+            const std::string& reason = tls_->error();
+            failHandshake(reason, reason.find("certificate") != std::string::npos ? kTlsCertificate
+                                                                                  : kTlsProtocol);
+            return;
+        }
+    }
+    loop_.cancel(handshakeTimer_);
+    handshakeTimer_ = 0;
+    stats_.add(stats_.tlsHandshakes, 1);
+    interest_ = EPOLLIN | EPOLLRDHUP;
+    loop_.modify(fd_.get(), interest_);
+    startService();
+    if (!closed()) readBufferedTlsInput();
+}
+
+void Connection::refusePlainText() {
+    if (handshakeTimer_) {
+        loop_.cancel(handshakeTimer_);
+        handshakeTimer_ = 0;
+    }
+    stats_.add(stats_.tlsFailures[kTlsPlainText], 1);
+    sockchat::net::sendNoSignal(fd_.get(), kPlainTextOnTlsPort.data(), kPlainTextOnTlsPort.size());
+    gracefulCloseReason_ = "tls: plain text on a TLS port";
+    // Like a graceful close: FIN after the line, then discard its input until it has read it,
+    // so our close does not turn into a reset that destroys the line.
+    ::shutdown(fd_.get(), SHUT_WR);
+    lingering_ = true;
+    gracefulTimer_ = loop_.runAfter(kGracefulCloseLimit, [this] {
+        gracefulTimer_ = 0;
+        close(gracefulCloseReason_);
+    });
+    handleLingerRead();
+}
+
+void Connection::failHandshake(const std::string& reason, std::size_t kind) {
+    if (closed()) return;
+    stats_.add(stats_.tlsFailures[kind], 1);
+    close("tls: " + reason);
 }
 
 void Connection::setLimits(ConnectionLimits limits) {
@@ -76,12 +199,24 @@ void Connection::setLimits(ConnectionLimits limits) {
 }
 
 void Connection::onEvents(std::uint32_t events) {
+    if (tls_ && !serviceStarted_) {
+        onHandshakeEvents(events);
+        return;
+    }
     if (events & (EPOLLERR | EPOLLHUP)) {
         // Flush nothing: the socket is dead. Read first so a final error reason is precise.
         if (!(events & EPOLLIN)) {
             close(events & EPOLLERR ? "socket error" : "hang-up");
             return;
         }
+    }
+    if (tlsReadWantsWrite_ && (events & EPOLLOUT) && !closed()) {
+        tlsReadWantsWrite_ = false;
+        handleReadable();
+    }
+    if (tlsWriteWantsRead_ && (events & EPOLLIN) && !closed()) {
+        tlsWriteWantsRead_ = false;
+        handleWritable();
     }
     if ((events & EPOLLOUT) && !closed()) handleWritable();
     if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) && !closed()) {
@@ -95,29 +230,95 @@ void Connection::onEvents(std::uint32_t events) {
 }
 
 void Connection::handleReadable() {
+    if (tls_) {
+        readTls();
+        return;
+    }
     std::array<char, kReadChunk> buf;
     ssize_t n = ::recv(fd_.get(), buf.data(), buf.size(), 0);
     if (n > 0) {
-        bytesIn_ += static_cast<std::size_t>(n);
-        stats_.add(stats_.bytesIn, static_cast<std::uint64_t>(n));
-        if (!service_.reportsActivity()) lastActive_ = Clock::now();
-        service_.onData(*this, std::string_view(buf.data(), static_cast<std::size_t>(n)));
+        std::string_view bytes(buf.data(), static_cast<std::size_t>(n));
+        // A TLS client on a plain port would get its ClientHello echoed or taken for a chat
+        // line; closing at once lets it fail its handshake now instead of at its timeout.
+        if (bytesIn_ == 0 && looksLikeTlsHello(bytes)) {
+            close("tls: a TLS client on a plain port");
+            return;
+        }
+        deliver(bytes);
         return;
     }
     if (n == 0) {
-        // The peer will send nothing more but may still be reading (shutdown(SHUT_WR)):
-        // everything it sent gets its answer before we close.
-        peerClosed_ = true;
-        service_.onEndOfInput(*this);
-        if (closed()) return;
-        if (output_.empty())
-            close("peer closed");
-        else
-            updateInterest();
+        handleEndOfInput();
         return;
     }
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
     close(std::strerror(errno));
+}
+
+void Connection::deliver(std::string_view bytes) {
+    bytesIn_ += bytes.size();
+    stats_.add(stats_.bytesIn, bytes.size());
+    if (!service_.reportsActivity()) lastActive_ = Clock::now();
+    service_.onData(*this, bytes);
+}
+
+void Connection::handleEndOfInput() {
+    // The peer will send nothing more but may still be reading (shutdown(SHUT_WR)): everything
+    // it sent gets its answer before we close.
+    peerClosed_ = true;
+    service_.onEndOfInput(*this);
+    if (closed()) return;
+    if (output_.empty())
+        close("peer closed");
+    else
+        updateInterest();
+}
+
+void Connection::readTls() {
+    // Up to kReadChunk per readiness event, as for plain text: several records if they are
+    // there, so one busy peer is served in one call but cannot starve the others.
+    std::array<char, kReadChunk> buf;
+    std::size_t total = 0;
+    using Io = sockchat::tls::Io;
+    Io last = Io::ok;
+    while (total < buf.size()) {
+        std::size_t n = 0;
+        last = tls_->read(buf.data() + total, buf.size() - total, &n);
+        if (last != Io::ok) break;
+        total += n;
+    }
+    if (total > 0) deliver(std::string_view(buf.data(), total));
+    if (closed()) return;
+    switch (last) {
+        case Io::ok:  // the chunk is full; more may wait in OpenSSL's buffer
+            readBufferedTlsInput();
+            return;
+        case Io::wantRead:
+            return;
+        case Io::wantWrite:
+            tlsReadWantsWrite_ = true;
+            updateInterest();
+            return;
+        case Io::closed:
+            if (!draining_ && !peerClosed_) handleEndOfInput();
+            return;
+        case Io::failed:
+            close("tls: " + tls_->error());
+            return;
+    }
+}
+
+void Connection::readBufferedTlsInput() {
+    if (!tls_ || bufferedReadDeferred_ || !tls_->hasBufferedInput()) return;
+    bufferedReadDeferred_ = loop_.deferToIterationEnd([this] {
+        bufferedReadDeferred_ = 0;
+        if (!closed() && !lingering_ && !draining_ && !readPaused_ && !inputHeld_ && !peerClosed_)
+            handleReadable();
+    });
+}
+
+std::uint64_t Connection::wireBytesOut() const {
+    return tls_ ? tls_->wireBytesWritten() : bytesOut_;
 }
 
 void Connection::handleLingerRead() {
@@ -200,6 +401,28 @@ void Connection::handleWritable() {
 }
 
 bool Connection::flushOutput() {
+    while (!output_.empty() && tls_) {
+        std::size_t n = 0;
+        using Io = sockchat::tls::Io;
+        switch (tls_->write(output_.data(), output_.size(), &n)) {
+            case Io::ok:
+                bytesOut_ += n;
+                stats_.add(stats_.bytesOut, n);
+                lastSentNewline_ = output_.data()[n - 1] == '\n';
+                output_.consume(n);
+                continue;
+            case Io::wantWrite:
+                return true;
+            case Io::wantRead:
+                tlsWriteWantsRead_ = true;
+                return true;
+            case Io::closed:
+            case Io::failed:
+                close("tls: " +
+                      (tls_->error().empty() ? std::string("write failed") : tls_->error()));
+                return false;
+        }
+    }
     while (!output_.empty()) {
         ssize_t n = sockchat::net::sendNoSignal(fd_.get(), output_.data(), output_.size());
         if (n < 0) {
@@ -219,13 +442,15 @@ bool Connection::flushOutput() {
 void Connection::updateInterest() {
     if (closed()) return;
     std::uint32_t want = 0;
-    if (lingering_ || (!draining_ && !readPaused_ && !inputHeld_ && !peerClosed_))
-        want |= EPOLLIN | EPOLLRDHUP;
-    if (!output_.empty()) want |= EPOLLOUT;
+    const bool reading = !draining_ && !readPaused_ && !inputHeld_ && !peerClosed_;
+    if (lingering_ || reading || tlsWriteWantsRead_) want |= EPOLLIN | EPOLLRDHUP;
+    if (!output_.empty() || tlsReadWantsWrite_) want |= EPOLLOUT;
     if (want != interest_) {
         interest_ = want;
         loop_.modify(fd_.get(), want);
     }
+    // Input decrypted before reading paused does not make the socket readable again.
+    if (reading && !lingering_) readBufferedTlsInput();
 }
 
 void Connection::holdInput(bool hold) {
@@ -244,6 +469,10 @@ void Connection::dropSlowConsumer() {
 
 void Connection::beginGracefulClose(std::string reason, bool bounded) {
     if (closed() || draining_) return;
+    if (!serviceStarted_) {  // still in the TLS handshake: nothing to say, nothing to flush
+        if (!lingering_) close(reason);
+        return;
+    }
     gracefulCloseReason_ = std::move(reason);
     service_.onClosing(*this, gracefulCloseReason_);
     if (closed()) return;
@@ -260,6 +489,7 @@ void Connection::beginGracefulClose(std::string reason, bool bounded) {
 }
 
 void Connection::finishGracefulClose() {
+    if (tls_) tls_->shutdown();  // close_notify: the peer knows the stream was not cut short
     ::shutdown(fd_.get(), SHUT_WR);
     lingering_ = true;
     updateInterest();
@@ -277,8 +507,8 @@ void Connection::onIdleTimer() {
     // only here, so a reader that stops is closed 1 to 2 idle timeouts after its last ack.
     int unacked = 0;
     if (::ioctl(fd_.get(), SIOCOUTQ, &unacked) == 0 && unacked >= 0 &&
-        bytesOut_ - static_cast<std::uint64_t>(unacked) != acknowledgedOut_) {
-        acknowledgedOut_ = bytesOut_ - static_cast<std::uint64_t>(unacked);
+        wireBytesOut() - static_cast<std::uint64_t>(unacked) != acknowledgedOut_) {
+        acknowledgedOut_ = wireBytesOut() - static_cast<std::uint64_t>(unacked);
         lastActive_ = Clock::now();
     }
     auto idleFor = Clock::now() - lastActive_;
@@ -309,13 +539,23 @@ void Connection::close(std::string_view reason) {
         loop_.cancelDeferred(flushDeferred_);
         flushDeferred_ = 0;
     }
+    if (handshakeTimer_) {
+        loop_.cancel(handshakeTimer_);
+        handshakeTimer_ = 0;
+    }
+    if (bufferedReadDeferred_) {
+        loop_.cancelDeferred(bufferedReadDeferred_);
+        bufferedReadDeferred_ = 0;
+    }
     loop_.unwatch(fd_.get());
     fd_.reset();
     // Ask before onClose: the service forgets the connection there.
     std::vector<sockchat::log::Field> fields{
         {"conn", id_}, {"peer", peer_.toString()}, {"listener", listener_}};
-    service_.describe(*this, fields);
-    service_.onClose(*this, reason);
+    if (serviceStarted_) {
+        service_.describe(*this, fields);
+        service_.onClose(*this, reason);
+    }
     stats_.closed(reason);
     // Give back the connection slot before logging: whoever sees the disconnect event may
     // count on the slot being free.

@@ -1,9 +1,12 @@
 #pragma once
 // Connection: one accepted TCP socket on the worker that accepted it. Owns the fd, the input
-// and output buffers, the counters and the idle timer; hands bytes to its Service.
+// and output buffers, the counters and the idle timer; hands bytes to its Service. On a TLS
+// listener it also owns the TLS session: the handshake runs before the service hears of the
+// connection, and the service reads and writes plain text either way.
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -12,6 +15,8 @@
 #include "sockchat/net/buffer.h"
 #include "sockchat/net/event_loop.h"
 #include "sockchat/net/fd.h"
+#include "sockchat/tls/server_context.h"
+#include "sockchat/tls/stream.h"
 #include "worker_stats.h"
 
 namespace sockchatd {
@@ -31,11 +36,12 @@ class Connection {
     Connection(sockchat::net::EventLoop& loop, sockchat::net::Fd fd, std::string id,
                sockchat::net::SocketAddress peer, std::string listener, Service& service,
                ConnectionLimits limits, sockchat::log::Logger& logger, WorkerStats& stats,
-               ClosedCallback onClosed);
+               ClosedCallback onClosed, const sockchat::tls::ServerContext* tls = nullptr);
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
     ~Connection();
 
+    // Starts the service at once, or the TLS handshake first on a TLS listener.
     void start();
 
     // Queues bytes for the peer: written at once when nothing is pending, else buffered until
@@ -69,9 +75,26 @@ class Connection {
     std::uint64_t bytesOut() const { return bytesOut_; }
     Clock::time_point started() const { return started_; }
     const Service& service() const { return service_; }
+    bool encrypted() const { return tls_.has_value(); }
     sockchat::log::Logger& logger() { return logger_; }
 
   private:
+    // After the TLS handshake (at once for plain text): the service's onAccept, the connect
+    // event, onOpen.
+    void startService();
+    void continueHandshake();
+    void onHandshakeEvents(std::uint32_t events);
+    // A client that speaks plain text to a TLS port: told so in plain text, then closed.
+    void refusePlainText();
+    void failHandshake(const std::string& reason, std::size_t kind);
+    void readTls();
+    // Bytes the peer sent, decrypted or not: counted and given to the service.
+    void deliver(std::string_view bytes);
+    void handleEndOfInput();
+    // TLS holds decrypted input that epoll cannot see: read it at the end of this iteration.
+    void readBufferedTlsInput();
+    // What the kernel has been given for this peer (ciphertext on TLS): compared with SIOCOUTQ.
+    std::uint64_t wireBytesOut() const;
     void onEvents(std::uint32_t events);
     void handleReadable();
     void handleWritable();
@@ -119,6 +142,16 @@ class Connection {
     std::string gracefulCloseReason_ = "shutdown";
     bool lingering_ = false;  // FIN sent, discarding input until the peer's FIN
     std::uint32_t interest_ = 0;
+
+    // TLS (absent on a plain listener).
+    std::optional<sockchat::tls::Stream> tls_;
+    std::chrono::milliseconds handshakeTimeout_{0};
+    sockchat::net::EventLoop::TimerId handshakeTimer_ = 0;
+    sockchat::net::EventLoop::DeferredId bufferedReadDeferred_ = 0;
+    bool serviceStarted_ = false;     // the service knows this connection (after the handshake)
+    bool firstBytePeeked_ = false;    // the plain-text check on the first byte is done
+    bool tlsReadWantsWrite_ = false;  // SSL_read must write first (a key update): wait EPOLLOUT
+    bool tlsWriteWantsRead_ = false;  // SSL_write must read first: wait for EPOLLIN
 };
 
 }  // namespace sockchatd

@@ -1,12 +1,15 @@
 #pragma once
 // A bound listening socket and the service it serves. Owned by the Server; every worker watches
 // it (EPOLLEXCLUSIVE) and accepts from it.
+#include <atomic>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "sockchat/config/config.h"
 #include "sockchat/net/address.h"
 #include "sockchat/net/fd.h"
+#include "sockchat/tls/server_context.h"
 
 namespace sockchatd {
 
@@ -18,6 +21,9 @@ struct ListenSocket {
     // The config entry it was bound for; none for a socket systemd passed in. A reload keeps the
     // listeners whose entry stays, binds new entries and closes the ones that went away.
     std::optional<sockchat::config::Listener> configured;
+    // Set on a TLS listener: the certificate and key new connections get. A reload swaps in a
+    // freshly read one while workers accept (connections keep the one they started with).
+    std::atomic<std::shared_ptr<const sockchat::tls::ServerContext>> tls;
 };
 
 }  // namespace sockchatd

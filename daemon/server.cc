@@ -16,6 +16,7 @@
 
 #include "sockchat/config/loader.h"
 #include "sockchat/net/socket.h"
+#include "sockchat/tls/error.h"
 #include "socket_activation.h"
 
 namespace sockchatd {
@@ -103,12 +104,60 @@ std::unique_ptr<ListenSocket> makeListenSocket(sockchat::net::Fd fd,
     return listener;
 }
 
+// A listener's identity across reloads: its socket. Its tls block may come, go or change (a
+// new certificate path) without rebinding. Port 0 (tests) binds a new ephemeral port for each
+// entry, so entries that differ in whether they speak TLS are different sockets.
+bool sameSocket(const sockchat::config::Listener& a, const sockchat::config::Listener& b) {
+    if (a.service != b.service || !(a.address == b.address)) return false;
+    return a.address.port() != 0 || a.tls.has_value() == b.tls.has_value();
+}
+
 std::string cannotListen(const sockchat::config::Listener& wanted, int error) {
     return "cannot listen on " + wanted.address.toString() + " (" +
            sockchat::config::serviceName(wanted.service) + "): " + std::strerror(error);
 }
 
 }  // namespace
+
+std::optional<std::vector<Server::TlsLoaded>> Server::loadTlsContexts(
+    const sockchat::config::Config& config, std::string* error) const {
+    std::vector<TlsLoaded> loaded;
+    for (std::size_t i = 0; i < config.listen.size(); ++i) {
+        const auto& wanted = config.listen[i];
+        if (!wanted.tls) continue;
+        try {
+            loaded.push_back({wanted, sockchat::tls::ServerContext::load(*wanted.tls)});
+        } catch (const sockchat::tls::TlsFileError& e) {
+            *error = "listen[" + std::to_string(i) + "].tls (" + wanted.address.toString() +
+                     "): " + e.what();
+            return std::nullopt;
+        }
+    }
+    return loaded;
+}
+
+void Server::installTlsContexts(const std::vector<TlsLoaded>& loaded) {
+    for (auto& l : listeners_) {
+        std::shared_ptr<const sockchat::tls::ServerContext> context;
+        for (const auto& [wanted, ctx] : loaded) {
+            // A socket systemd passed has no entry of its own: the config's entry with its
+            // address says whether it speaks TLS.
+            const bool mine = l->configured
+                                  ? sameSocket(wanted, *l->configured)
+                                  : wanted.service == l->service && wanted.address == l->address;
+            if (mine) context = ctx;
+        }
+        if (!context && !l->tls.load()) continue;
+        l->tls.store(context);
+        if (context)
+            logger_.info("tls", "certificate loaded",
+                         {{"listener", l->name},
+                          {"certificate", context->settings().certificate},
+                          {"subject", context->subject()},
+                          {"serial", context->serial()},
+                          {"not_after", context->notAfter()}});
+    }
+}
 
 ListenSocket& Server::adoptListener(sockchat::net::Fd fd, sockchat::config::Service service) {
     listeners_.push_back(makeListenSocket(std::move(fd), service));
@@ -125,15 +174,17 @@ void Server::logListening(const ListenSocket& l) {
     logger_.info("listen", "",
                  {{"listener", l.name},
                   {"service", sockchat::config::serviceName(l.service)},
-                  {"port", static_cast<unsigned>(l.address.port())}});
+                  {"port", static_cast<unsigned>(l.address.port())},
+                  {"tls", l.tls.load() != nullptr}});
 }
 
 bool Server::prepareListenerChange(const sockchat::config::Config& next,
                                    std::vector<std::unique_ptr<ListenSocket>>* added,
                                    std::vector<ListenSocket*>* removed, std::string* error) const {
     auto bound = [this](const sockchat::config::Listener& wanted) {
-        return std::any_of(listeners_.begin(), listeners_.end(),
-                           [&](const auto& l) { return l->configured == wanted; });
+        return std::any_of(listeners_.begin(), listeners_.end(), [&](const auto& l) {
+            return l->configured && sameSocket(*l->configured, wanted);
+        });
     };
     for (const auto& wanted : next.listen) {
         if (passedBySystemd(wanted.service) || bound(wanted)) continue;
@@ -150,12 +201,20 @@ bool Server::prepareListenerChange(const sockchat::config::Config& next,
     }
     for (const auto& l : listeners_)
         if (l->configured &&
-            std::find(next.listen.begin(), next.listen.end(), *l->configured) == next.listen.end())
+            std::none_of(next.listen.begin(), next.listen.end(),
+                         [&](const auto& w) { return sameSocket(w, *l->configured); }))
             removed->push_back(l.get());
     return true;
 }
 
 int Server::bindListeners() {
+    // Certificates and keys first: a bad one is a config error (78) before anything is bound.
+    std::string tlsError;
+    auto tls = loadTlsContexts(config_, &tlsError);
+    if (!tls) {
+        std::fprintf(stderr, "sockchatd: %s\n", tlsError.c_str());
+        return kExitConfig;
+    }
     // Sockets from systemd first: they replace the config's listeners of their service.
     auto passed = takeSystemdSockets();
     if (!passed.error.empty()) {
@@ -175,6 +234,7 @@ int Server::bindListeners() {
         }
         adoptListener(std::move(fd), wanted.service).configured = wanted;
     }
+    installTlsContexts(*tls);
     return kExitOk;
 }
 
@@ -336,6 +396,17 @@ void Server::reload(std::function<void(const ReloadOutcome&)> done) {
                        change.key.starts_with("cluster.");
         (restart ? reloadOutcome_.restartNeeded : reloadOutcome_.changes).push_back(change);
     }
+    // Certificates are read again on every reload, changed or not: that is how a renewed
+    // certificate (certbot) reaches new connections. A bad one rejects the reload, like a bad
+    // line in the file, and the running certificate stays.
+    std::string tlsError;
+    auto tls = loadTlsContexts(next, &tlsError);
+    if (!tls) {
+        logger_.error("reload", "new config rejected, keeping the running one",
+                      {{"reason", tlsError}});
+        finishReload(tlsError);
+        return;
+    }
     // Bind what is new before changing anything, so a port in use rejects the whole reload.
     std::vector<std::unique_ptr<ListenSocket>> added;
     std::vector<ListenSocket*> removed;
@@ -375,9 +446,15 @@ void Server::reload(std::function<void(const ReloadOutcome&)> done) {
     std::vector<ListenSocket*> addedRaw;
     for (auto& l : added) {
         addedRaw.push_back(l.get());
-        logListening(*l);
         listeners_.push_back(std::move(l));
     }
+    // Before the workers see new listeners: a TLS listener must never accept as plain text.
+    for (auto& l : listeners_)
+        if (l->configured)
+            for (const auto& wanted : config_.listen)
+                if (sameSocket(wanted, *l->configured)) l->configured = wanted;
+    installTlsContexts(*tls);
+    for (ListenSocket* l : addedRaw) logListening(*l);
     auto pending = std::make_shared<std::size_t>(workers_.size());
     for (auto& worker : workers_) {
         worker->applySettings(workerSettings());
@@ -425,6 +502,8 @@ std::string Server::renderMetrics() const {
     std::array<std::int64_t, 2> open{};
     std::uint64_t bytesIn = 0, bytesOut = 0, messages = 0;
     std::array<std::uint64_t, kDropReasons.size()> dropped{};
+    std::uint64_t tlsHandshakes = 0;
+    std::array<std::uint64_t, kTlsFailureReasons.size()> tlsFailures{};
     for (const auto& w : workers_) {
         const WorkerStats& s = w->stats();
         for (std::size_t i = 0; i < open.size(); ++i) open[i] += s.open[i].load();
@@ -433,6 +512,9 @@ std::string Server::renderMetrics() const {
         messages += s.chatMessages.load(std::memory_order_relaxed);
         for (std::size_t i = 0; i < kDropReasons.size(); ++i)
             dropped[i] += s.dropped[i].load(std::memory_order_relaxed);
+        tlsHandshakes += s.tlsHandshakes.load(std::memory_order_relaxed);
+        for (std::size_t i = 0; i < kTlsFailureReasons.size(); ++i)
+            tlsFailures[i] += s.tlsFailures[i].load(std::memory_order_relaxed);
     }
     std::string out;
     auto family = [&out](const char* name, const char* type, const char* help) {
@@ -461,6 +543,14 @@ std::string Server::renderMetrics() const {
     for (std::size_t i = 0; i < kDropReasons.size(); ++i)
         sample("sockchatd_connections_dropped_total",
                "reason=\"" + std::string(kDropReasons[i]) + "\"", std::to_string(dropped[i]));
+    metric("sockchatd_tls_handshakes_total", "counter",
+           "TLS handshakes completed on TLS listeners.", std::to_string(tlsHandshakes));
+    family("sockchatd_tls_handshake_failures_total", "counter",
+           "TLS handshakes that failed, by reason.");
+    for (std::size_t i = 0; i < kTlsFailureReasons.size(); ++i)
+        sample("sockchatd_tls_handshake_failures_total",
+               "reason=\"" + std::string(kTlsFailureReasons[i]) + "\"",
+               std::to_string(tlsFailures[i]));
     metric("sockchatd_received_bytes_total", "counter", "Bytes read from clients.",
            std::to_string(bytesIn));
     metric("sockchatd_sent_bytes_total", "counter", "Bytes written to clients.",

@@ -52,6 +52,16 @@ class Server {
     bool prepareListenerChange(const sockchat::config::Config& next,
                                std::vector<std::unique_ptr<ListenSocket>>* added,
                                std::vector<ListenSocket*>* removed, std::string* error) const;
+    // Every TLS listener's certificate and key, read now: nullopt (with *error naming the
+    // listener, file and reason) when one cannot be used.
+    struct TlsLoaded {
+        sockchat::config::Listener listener;
+        std::shared_ptr<const sockchat::tls::ServerContext> context;
+    };
+    std::optional<std::vector<TlsLoaded>> loadTlsContexts(const sockchat::config::Config& config,
+                                                          std::string* error) const;
+    // Gives each listener the context loaded for it (none: plain text) and logs what it got.
+    void installTlsContexts(const std::vector<TlsLoaded>& loaded);
     void startWorkers();
     void onSignal();
     void beginShutdown(const char* why);

@@ -124,7 +124,8 @@ void Worker::acceptOne(ListenSocket& listener, sockchat::net::Fd fd,
                                  {"listener", listener.name},
                                  {"reason", reason},
                                  {"suppressed", *heldBack}});
-        if (auto line = service.refusalLine(reason))
+        // A TLS client could not read a plain-text line: it just sees the connection close.
+        if (auto line = service.refusalLine(reason); line && !listener.tls.load())
             sockchat::net::sendNoSignal(fd.get(), line->data(), line->size());
         return;  // fd closes here
     }
@@ -135,9 +136,10 @@ void Worker::acceptOne(ListenSocket& listener, sockchat::net::Fd fd,
     int one = 1;
     ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     std::string id = std::string("c").append(std::to_string(++shared_.nextConnectionId));
+    std::shared_ptr<const sockchat::tls::ServerContext> tls = listener.tls.load();
     auto conn = std::make_unique<Connection>(
         loop_, std::move(fd), std::move(id), peer, listener.name, service, settings_.limits,
-        shared_.logger, stats_, [this](Connection& c) { onConnectionClosed(c); });
+        shared_.logger, stats_, [this](Connection& c) { onConnectionClosed(c); }, tls.get());
     Connection* raw = conn.get();
     raw->setLimiterKey(std::move(limiterKey));
     connections_.emplace(raw, std::move(conn));
@@ -159,7 +161,9 @@ void Worker::onConnectionClosed(Connection& conn) {
 }
 
 bool Worker::acceptThroughReserve(ListenSocket& listener) {
-    auto line = serviceFor(listener.service).refusalLine("out of file descriptors");
+    auto line = listener.tls.load()
+                    ? std::nullopt
+                    : serviceFor(listener.service).refusalLine("out of file descriptors");
     auto outcome = shared_.fdReserve.acceptOne(listener.fd.get(), line ? *line : "");
     using Kind = FdReserve::Outcome::Kind;
     switch (outcome.kind) {

@@ -14,11 +14,24 @@ namespace sockchatd {
 inline constexpr std::array<std::string_view, 5> kDropReasons = {
     "idle timeout", "slow consumer", "dribbling", "kick", "shutdown timeout"};
 
+// Why TLS handshakes failed, for the metrics. Indexes below.
+inline constexpr std::array<std::string_view, 5> kTlsFailureReasons = {
+    "timeout", "plain text", "closed", "certificate", "protocol"};
+enum TlsFailure : std::size_t {
+    kTlsTimeout,      // no handshake within tls.handshake_timeout
+    kTlsPlainText,    // a plain-text client on a TLS port
+    kTlsClosed,       // the peer went away mid-handshake (a port scanner, a client giving up)
+    kTlsCertificate,  // no client certificate, or one the client_ca does not vouch for
+    kTlsProtocol,     // anything else OpenSSL refused: versions, ciphers, garbage
+};
+
 struct WorkerStats {
     std::atomic<std::uint64_t> bytesIn{0};
     std::atomic<std::uint64_t> bytesOut{0};
     std::atomic<std::uint64_t> chatMessages{0};  // messages and actions posted to rooms
     std::array<std::atomic<std::uint64_t>, kDropReasons.size()> dropped{};
+    std::atomic<std::uint64_t> tlsHandshakes{0};  // completed
+    std::array<std::atomic<std::uint64_t>, kTlsFailureReasons.size()> tlsFailures{};
     // Open connections by service (config::Service: echo 0, chat 1), a gauge.
     std::array<std::atomic<std::int64_t>, 2> open{};
 

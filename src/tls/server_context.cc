@@ -73,7 +73,10 @@ std::shared_ptr<const ServerContext> ServerContext::load(const ServerSettings& s
     SSL_CTX_set_min_proto_version(ctx, minVersion(settings.min_version));
     // Renegotiation is a client-triggered handshake in the middle of a connection: CPU on
     // demand for an attacker, and nothing a line protocol needs.
-    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+    // A client that closes without close_notify has just left: its reason is "peer closed",
+    // as on plain text (a line protocol has its own framing; nothing is cut silently).
+    SSL_CTX_set_options(
+        ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_IGNORE_UNEXPECTED_EOF);
     // Partial writes: the connection's output buffer resumes after WANT_WRITE like plain TCP.
     // Released buffers: an idle TLS connection does not keep 2 x 16 KiB of record buffers.
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
@@ -93,8 +96,14 @@ std::shared_ptr<const ServerContext> ServerContext::load(const ServerSettings& s
         throw TlsFileError(settings.certificate + ": not a usable PEM certificate: " + takeError());
     checkReadable(settings.key, "key");
     checkKeyPrivate(settings.key);
-    if (SSL_CTX_use_PrivateKey_file(ctx, settings.key.c_str(), SSL_FILETYPE_PEM) != 1)
-        throw TlsFileError(settings.key + ": not a usable PEM private key: " + takeError());
+    if (SSL_CTX_use_PrivateKey_file(ctx, settings.key.c_str(), SSL_FILETYPE_PEM) != 1) {
+        // OpenSSL checks the pair while loading the key: say it in the operator's words.
+        std::string reason = takeError();
+        if (reason == "key values mismatch")
+            throw TlsFileError(settings.key + ": does not match the certificate in " +
+                               settings.certificate);
+        throw TlsFileError(settings.key + ": not a usable PEM private key: " + reason);
+    }
     if (SSL_CTX_check_private_key(ctx) != 1) {
         ERR_clear_error();
         throw TlsFileError(settings.key + ": does not match the certificate in " +
