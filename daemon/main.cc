@@ -17,6 +17,7 @@
 #include "sockchat/config/loader.h"
 #include "sockchat/log/logger.h"
 #include "sockchat/text/quote.h"
+#include "tls_listeners.h"
 
 namespace {
 
@@ -74,6 +75,12 @@ int run(int argc, char** argv) {
         return sockchatd::kExitConfig;
     }
     if (checkOnly) {
+        // Like nginx -t: the certificates and keys are part of what must work at start.
+        std::string tlsError;
+        if (!sockchatd::loadTlsContexts(*loaded.config, &tlsError)) {
+            std::fprintf(stderr, "sockchatd: %s\n", tlsError.c_str());
+            return sockchatd::kExitConfig;
+        }
         std::printf("sockchatd: %s: configuration ok\n",
                     configFile.empty() ? "built-in default" : configFile.c_str());
         return sockchatd::kExitOk;

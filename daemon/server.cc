@@ -16,8 +16,8 @@
 
 #include "sockchat/config/loader.h"
 #include "sockchat/net/socket.h"
-#include "sockchat/tls/error.h"
 #include "socket_activation.h"
+#include "tls_listeners.h"
 
 namespace sockchatd {
 
@@ -118,23 +118,6 @@ std::string cannotListen(const sockchat::config::Listener& wanted, int error) {
 }
 
 }  // namespace
-
-std::optional<std::vector<Server::TlsLoaded>> Server::loadTlsContexts(
-    const sockchat::config::Config& config, std::string* error) const {
-    std::vector<TlsLoaded> loaded;
-    for (std::size_t i = 0; i < config.listen.size(); ++i) {
-        const auto& wanted = config.listen[i];
-        if (!wanted.tls) continue;
-        try {
-            loaded.push_back({wanted, sockchat::tls::ServerContext::load(*wanted.tls)});
-        } catch (const sockchat::tls::TlsFileError& e) {
-            *error = "listen[" + std::to_string(i) + "].tls (" + wanted.address.toString() +
-                     "): " + e.what();
-            return std::nullopt;
-        }
-    }
-    return loaded;
-}
 
 void Server::installTlsContexts(const std::vector<TlsLoaded>& loaded) {
     for (auto& l : listeners_) {

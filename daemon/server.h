@@ -23,6 +23,7 @@
 #include "sockchat/net/event_loop.h"
 #include "sockchat/net/fd.h"
 #include "systemd_notify.h"
+#include "tls_listeners.h"
 #include "worker.h"
 
 namespace sockchatd {
@@ -52,14 +53,6 @@ class Server {
     bool prepareListenerChange(const sockchat::config::Config& next,
                                std::vector<std::unique_ptr<ListenSocket>>* added,
                                std::vector<ListenSocket*>* removed, std::string* error) const;
-    // Every TLS listener's certificate and key, read now: nullopt (with *error naming the
-    // listener, file and reason) when one cannot be used.
-    struct TlsLoaded {
-        sockchat::config::Listener listener;
-        std::shared_ptr<const sockchat::tls::ServerContext> context;
-    };
-    std::optional<std::vector<TlsLoaded>> loadTlsContexts(const sockchat::config::Config& config,
-                                                          std::string* error) const;
     // Gives each listener the context loaded for it (none: plain text) and logs what it got.
     void installTlsContexts(const std::vector<TlsLoaded>& loaded);
     void startWorkers();

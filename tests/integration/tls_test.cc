@@ -247,7 +247,7 @@ TEST(Tls, ABadKeyOnReloadKeepsTheRunningCertificate) {
     EXPECT_EQ(client.serverSerial(), "1001");
 }
 
-TEST(Tls, ABadCertificateOrKeyAtStartupIsAConfigErrorNamingTheFile) {
+TEST(Tls, ABadCertificateOrKeyAtStartupOrUnderDashTIsAConfigErrorNamingTheFile) {
     TlsDir dir;
     struct Case {
         std::function<void()> breakIt;
@@ -275,7 +275,14 @@ TEST(Tls, ABadCertificateOrKeyAtStartupIsAConfigErrorNamingTheFile) {
                   std::string::npos)
             << r.stderrText;
         EXPECT_EQ(std::count(r.stderrText.begin(), r.stderrText.end(), '\n'), 1) << r.stderrText;
+        // sockchatd -t reads the files the same way, so a renewal can be checked before reload.
+        auto check = runProgram({SOCKCHATD_BIN, "-t", "-c", config.path()});
+        EXPECT_EQ(check.exitCode, 78) << check.stderrText;
+        EXPECT_EQ(check.stderrText, r.stderrText);
     }
+    dir.install(dir.pki().server);
+    TempFile good(testConfig(tlsListener("chat", dir)));
+    EXPECT_EQ(runProgram({SOCKCHATD_BIN, "-t", "-c", good.path()}).exitCode, 0);
 }
 
 TEST(Tls, MinVersionOneThreeRefusesATls12Client) {

@@ -191,6 +191,48 @@ TEST(LoadConfigErrors, UnknownKeys) {
               "t.yaml:1:24: metrics.port: unknown key");
 }
 
+TEST(LoadConfig, ReadsATlsListener) {
+    Config c = load(
+        "listen:\n"
+        "  - {service: chat, address: \"0.0.0.0:6697\", tls: {certificate: /etc/t/full.pem, "
+        "key: /etc/t/key.pem, client_ca: /etc/t/ca.pem, min_version: \"1.3\", ciphers: "
+        "HIGH, ciphersuites: TLS_AES_256_GCM_SHA384, handshake_timeout: 3s}}\n"
+        "  - {service: chat, address: \"127.0.0.1:8001\"}\n");
+    ASSERT_EQ(c.listen.size(), 2u);
+    ASSERT_TRUE(c.listen[0].tls);
+    EXPECT_EQ(c.listen[0].tls->certificate, "/etc/t/full.pem");
+    EXPECT_EQ(c.listen[0].tls->key, "/etc/t/key.pem");
+    EXPECT_EQ(c.listen[0].tls->client_ca, "/etc/t/ca.pem");
+    EXPECT_EQ(c.listen[0].tls->min_version, "1.3");
+    EXPECT_EQ(c.listen[0].tls->ciphers, "HIGH");
+    EXPECT_EQ(c.listen[0].tls->ciphersuites, "TLS_AES_256_GCM_SHA384");
+    EXPECT_EQ(c.listen[0].tls->handshake_timeout, milliseconds(3000));
+    EXPECT_FALSE(c.listen[1].tls);
+    // Defaults: TLS 1.2 at least, OpenSSL's ciphers, 10 s to finish a handshake.
+    Config d = load(
+        "listen:\n  - {service: echo, address: \"127.0.0.1:1\", tls: {certificate: "
+        "/c.pem, key: /k.pem}}\n");
+    EXPECT_EQ(d.listen[0].tls->min_version, "1.2");
+    EXPECT_EQ(d.listen[0].tls->ciphers, "");
+    EXPECT_EQ(d.listen[0].tls->handshake_timeout, milliseconds(10000));
+}
+
+TEST(LoadConfigErrors, TlsBlock) {
+    const std::string head = "listen:\n  - {service: chat, address: \"127.0.0.1:1\", tls: ";
+    EXPECT_EQ(error(head + "{key: /k.pem}}\n"), "t.yaml:2:50: listen[0].tls.certificate: missing");
+    EXPECT_EQ(error(head + "{certificate: c.pem, key: /k.pem}}\n"),
+              "t.yaml:2:64: listen[0].tls.certificate: must be an absolute path");
+    EXPECT_EQ(error(head + "{certificate: /c.pem, key: /k.pem, min_version: \"1.1\"}}\n"),
+              "t.yaml:2:98: listen[0].tls.min_version: \"1.1\" is not a TLS version (use 1.2 or "
+              "1.3)");
+    EXPECT_EQ(error(head + "{certificate: /c.pem, key: /k.pem, cert: /x}}\n"),
+              "t.yaml:2:85: listen[0].tls.cert: unknown key");
+    EXPECT_EQ(
+        error(head + "yes}\n"),
+        "t.yaml:2:50: listen[0].tls: expected a map like {certificate: "
+        "/etc/sockchatd/tls/fullchain.pem, key: /etc/sockchatd/tls/privkey.pem}, got \"yes\"");
+}
+
 TEST(LoadConfigErrors, DuplicateKeys) {
     EXPECT_EQ(error("threads: 1\necho: {}\nthreads: 2\n"),
               "t.yaml:3:1: threads: duplicate key (first at line 1)");
