@@ -788,27 +788,30 @@ void RedisChatBackend::who(const std::string& roomName, std::size_t worker,
 void RedisChatBackend::rooms(const RoomQuery& query, std::size_t worker, Done<RoomPage> done) {
     run([this, query, worker, done = std::move(done)]() mutable {
         if (!up_) return answerError(worker, std::move(done));
-        if (query.pattern.empty())
-            return roomDetails(query, {}, std::nullopt, worker, std::move(done));
         // A name without wildcards (/topic, /rooms NAME): that room alone.
-        if (query.pattern.find_first_of("*?") == std::string::npos)
+        if (!query.pattern.empty() && query.pattern.find_first_of("*?") == std::string::npos)
             return roomDetails(query, {foldCase(query.pattern)}, std::nullopt, worker,
                                std::move(done));
-        // A pattern: the names alone come here (one cheap command), are matched here with the
-        // linear globMatch (a Lua pattern backtracks exponentially, and Redis runs one script
-        // at a time), and only the page's rooms are looked up.
+        // Every room, or a pattern: the names alone come here (one cheap command), in name
+        // order (the set's scores are expiry times, which every heartbeat moves: paging by them
+        // showed some rooms twice and others never), are matched here with the linear
+        // globMatch (a Lua pattern backtracks exponentially, and Redis runs one script at a
+        // time), and only the page's rooms are looked up.
         commands_->command(
             {"ZRANGEBYSCORE", settings_.prefix + "rooms", std::to_string(nowMs()), "+inf"},
             [this, query, worker, done = std::move(done)](Reply reply) mutable {
                 if (reply.isError() || !reply.isArray())
                     return answerError(worker, std::move(done));
+                std::vector<std::string> names;
+                names.reserve(reply.elements().size());
+                for (const auto& r : reply.elements())
+                    if (query.pattern.empty() || sockchat::chat::globMatch(query.pattern, r.str()))
+                        names.push_back(r.str());
+                std::sort(names.begin(), names.end());
+                const std::size_t total = names.size();
                 std::vector<std::string> keys;
-                std::size_t total = 0;
-                for (const auto& r : reply.elements()) {
-                    if (!sockchat::chat::globMatch(query.pattern, r.str())) continue;
-                    if (total++ >= query.offset && keys.size() < query.limit)
-                        keys.emplace_back(r.str());
-                }
+                for (std::size_t i = query.offset; i < total && keys.size() < query.limit; ++i)
+                    keys.push_back(std::move(names[i]));
                 if (keys.empty()) {
                     ChatResult<RoomPage> result;
                     result.value.total = total;

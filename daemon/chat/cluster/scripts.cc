@@ -259,7 +259,6 @@ return out
 
 const char* kRooms = R"lua(
 local now, default, default_name = ARGV[6], ARGV[7], ARGV[8]
-local offset, limit = ARGV[9], ARGV[10]
 local out = {0}
 local function add(r)
   local info = redis.call('HMGET', room_key(r), 'name', 'topic')
@@ -267,19 +266,13 @@ local function add(r)
   table.insert(out, redis.call('ZCOUNT', room_key(r) .. ':who', now, '+inf'))
   table.insert(out, info[2] or '')
 end
-if #ARGV > 10 then
-  for i = 11, #ARGV do
-    local expiry = redis.call('ZSCORE', P .. 'rooms', ARGV[i])
-    if expiry and tonumber(expiry) >= tonumber(now) then
-      out[1] = out[1] + 1
-      add(ARGV[i])
-    end
+-- The rooms asked for (the caller pages them in name order), those still alive.
+for i = 11, #ARGV do
+  local expiry = redis.call('ZSCORE', P .. 'rooms', ARGV[i])
+  if expiry and tonumber(expiry) >= tonumber(now) then
+    out[1] = out[1] + 1
+    add(ARGV[i])
   end
-  return out
-end
-out[1] = redis.call('ZCOUNT', P .. 'rooms', now, '+inf')
-for _, r in ipairs(redis.call('ZRANGEBYSCORE', P .. 'rooms', now, '+inf', 'LIMIT', offset, limit)) do
-  add(r)
 end
 return out
 )lua";
