@@ -124,7 +124,15 @@ void Connection::continueHandshake() {
             refusePlainText();
             return;
         }
-        if (n < 1) return;  // nothing yet (EAGAIN), or EOF/error, which the handshake reports
+        if (n == 0) {  // gone before a byte: a port scan, a health check
+            failHandshake("connection closed during the handshake", kTlsClosed);
+            return;
+        }
+        if (n < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+                failHandshake(std::strerror(errno), kTlsClosed);
+            return;
+        }
         firstBytePeeked_ = true;
     }
     using Io = sockchat::tls::Io;

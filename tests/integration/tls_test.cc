@@ -194,6 +194,20 @@ TEST(Tls, AStalledHandshakeIsClosedAtTheTimeoutAndCounted) {
         << metrics;
 }
 
+TEST(Tls, AClientThatClosesBeforeItsFirstByteIsClosedAtOnce) {
+    // A port scan or a health check: connect, close. With a long handshake timeout, only
+    // seeing the EOF closes it within the wait (and the worker does not spin on it meanwhile).
+    TlsDir dir;
+    DaemonProcess daemon(testConfig(tlsListener("echo", dir, ", handshake_timeout: 60s")));
+    const auto before = daemon.cpuTime();
+    { TestClient scan(daemon.port()); }
+    EXPECT_TRUE(daemon.waitForEvent(
+        disconnectWithReason("tls: connection closed during the handshake"), 5s));
+    TlsTestClient good(daemon.port(), trusting(dir));
+    ASSERT_TRUE(good.handshake()) << good.error();
+    EXPECT_LT(daemon.cpuTime() - before, 1000ms);  // bound on a spin, not a timing claim
+}
+
 TEST(Tls, FiveHundredConcurrentClientsOnFourWorkers) {
     TlsDir dir;
     DaemonProcess daemon(testConfig(tlsListener("echo", dir),
