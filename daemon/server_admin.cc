@@ -137,10 +137,20 @@ void Server::adminStatus(AdminServer::Reply reply) {
                     open += n;
                 }
             json listeners = json::array();
-            for (const auto& l : listeners_)
+            for (const auto& l : listeners_) {
+                // The certificate new connections get: after a renewal and a reload, the
+                // operator sees here that the new one is in use.
+                json tls = nullptr;
+                if (auto context = l->tls.load())
+                    tls = {{"certificate", context->settings().certificate},
+                           {"subject", context->subject()},
+                           {"serial", context->serial()},
+                           {"not_after", context->notAfter()}};
                 listeners.push_back({{"service", sockchat::config::serviceName(l->service)},
                                      {"address", l->name},
-                                     {"connections", byListener[l->name]}});
+                                     {"connections", byListener[l->name]},
+                                     {"tls", std::move(tls)}});
+            }
             std::uint64_t in = 0, out = 0, messages = 0;
             std::array<std::uint64_t, kDropReasons.size()> dropped{};
             for (const auto& w : workers_) {

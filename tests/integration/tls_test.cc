@@ -4,7 +4,10 @@
 // startup, minimum version and client certificates. Certificates come from TestPki.
 #include <gtest/gtest.h>
 #include <openssl/ssl.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include <filesystem>
 #include <fstream>
@@ -81,6 +84,27 @@ auto disconnectWithReason(const std::string& reason) {
     return [reason](const json& e) {
         return e.value("event", "") == "disconnect" && e.value("reason", "") == reason;
     };
+}
+
+// The admin socket's `status` reply (daemon/admin/PROTOCOL.md), or null.
+json adminStatus(const std::string& path) {
+    sockchat::net::Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_un sa{};
+    sa.sun_family = AF_UNIX;
+    std::snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path.c_str());
+    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) return nullptr;
+    const std::string request = "{\"cmd\":\"status\"}\n";
+    if (::send(fd.get(), request.data(), request.size(), MSG_NOSIGNAL) < 0) return nullptr;
+    std::string reply;
+    char buf[4096];
+    while (reply.find('\n') == std::string::npos) {
+        pollfd p{fd.get(), POLLIN, 0};
+        if (::poll(&p, 1, 10000) <= 0) return nullptr;
+        ssize_t n = ::recv(fd.get(), buf, sizeof buf, 0);
+        if (n <= 0) return nullptr;
+        reply.append(buf, static_cast<std::size_t>(n));
+    }
+    return json::parse(reply.substr(0, reply.find('\n')));
 }
 
 auto reloadEnded() {
@@ -225,10 +249,17 @@ TEST(Tls, FiveHundredConcurrentClientsOnFourWorkers) {
 
 TEST(Tls, ReloadRotatesTheCertificateForNewConnectionsAndKeepsOldOnes) {
     TlsDir dir;
-    DaemonProcess daemon(testConfig(tlsListener("echo", dir)));
+    const std::string admin = dir.path() + "/admin.sock";
+    DaemonProcess daemon(testConfig(tlsListener("echo", dir) + plainListener("echo"),
+                                    "admin: {socket: " + admin + ", group: \"\"}\n"));
     TlsTestClient before(daemon.port(), trusting(dir));
     ASSERT_TRUE(before.handshake()) << before.error();
     EXPECT_EQ(before.serverSerial(), "1001");
+    // The operator's view (sockctl status): which certificate new connections get.
+    json status = adminStatus(admin);
+    ASSERT_TRUE(status.is_object());
+    EXPECT_EQ(status["listeners"][0]["tls"]["serial"], "1001") << status;
+    EXPECT_TRUE(status["listeners"][1]["tls"].is_null()) << status;
 
     dir.install(dir.pki().issueServer("renewed", 0x1005));
     daemon.signal(SIGHUP);
@@ -239,6 +270,7 @@ TEST(Tls, ReloadRotatesTheCertificateForNewConnectionsAndKeepsOldOnes) {
     TlsTestClient after(daemon.port(), trusting(dir));
     ASSERT_TRUE(after.handshake()) << after.error();
     EXPECT_EQ(after.serverSerial(), "1005");
+    EXPECT_EQ(adminStatus(admin)["listeners"][0]["tls"]["serial"], "1005");
     before.send("old\n");
     EXPECT_EQ(before.readLine(), "hello old");  // the old connection stayed up
 }

@@ -63,9 +63,28 @@ std::string labelled(const std::string& label, const std::string& value) {
 }
 
 std::string listenerTable(const Json& listeners, bool bold) {
-    TextTable table({{"SERVICE"}, {"ADDRESS"}, {"CONNECTIONS", Align::right}});
-    for (const Json& l : listeners)
-        table.addRow({text(l, "service"), text(l, "address"), count(l, "connections")});
+    auto tlsOf = [](const Json& l) -> const Json* {
+        auto it = l.find("tls");
+        return it != l.end() && it->is_object() ? &*it : nullptr;
+    };
+    // The TLS column only where some listener speaks TLS: the certificate's serial and expiry,
+    // what an operator checks after a renewal and a reload.
+    const bool anyTls = std::any_of(listeners.begin(), listeners.end(),
+                                    [&](const Json& l) { return tlsOf(l) != nullptr; });
+    std::vector<TextTable::Column> columns{{"SERVICE"}, {"ADDRESS"}, {"CONNECTIONS", Align::right}};
+    if (anyTls) columns.push_back({"TLS"});
+    TextTable table(columns);
+    for (const Json& l : listeners) {
+        std::vector<std::string> row{text(l, "service"), text(l, "address"),
+                                     count(l, "connections")};
+        if (anyTls) {
+            const Json* tls = tlsOf(l);
+            row.push_back(tls ? "serial " + text(*tls, "serial") + ", until " +
+                                    text(*tls, "not_after")
+                              : "-");
+        }
+        table.addRow(row);
+    }
     return table.empty() ? labelled("listeners", "none") : table.render(bold);
 }
 

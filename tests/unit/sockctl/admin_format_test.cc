@@ -37,6 +37,24 @@ TEST(SockctlAdminFormat, StatusFromProtocolSample) {
               "rooms     4\n");
 }
 
+TEST(SockctlAdminFormat, StatusShowsTheCertificateOfTlsListeners) {
+    Json reply = parse(kStatus);
+    reply["listeners"].push_back({{"service", "chat"},
+                                  {"address", "0.0.0.0:6697"},
+                                  {"connections", 1},
+                                  {"tls",
+                                   {{"certificate", "/etc/sockchatd/tls/fullchain.pem"},
+                                    {"serial", "1005"},
+                                    {"not_after", "Jan  1 16:01:44 2027 GMT"}}}});
+    const std::string out = formatStatus(reply, false);
+    EXPECT_NE(out.find("SERVICE  ADDRESS         CONNECTIONS  TLS\n"
+                       "chat     127.0.0.1:8001            3  -\n"
+                       "chat     0.0.0.0:6697              1  serial 1005, until Jan  1 16:01:44 "
+                       "2027 GMT\n"),
+              std::string::npos)
+        << out;
+}
+
 TEST(SockctlAdminFormat, StatusReloadErrorClusterAndDefaults) {
     Json reply = parse(kStatus);
     reply["config"] = "";
