@@ -14,13 +14,18 @@ std::string takeError() {
     return text;
 }
 
-std::string takeErrorLine() {
-    const unsigned long code = ERR_get_error();
-    ERR_clear_error();
+std::string peekErrorLine() {
+    const unsigned long code = ERR_peek_error();
     if (code == 0) return {};
     char text[256];
     ERR_error_string_n(code, text, sizeof text);
     return text;
+}
+
+std::string takeErrorLine() {
+    std::string line = peekErrorLine();
+    ERR_clear_error();
+    return line;
 }
 
 }  // namespace sockchat::tls

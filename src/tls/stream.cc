@@ -78,9 +78,11 @@ Io Stream::result(int rc, const char* operation) {
             ERR_clear_error();
             return Io::closed;
         case SSL_ERROR_SYSCALL: {
+            errorLine_ = peekErrorLine();
             std::string reason = takeError();
             if (!reason.empty()) {
                 error_ = reason;
+                failure_ = Failure::protocol;
                 return Io::failed;
             }
             // EOF without close_notify: the peer went away; not an attack on the stream's
@@ -88,14 +90,19 @@ Io Stream::result(int rc, const char* operation) {
             if (savedErrno == 0) {
                 if (!handshakeDone()) {
                     error_ = "connection closed during the handshake";
+                    failure_ = Failure::eof;
                     return Io::failed;
                 }
                 return Io::closed;
             }
             error_ = std::strerror(savedErrno);
+            failure_ = Failure::socket;
+            socketErrno_ = savedErrno;
             return Io::failed;
         }
         default: {
+            failure_ = Failure::protocol;
+            errorLine_ = peekErrorLine();
             std::string reason = takeError();
             const long verify = SSL_get_verify_result(ssl_.get());
             if (!handshakeDone() && verify != X509_V_OK && SSL_is_server(ssl_.get()) == 0)
@@ -156,6 +163,11 @@ std::string Stream::verifyFailure() const {
 
 bool Stream::handshakeDone() const {
     return SSL_is_init_finished(ssl_.get()) == 1;
+}
+
+std::string Stream::serverName() const {
+    const char* name = SSL_get_servername(ssl_.get(), TLSEXT_NAMETYPE_host_name);
+    return name ? name : "";
 }
 
 std::string Stream::version() const {

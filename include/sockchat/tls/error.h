@@ -11,6 +11,8 @@ std::string takeError();
 // The same error in OpenSSL's full form, "error:0A00010B:SSL routines::wrong version number",
 // which curl prints and sockfetch imitates.
 std::string takeErrorLine();
+// The same line, leaving the queue as it is (for takeError() to read next).
+std::string peekErrorLine();
 
 // A certificate, key or CA file that cannot be used; what() names the file and OpenSSL's reason.
 class TlsFileError : public std::runtime_error {

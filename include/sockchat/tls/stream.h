@@ -47,11 +47,26 @@ class Stream {
     // After failed: the reason, e.g. "wrong version number", "certificate verify failed:
     // certificate has expired", "Connection reset by peer".
     const std::string& error() const { return error_; }
+    // After failed, for callers that word failures their own way (sockfetch imitates curl):
+    // what kind of failure it was, and its details.
+    enum class Failure {
+        none,
+        protocol,  // OpenSSL refused something: errorLine() has its full text (may be "")
+        socket,    // a socket call failed: socketErrno() says how
+        eof,       // TCP EOF before the handshake finished
+    };
+    Failure failure() const { return failure_; }
+    // OpenSSL's full form of the error, "error:0A00010B:SSL routines::wrong version number".
+    const std::string& errorLine() const { return errorLine_; }
+    int socketErrno() const { return socketErrno_; }
     // After a failed client handshake: the certificate check's reason ("certificate has expired",
     // "Hostname mismatch"), or "" when the certificate was not the reason.
     std::string verifyFailure() const;
     bool handshakeDone() const;
 
+    // The SNI name: sent (client; "" for an IP literal, which SNI cannot carry) or received
+    // (server; "" when the client sent none).
+    std::string serverName() const;
     std::string version() const;  // "TLSv1.3"
     std::string cipher() const;   // "TLS_AES_256_GCM_SHA384"
     // The peer certificate's subject CN, "" when it sent none.
@@ -69,6 +84,9 @@ class Stream {
     };
     std::unique_ptr<SSL, Free> ssl_;
     std::string error_;
+    std::string errorLine_;
+    Failure failure_ = Failure::none;
+    int socketErrno_ = 0;
     bool shutdownSent_ = false;
 };
 
