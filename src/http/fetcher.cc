@@ -85,8 +85,8 @@ void Fetcher::throwTransferTimeout(std::uint64_t received,
     throw FetchError(FetchCode::operationTimedOut, message);
 }
 
-const TlsContext& Fetcher::tlsContext() {
-    if (!tls_) tls_.emplace(options_.tls);
+const tls::ClientContext& Fetcher::tlsContext() {
+    if (!tls_) tls_.emplace(makeTlsContext(options_.tls));
     return *tls_;
 }
 

@@ -44,7 +44,7 @@ class Fetcher {
 
     Outcome fetchOnce(const Url& url);
     std::unique_ptr<Transport> open(const Url& url);
-    const TlsContext& tlsContext();
+    const tls::ClientContext& tlsContext();
     long long elapsedMs() const;
     [[noreturn]] void throwTransferTimeout(std::uint64_t received,
                                            std::optional<std::uint64_t> expected) const;
@@ -54,7 +54,7 @@ class Fetcher {
     const Trace& trace_;
     Deadline::Clock::time_point started_;
     Deadline overall_;
-    std::optional<TlsContext> tls_;  // made on the first https connection
+    std::optional<tls::ClientContext> tls_;  // made on the first https connection
 };
 
 }  // namespace sockchat::http
