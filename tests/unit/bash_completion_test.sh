@@ -71,6 +71,15 @@ expect sockctl say --a -- --all
 expect sockctl help ki -- kick
 expect sockctl status --j -- --json
 expect sockctl chat --no- -- --no-color --no-bell --no-reconnect
+expect sockctl echo --c -- --cacert --cert --config
+expect sockctl chat --t -- --tls
+# The TLS files complete as files, and are not taken for the command.
+tmp=$(mktemp -d)
+touch "$tmp/ca.pem"
+expect sockctl chat --cacert "$tmp/ca" -- "$tmp/ca.pem"
+expect sockctl echo --key "$tmp/c" -- "$tmp/ca.pem"
+expect sockctl chat --cert "$tmp/ca.pem" --n -- --nick --no-color --no-bell --no-reconnect
+rm -rf "$tmp"
 expect sockfetch --co -- --connect-timeout
 expect sockfetch --ca -- --cacert
 expect sockfetch -m "" --

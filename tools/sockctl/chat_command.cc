@@ -59,7 +59,7 @@ int runChat(const GlobalOptions& globals, ChatOptions options) {
         return sockchat::cli::usageError("sockctl", *error, "sockctl chat");
     int exitCode = kExitOk;
     auto service = connectToService(sockchat::config::Service::chat, options.address,
-                                    globals.configPath, &exitCode);
+                                    globals.configPath, options.tls, &exitCode);
     if (!service) return exitCode;
     bool colour = wantColour(options.noColour);
     // Line editing needs a terminal on both sides; anything else is a script (pipe mode).
@@ -71,8 +71,8 @@ int runChat(const GlobalOptions& globals, ChatOptions options) {
         frontend = std::make_unique<InteractiveFrontend>(renderer);
     else
         frontend = std::make_unique<PipeFrontend>();
-    ChatSession session(service->endpoint, options, *frontend, renderer);
-    return session.run(std::move(service->fd));
+    ChatSession session(service->endpoint, service->tls, options, *frontend, renderer);
+    return session.run(std::move(service->stream));
 }
 
 }  // namespace
@@ -100,6 +100,7 @@ Command addChatCommand(CLI::App& app, const GlobalOptions& globals) {
     sub->add_flag("--json", options->json, "print the server's JSON event lines as they are");
     sub->add_flag("--no-reconnect", options->noReconnect,
                   "exit 1 when the connection is lost instead of reconnecting");
+    addTlsOptions(*sub, options->tls);
     sub->footer(
         "At a terminal: type to chat, /help lists the server's commands; Ctrl-D or /quit "
         "leaves, Ctrl-C clears the line (twice: leaves). Tab completes nicks and commands (again: "
@@ -115,10 +116,14 @@ Command addChatCommand(CLI::App& app, const GlobalOptions& globals) {
         "e.g. \"! server full\", is a failed try), restoring nick and room.\n"
         "With stdin not a terminal, a --nick or --room the server refuses (taken, reserved) is "
         "one line on stderr and exit 1, and nothing is sent.\n"
+        "With TLS, the certificate is verified like curl does (the system store, or --cacert; "
+        "the name or IP address given must be in it); the connection, its TLS version and "
+        "cipher are announced once. A reconnect speaks TLS too; a certificate that fails "
+        "verification on a reconnect ends sockctl (77) rather than retrying.\n"
         "Exit status: 0 left normally, 1 the server refused a line of the script, the "
         "connection was lost (--no-reconnect) or the address is not a chat service, 64 bad "
-        "arguments, 69 cannot connect, 78 bad "
-        "config file.");
+        "arguments, " +
+        std::string(kTlsExitCodes) + ", 78 bad config file.");
     return {sub, [&globals, options] { return runChat(globals, *options); }};
 }
 

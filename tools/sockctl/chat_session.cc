@@ -11,6 +11,7 @@
 #include "service_check.h"
 #include "sockchat/chat/command.h"
 #include "sockchat/chat/sanitize.h"
+#include "tls_handshake.h"
 
 namespace sockctl {
 namespace {
@@ -74,9 +75,10 @@ int msUntil(ChatSession::Clock::time_point t) {
 
 }  // namespace
 
-ChatSession::ChatSession(Endpoint endpoint, ChatOptions options, ChatFrontend& frontend,
-                         Renderer& renderer)
+ChatSession::ChatSession(Endpoint endpoint, std::shared_ptr<const sockchat::tls::ClientContext> tls,
+                         ChatOptions options, ChatFrontend& frontend, Renderer& renderer)
     : endpoint_(std::move(endpoint)),
+      tls_(std::move(tls)),
       options_(std::move(options)),
       frontend_(frontend),
       renderer_(renderer),
@@ -84,17 +86,15 @@ ChatSession::ChatSession(Endpoint endpoint, ChatOptions options, ChatFrontend& f
       wantNick_(options_.nick),
       wantRooms_(options_.rooms) {}
 
-int ChatSession::run(sockchat::net::Fd fd) {
-    connected(std::move(fd));
+int ChatSession::run(SocketStream stream) {
+    connected(std::move(stream));
     std::vector<pollfd> fds;
     while (!finished_) {
         fds.clear();
         int socketIndex = -1, connectIndex = -1;
         if (channel_) {
             socketIndex = static_cast<int>(fds.size());
-            short events = POLLIN;
-            if (channel_->wantsWrite()) events |= POLLOUT;
-            fds.push_back({channel_->fd(), events, 0});
+            fds.push_back({channel_->fd(), channel_->pollEvents(), 0});
         } else if (connector_.status() == Connector::Status::inProgress) {
             connectIndex = static_cast<int>(fds.size());
             fds.push_back({connector_.fd(), POLLOUT, 0});
@@ -120,7 +120,8 @@ int ChatSession::run(sockchat::net::Fd fd) {
                 short revents = fds[static_cast<std::size_t>(socketIndex)].revents;
                 std::string why;
                 if ((revents & POLLOUT) && !channel_->flush(&why)) disconnected(why);
-                if (channel_ && (revents & (POLLIN | POLLHUP | POLLERR))) readServer();
+                // Any readiness: TLS may read only once the socket is writable (pollEvents).
+                if (channel_ && revents) readServer();
             }
             if (!finished_ && connectIndex >= 0 && connector_.fd() == polledConnectFd &&
                 connector_.status() == Connector::Status::inProgress &&
@@ -134,10 +135,15 @@ int ChatSession::run(sockchat::net::Fd fd) {
 
 // --- connection ---------------------------------------------------------------------------
 
-void ChatSession::connected(sockchat::net::Fd fd) {
+void ChatSession::connected(SocketStream stream) {
     reconnected_ = everConnected_;
     everConnected_ = true;
-    channel_ = std::make_unique<LineChannel>(std::move(fd));
+    channel_ = std::make_unique<LineChannel>(std::move(stream));
+    // Once, where the connection is announced: what protects it. A script's --quiet wants
+    // nothing but the events.
+    if (!reconnected_ && channel_->tls() && !options_.quiet)
+        frontend_.status("connected to " + endpoint_.toString() + " " +
+                         describeTls(*channel_->tls()));
     answered_ = welcomeSeen_ = ready_ = false;
     helloRefusals_ = 0;
     joinsPending_ = 0;
@@ -199,7 +205,7 @@ void ChatSession::connectStep() {
     connector_.step();
     switch (connector_.status()) {
         case Connector::Status::connected:
-            connected(connector_.take());
+            reconnected(connector_.take());
             break;
         case Connector::Status::failed: {
             auto wait = scheduleReconnect();
@@ -211,6 +217,28 @@ void ChatSession::connectStep() {
         default:
             break;
     }
+}
+
+void ChatSession::reconnected(sockchat::net::Fd fd) {
+    if (!tls_) {
+        connected(SocketStream(std::move(fd)));
+        return;
+    }
+    TlsFailure failure;
+    auto stream = handshakeTls(*tls_, std::move(fd), endpoint_, &failure);
+    if (stream) {
+        connected(std::move(*stream));
+        return;
+    }
+    if (failure.certificate()) {
+        // The certificate will not verify on the next try either: stop rather than loop.
+        frontend_.status(failure.message);
+        finish(failure.exitCode);
+        return;
+    }
+    auto wait = scheduleReconnect();
+    frontend_.status("cannot reconnect to " + failure.message + "; next try in " +
+                     std::to_string(wait.count()) + " s");
 }
 
 // --- from the server ----------------------------------------------------------------------

@@ -19,6 +19,8 @@
 #include "line_channel.h"
 #include "renderer.h"
 #include "script_queue.h"
+#include "sockchat/tls/client_context.h"
+#include "tls_flags.h"
 
 namespace sockctl {
 
@@ -31,6 +33,7 @@ struct ChatOptions {
     bool json = false;         // print the server's JSON lines as they are
     bool noReconnect = false;  // connection lost → exit 1 instead of reconnecting
     bool noBell = false;       // no terminal bell on a mention or a private message
+    TlsFlags tls;              // --tls, --cacert, -k, --cert, --key
 };
 
 class ChatSession {
@@ -38,15 +41,19 @@ class ChatSession {
     using Clock = std::chrono::steady_clock;
 
     // The renderer is shared with the frontend, which renders its own status lines: one clock
-    // for the day-change markers.
-    ChatSession(Endpoint endpoint, ChatOptions options, ChatFrontend& frontend, Renderer& renderer);
+    // for the day-change markers. `tls` (null: plain TCP) is what every reconnect uses too.
+    ChatSession(Endpoint endpoint, std::shared_ptr<const sockchat::tls::ClientContext> tls,
+                ChatOptions options, ChatFrontend& frontend, Renderer& renderer);
 
     // Runs on an established connection until the user leaves (exit 0) or the connection is
-    // lost for good (exit 1); returns the exit code.
-    int run(sockchat::net::Fd connected);
+    // lost for good (exit 1; 77 when a reconnect meets a certificate that fails verification);
+    // returns the exit code.
+    int run(SocketStream connected);
 
   private:
-    void connected(sockchat::net::Fd fd);
+    void connected(SocketStream stream);
+    // A reconnect's TCP connection is up: with TLS, the handshake, then connected().
+    void reconnected(sockchat::net::Fd fd);
     void disconnected(const std::string& why);
     // Sets reconnectAt_ after the current backoff and doubles it; returns the wait.
     std::chrono::seconds scheduleReconnect();
@@ -83,6 +90,7 @@ class ChatSession {
     void checkTimers();
 
     Endpoint endpoint_;
+    std::shared_ptr<const sockchat::tls::ClientContext> tls_;
     ChatOptions options_;
     ChatFrontend& frontend_;
     Renderer& renderer_;

@@ -1,20 +1,17 @@
 #include "echo_command.h"
 
 #include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <memory>
 #include <vector>
 
 #include "exit_codes.h"
 #include "service_connect.h"
 #include "sockchat/cli/usage.h"
-#include "sockchat/net/socket.h"
+#include "tls_flags.h"
 
 namespace sockctl {
 namespace {
@@ -33,6 +30,7 @@ struct EchoOptions {
     std::vector<std::string> args;  // [address] text
     std::string address;
     std::string text;
+    TlsFlags tls;
 };
 
 // CLI11 would print the usage of the positional list as "args(1x)"; say what it means.
@@ -48,12 +46,33 @@ int remainingMs(Clock::time_point deadline) {
     return left.count() > 0 ? static_cast<int>(left.count()) : 0;
 }
 
-bool sendAll(int fd, std::string_view bytes) {
+// Waits (up to the deadline) for what the stream asked for; false when the time is up.
+bool waitFor(const SocketStream& stream, Io io, Clock::time_point deadline) {
+    for (;;) {
+        pollfd p{stream.fd(), pollEventsFor(io), 0};
+        int ready = ::poll(&p, 1, remainingMs(deadline));
+        if (ready < 0 && errno == EINTR) continue;
+        return ready > 0;
+    }
+}
+
+bool sendAll(SocketStream& stream, std::string_view bytes, std::string* error) {
+    auto deadline = Clock::now() + kReplyTimeout;
     while (!bytes.empty()) {
-        ssize_t n = sockchat::net::sendNoSignal(fd, bytes.data(), bytes.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return false;
-        bytes.remove_prefix(static_cast<std::size_t>(n));
+        std::size_t n = 0;
+        Io io = stream.write(bytes.data(), bytes.size(), &n);
+        if (io == Io::ok) {
+            bytes.remove_prefix(n);
+            continue;
+        }
+        if (io == Io::failed) {
+            *error = stream.error();
+            return false;
+        }
+        if (!waitFor(stream, io, deadline)) {
+            *error = "the server took nothing for 10 s";
+            return false;
+        }
     }
     return true;
 }
@@ -66,52 +85,51 @@ bool sendAll(int fd, std::string_view bytes) {
 // can tell a finished reply from a half one. End of stream can: we half-close after sending,
 // and the daemon answers everything it read, then closes. The quiet timeout is only a backstop
 // for echo servers that ignore the half-close, and kReplyTimeout bounds the whole wait.
-int readReply(int fd, std::size_t sentBytes, std::string* reply, std::string* error) {
+int readReply(SocketStream& stream, std::size_t sentBytes, std::string* reply, std::string* error) {
     auto deadline = Clock::now() + kReplyTimeout;
     for (;;) {
-        int wait = remainingMs(deadline);
-        if (reply->size() >= sentBytes)
-            wait =
-                std::min(wait, static_cast<int>(std::chrono::milliseconds(kQuietTimeout).count()));
-        pollfd p{fd, POLLIN, 0};
-        int ready = ::poll(&p, 1, wait);
-        if (ready < 0 && errno == EINTR) continue;
-        if (ready <= 0) {
-            if (reply->size() >= sentBytes) return kExitOk;  // quiet after a full answer
-            *error = reply->empty() ? "no reply within 10 s" : "incomplete reply within 10 s";
-            return kExitFailure;
-        }
+        // Read first, wait only when the stream says so: TLS may hold decrypted bytes that
+        // would never make the socket readable.
         char buf[65536];
-        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-        if (n > 0) {
-            reply->append(buf, static_cast<std::size_t>(n));
+        std::size_t n = 0;
+        Io io = stream.read(buf, sizeof buf, &n);
+        if (io == Io::ok) {
+            reply->append(buf, n);
             continue;
         }
-        if (n < 0 && errno == EINTR) continue;
-        if (n == 0) {
+        if (io == Io::closed) {
             if (!reply->empty()) return kExitOk;
             *error = "the server closed the connection without a reply";
             return kExitFailure;
         }
-        *error = std::strerror(errno);
-        return kExitFailure;
+        if (io == Io::failed) {
+            *error = stream.error();
+            return kExitFailure;
+        }
+        auto wait = deadline;
+        if (reply->size() >= sentBytes) wait = std::min(wait, Clock::now() + kQuietTimeout);
+        if (!waitFor(stream, io, wait)) {
+            if (reply->size() >= sentBytes) return kExitOk;  // quiet after a full answer
+            *error = reply->empty() ? "no reply within 10 s" : "incomplete reply within 10 s";
+            return kExitFailure;
+        }
     }
 }
 
 int runEcho(const GlobalOptions& globals, const EchoOptions& options) {
     int exitCode = kExitOk;
     auto service = connectToService(sockchat::config::Service::echo, options.address,
-                                    globals.configPath, &exitCode);
+                                    globals.configPath, options.tls, &exitCode);
     if (!service) return exitCode;
-    const int fd = service->fd.get();
+    SocketStream& stream = service->stream;
     const std::string where = service->endpoint.toString();
-    if (!sendAll(fd, options.text)) {
-        std::fprintf(stderr, "sockctl: sending to %s: %s\n", where.c_str(), std::strerror(errno));
+    std::string reply, error;
+    if (!sendAll(stream, options.text, &error)) {
+        std::fprintf(stderr, "sockctl: sending to %s: %s\n", where.c_str(), error.c_str());
         return kExitFailure;
     }
-    ::shutdown(fd, SHUT_WR);
-    std::string reply, error;
-    int rc = readReply(fd, options.text.size(), &reply, &error);
+    stream.shutdownWrite();
+    int rc = readReply(stream, options.text.size(), &reply, &error);
     if (rc != kExitOk) {
         std::fprintf(stderr, "sockctl: %s: %s\n", where.c_str(), error.c_str());
         if (reply.empty()) return rc;
@@ -143,13 +161,14 @@ Command addEchoCommand(CLI::App& app, const GlobalOptions& globals) {
                     "127.0.0.1:8000), and the text to send (quote it if it has spaces)")
         ->type_name("[HOST[:PORT]] TEXT")
         ->expected(1, 2);
+    addTlsOptions(*sub, options->tls);
     sub->formatter(std::make_shared<EchoFormatter>());
     sub->footer(
         "The reply is read until the server closes the connection (sockctl half-closes after "
         "sending), so a reply that the server sends in several pieces is printed complete.\n"
         "Exit status: 0 reply printed, 1 no or broken reply (or the address is sockchatd's chat "
-        "service), 64 bad arguments, 69 cannot "
-        "connect, 78 bad config file.");
+        "service), 64 bad arguments, " +
+        std::string(kTlsExitCodes) + ", 78 bad config file.");
     return {sub, [&globals, options] {
                 // Checked here, not by CLI11, whose message would name the list ("args").
                 if (options->args.empty())

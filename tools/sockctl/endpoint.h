@@ -15,6 +15,9 @@ namespace sockctl {
 struct Endpoint {
     std::string host;  // name or numeric address, IPv6 without brackets
     std::uint16_t port = 0;
+    // Speak TLS: --tls, or a listener found in the config with a `tls:` block. Kept with the
+    // address so that a reconnect speaks what the first connection spoke.
+    bool tls = false;
 
     // "127.0.0.1:8001", "[::1]:8001", "localhost:8001": how messages name the endpoint.
     std::string toString() const;

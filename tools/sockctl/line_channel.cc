@@ -1,13 +1,6 @@
 #include "line_channel.h"
 
-#include <fcntl.h>
 #include <poll.h>
-#include <sys/socket.h>
-
-#include <cerrno>
-#include <cstring>
-
-#include "sockchat/net/socket.h"
 
 namespace sockctl {
 namespace {
@@ -17,32 +10,43 @@ constexpr std::size_t kMaxLineBytes = 1 << 20;
 
 }  // namespace
 
-LineChannel::LineChannel(sockchat::net::Fd fd) : fd_(std::move(fd)) {
-    int flags = ::fcntl(fd_.get(), F_GETFL);
-    if (flags >= 0) ::fcntl(fd_.get(), F_SETFL, flags | O_NONBLOCK);
+LineChannel::LineChannel(SocketStream stream) : stream_(std::move(stream)) {}
+
+short LineChannel::pollEvents() const {
+    short events = POLLIN;
+    if (lastRead_ == Io::wantWrite) events |= POLLOUT;
+    if (wantsWrite()) events |= pollEventsFor(lastWrite_);
+    return events;
 }
 
 bool LineChannel::readAvailable(std::string* why) {
     char buf[16384];
+    // Until the stream would block: with TLS, what one read leaves in OpenSSL's buffer
+    // (hasBufferedInput) never makes the socket readable again, so it must be read now.
     for (;;) {
-        ssize_t n = ::recv(fd_.get(), buf, sizeof buf, 0);
-        if (n > 0) {
-            input_.append(buf, static_cast<std::size_t>(n));
+        std::size_t n = 0;
+        lastRead_ = stream_.read(buf, sizeof buf, &n);
+        if (lastRead_ == Io::ok) {
+            input_.append(buf, n);
             if (input_.size() > kMaxLineBytes && input_.find('\n') == std::string::npos) {
                 *why = "the server sent a line longer than 1 MiB";
                 return false;
             }
             continue;
         }
-        if (n == 0) {
+        if (lastRead_ == Io::closed) {
             *why = "closed by the server";
             return false;
         }
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) return true;
-        *why = std::strerror(errno);
-        return false;
+        if (lastRead_ == Io::failed) {
+            *why = stream_.error();
+            return false;
+        }
+        break;
     }
+    // A TLS write that waited for input (wantRead) may go on now.
+    if (wantsWrite() && lastWrite_ == Io::wantRead) return flush(why);
+    return true;
 }
 
 std::optional<std::string> LineChannel::nextLine() {
@@ -63,14 +67,14 @@ void LineChannel::sendLine(std::string_view line) {
 
 bool LineChannel::flush(std::string* why) {
     while (!output_.empty()) {
-        ssize_t n = sockchat::net::sendNoSignal(fd_.get(), output_.data(), output_.size());
-        if (n > 0) {
-            output_.erase(0, static_cast<std::size_t>(n));
+        std::size_t n = 0;
+        lastWrite_ = stream_.write(output_.data(), output_.size(), &n);
+        if (lastWrite_ == Io::ok) {
+            output_.erase(0, n);
             continue;
         }
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
-        *why = std::strerror(errno);
+        if (lastWrite_ == Io::wantRead || lastWrite_ == Io::wantWrite) return true;
+        *why = stream_.error();
         return false;
     }
     return true;
@@ -85,15 +89,14 @@ void LineChannel::closeGracefully(std::chrono::milliseconds timeout) {
     };
     std::string why;
     while (wantsWrite() && leftMs() > 0) {
-        pollfd p{fd_.get(), POLLOUT, 0};
+        pollfd p{fd(), pollEventsFor(lastWrite_), 0};
         if (::poll(&p, 1, leftMs()) <= 0 || !flush(&why)) break;
     }
-    ::shutdown(fd_.get(), SHUT_WR);
+    stream_.shutdownWrite();
     for (;;) {
-        pollfd p{fd_.get(), POLLIN, 0};
+        pollfd p{fd(), pollEvents(), 0};
         if (::poll(&p, 1, leftMs()) <= 0 || !readAvailable(&why)) break;
     }
-    fd_.reset();
 }
 
 }  // namespace sockctl

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include "listener_choice.h"
 #include "sockchat/config/loader.h"
 
 namespace sockctl {
@@ -9,8 +10,8 @@ namespace {
 
 using sockchat::config::Service;
 
-// The listener of `service` in the config (the first one, as the daemon lists them in order).
-LookupResult fromConfig(Service service, const std::string& configPath) {
+// The listener of `service` in the config (chooseListener says which).
+LookupResult fromConfig(Service service, const std::string& configPath, bool preferTls) {
     const std::string path = configFileToRead(configPath);
     std::vector<sockchat::config::Listener> listeners;
     if (path.empty()) {
@@ -21,11 +22,11 @@ LookupResult fromConfig(Service service, const std::string& configPath) {
         listeners = loaded.config->listen;
     }
     const char* name = sockchat::config::serviceName(service);
-    for (const auto& l : listeners) {
-        if (l.service != service) continue;
+    if (const auto* l = chooseListener(listeners, service, preferTls)) {
         Endpoint e;
-        e.host = l.address.ipString();
-        e.port = l.address.port();
+        e.host = l->address.ipString();
+        e.port = l->address.port();
+        e.tls = l->tls.has_value();
         if (e.port == 0)
             return {std::nullopt,
                     path + ": the " + name + " listener has port 0 (ephemeral); give HOST:PORT"};
@@ -46,19 +47,25 @@ std::string configFileToRead(const std::string& configPath) {
 }
 
 LookupResult findListener(Service service, const std::string& address,
-                          const std::string& configPath) {
+                          const std::string& configPath, bool wantTls) {
     Endpoint wanted;
+    wanted.tls = wantTls;
     if (!address.empty()) {
         std::string error;
         auto parsed = parseEndpoint(address, &error);
         if (!parsed) return {std::nullopt, "bad address \"" + address + "\": " + error};
-        wanted = *parsed;
+        wanted.host = parsed->host;
+        wanted.port = parsed->port;
         if (!wanted.host.empty() && wanted.port != 0) return {wanted, {}};
     }
-    LookupResult configured = fromConfig(service, configPath);
+    LookupResult configured = fromConfig(service, configPath, wantTls);
     if (!configured.endpoint) return configured;
     if (wanted.host.empty()) wanted.host = configured.endpoint->host;
-    if (wanted.port == 0) wanted.port = configured.endpoint->port;
+    // The listener's TLS comes with its port: a port the user gave may be another listener's.
+    if (wanted.port == 0) {
+        wanted.port = configured.endpoint->port;
+        wanted.tls = wantTls || configured.endpoint->tls;
+    }
     return {wanted, {}};
 }
 

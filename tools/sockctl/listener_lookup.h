@@ -24,7 +24,9 @@ std::string configFileToRead(const std::string& configPath);
 // The endpoint sockctl should use for `service`. `address` is the user's HOST[:PORT] argument
 // (may be empty); the config is only read for the parts the argument leaves out. A wildcard
 // listener (0.0.0.0, [::]) is reached through the matching loopback address.
+// The endpoint speaks TLS when wantTls (--tls; the config's TLS listener of the service is then
+// preferred), or when its port comes from a config listener with a `tls:` block.
 LookupResult findListener(sockchat::config::Service service, const std::string& address,
-                          const std::string& configPath);
+                          const std::string& configPath, bool wantTls = false);
 
 }  // namespace sockctl

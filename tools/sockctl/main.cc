@@ -32,9 +32,11 @@ int main(int argc, char** argv) {
     app.footer(
         "Run 'sockctl help COMMAND' for a command's options.\n"
         "Exit status: 0 ok, 1 the connection broke or the server refused a line (admin commands: "
-        "the daemon answered with an error), 64 bad arguments, 69 cannot connect to sockchatd "
-        "(admin commands: or no reply), 77 permission denied on the admin socket, 78 bad config "
-        "file (reload: the daemon's new config is invalid).");
+        "the daemon answered with an error), 64 bad arguments, 66 unreadable --cacert, --cert or "
+        "--key, 69 cannot connect to sockchatd (admin commands: or no reply; chat, echo: or the "
+        "TLS handshake failed), 77 permission denied on the admin socket (chat, echo: the "
+        "server's TLS certificate failed verification), 78 bad config file (reload: the "
+        "daemon's new config is invalid).");
 
     sockctl::GlobalOptions globals;
     app.add_option(
