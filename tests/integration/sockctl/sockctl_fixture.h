@@ -27,6 +27,15 @@ inline std::string chatListener(const std::string& address = "127.0.0.1:0") {
     return "  - {service: chat, address: \"" + address + "\"}\n";
 }
 
+// sockctl run to completion (bounded), its output checked for sanitizer reports.
+inline sockchat::testing::ProcessResult sockctl(const std::vector<std::string>& args) {
+    std::vector<std::string> argv{SOCKCTL_BIN};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto r = sockchat::testing::runProgram(argv, std::chrono::seconds(20));
+    expectNoSanitizerReport(r.stderrText, "sockctl");
+    return r;
+}
+
 inline std::string at(std::uint16_t port) {
     return "127.0.0.1:" + std::to_string(port);
 }

@@ -29,14 +29,6 @@ std::string refusedMessage(std::uint16_t port) {
            ": Connection refused \xE2\x80\x94 is sockchatd running? (systemctl status sockchatd)\n";
 }
 
-ProcessResult sockctl(const std::vector<std::string>& args) {
-    std::vector<std::string> argv{SOCKCTL_BIN};
-    argv.insert(argv.end(), args.begin(), args.end());
-    auto r = runProgram(argv, std::chrono::seconds(20));
-    expectNoSanitizerReport(r.stderrText, "sockctl");
-    return r;
-}
-
 // Every line of --json output, parsed (a line that is not JSON fails the test).
 std::vector<json> jsonLines(const std::string& out) {
     std::vector<json> lines;

@@ -1,0 +1,306 @@
+// sockctl chat and echo over TLS, through the real CLI against real TLS servers: socat with
+// certificates the test makes (TestPki), as an echo server (EXEC:cat) and in front of a real,
+// plain sockchatd (chat). Verification like curl (--cacert, -k, the system store), its failures
+// (77), ports that do not speak TLS (69), unreadable files (66), client certificates, the TLS
+// listener found in the config, and a reconnect that meets a bad certificate.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <regex>
+
+#include "daemon_process.h"
+#include "sockctl_fixture.h"
+#include "sockctl_process.h"
+#include "test_pki.h"
+#include "tls_test_server.h"
+
+using namespace sockchat::testing;
+using namespace sockctl_test;
+
+namespace {
+
+// socat's Options for what it serves: `target` behind TLS, or plain TCP, or TLS asking for a
+// client certificate.
+TlsTestServer::Options forwarding(const std::string& target, std::uint16_t port = 0) {
+    TlsTestServer::Options options;
+    options.target = target;
+    options.port = port;
+    return options;
+}
+
+TlsTestServer::Options plainTcp(const std::string& target) {
+    TlsTestServer::Options options = forwarding(target);
+    options.plain = true;
+    return options;
+}
+
+TlsTestServer::Options askingForClientCertificate(const std::string& clientCa) {
+    TlsTestServer::Options options;
+    options.clientCa = clientCa;
+    return options;
+}
+
+std::string verifyFailed(std::uint16_t port, const std::string& reason) {
+    return "sockctl: " + at(port) + ": TLS certificate verify failed: " + reason +
+           " (use --cacert FILE, or -k to skip verification)\n";
+}
+
+class SockctlTls : public ::testing::Test {
+  protected:
+    static void SetUpTestSuite() {
+        std::string tmpl = (std::filesystem::temp_directory_path() / "sockctl-tls-XXXXXX").string();
+        ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+        dir_ = tmpl;
+        pki_ = std::make_unique<TestPki>(dir_);
+    }
+    static void TearDownTestSuite() {
+        pki_.reset();
+        std::error_code ec;
+        std::filesystem::remove_all(dir_, ec);
+    }
+    void SetUp() override {
+        if (!haveSocat()) GTEST_SKIP() << "socat is not installed (build-deps.txt)";
+    }
+
+    static const TestPki& pki() { return *pki_; }
+    static std::string file(const std::string& name) { return dir_ + "/" + name; }
+
+    static std::string dir_;
+    static std::unique_ptr<TestPki> pki_;
+};
+
+std::string SockctlTls::dir_;
+std::unique_ptr<TestPki> SockctlTls::pki_;
+
+// --- echo ------------------------------------------------------------------------------------
+
+TEST_F(SockctlTls, EchoWithCacertVerifiesTheServer) {
+    TlsTestServer server(pki().server, {});
+    auto r = sockctl({"echo", "--tls", "--cacert", pki().caCert, at(server.port()), "over tls"});
+    EXPECT_EQ(r.exitCode, 0) << r.stderrText;
+    EXPECT_EQ(r.stdoutText, "over tls\n");
+    EXPECT_EQ(r.stderrText, "");
+    // A name is sent as SNI and checked against the certificate (DNS:localhost) as well.
+    auto named = sockctl({"echo", "--tls", "--cacert", pki().caCert,
+                          "localhost:" + std::to_string(server.port()), "by name"});
+    EXPECT_EQ(named.exitCode, 0) << named.stderrText;
+    EXPECT_EQ(named.stdoutText, "by name\n");
+}
+
+TEST_F(SockctlTls, LargeEchoComesBackComplete) {
+    // Many TLS records each way: what OpenSSL buffers must be read, not waited for.
+    TlsTestServer server(pki().server, {});
+    std::string text(100000, 'x');
+    for (std::size_t i = 0; i < text.size(); i += 7) text[i] = static_cast<char>('a' + i % 26);
+    auto r = sockctl({"echo", "--tls", "--cacert", pki().caCert, at(server.port()), text});
+    EXPECT_EQ(r.exitCode, 0) << r.stderrText;
+    EXPECT_EQ(r.stdoutText, text + "\n");
+}
+
+TEST_F(SockctlTls, InsecureSkipsVerificationOfAnUntrustedCertificate) {
+    TlsTestServer server(pki().untrusted, {});
+    auto r = sockctl({"echo", "--tls", "-k", at(server.port()), "anyway"});
+    EXPECT_EQ(r.exitCode, 0) << r.stderrText;
+    EXPECT_EQ(r.stdoutText, "anyway\n");
+    auto longForm = sockctl({"echo", "--tls", "--insecure", at(server.port()), "again"});
+    EXPECT_EQ(longForm.exitCode, 0) << longForm.stderrText;
+    EXPECT_EQ(longForm.stdoutText, "again\n");
+}
+
+TEST_F(SockctlTls, UntrustedCertificateIs77WithOneLine) {
+    TlsTestServer server(pki().untrusted, {});
+    auto r = sockctl({"echo", "--tls", "--cacert", pki().caCert, at(server.port()), "x"});
+    EXPECT_EQ(r.exitCode, 77);
+    EXPECT_EQ(r.stderrText, verifyFailed(server.port(), "unable to get local issuer certificate"));
+    EXPECT_EQ(r.stdoutText, "");
+}
+
+TEST_F(SockctlTls, SystemStoreDoesNotKnowTheTestCa) {
+    // No --cacert: the system store, which has never heard of the test's CA.
+    TlsTestServer server(pki().server, {});
+    auto r = sockctl({"echo", "--tls", at(server.port()), "x"});
+    EXPECT_EQ(r.exitCode, 77);
+    EXPECT_EQ(r.stderrText, verifyFailed(server.port(), "unable to get local issuer certificate"));
+}
+
+TEST_F(SockctlTls, ExpiredCertificateIs77) {
+    TlsTestServer server(pki().expired, {});
+    auto r = sockctl({"echo", "--tls", "--cacert", pki().caCert, at(server.port()), "x"});
+    EXPECT_EQ(r.exitCode, 77);
+    EXPECT_EQ(r.stderrText, verifyFailed(server.port(), "certificate has expired"));
+}
+
+TEST_F(SockctlTls, WrongNameIs77) {
+    // The certificate is for other.example only: neither 127.0.0.1 nor localhost is in it.
+    TlsTestServer server(pki().wrongName, {});
+    auto ip = sockctl({"echo", "--tls", "--cacert", pki().caCert, at(server.port()), "x"});
+    EXPECT_EQ(ip.exitCode, 77);
+    EXPECT_EQ(ip.stderrText, verifyFailed(server.port(), "IP address mismatch"));
+    auto name = sockctl({"echo", "--tls", "--cacert", pki().caCert,
+                         "localhost:" + std::to_string(server.port()), "x"});
+    EXPECT_EQ(name.exitCode, 77);
+    EXPECT_NE(name.stderrText.find("TLS certificate verify failed: hostname mismatch"),
+              std::string::npos)
+        << name.stderrText;
+}
+
+TEST_F(SockctlTls, PlainServerIs69QuicklyWithOneLine) {
+    // A plain server that greets in text, like sockchatd's chat port, and one that closes.
+    TlsTestServer talker(pki().server, plainTcp("SYSTEM:echo -- not TLS; sleep 30"));
+    TlsTestServer closer(pki().server, plainTcp("EXEC:true"));
+    for (std::uint16_t port : {talker.port(), closer.port()}) {
+        const auto started = std::chrono::steady_clock::now();
+        auto r = sockctl({"echo", "--tls", "--cacert", pki().caCert, at(port), "x"});
+        EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+        EXPECT_EQ(r.exitCode, 69) << r.stderrText;
+        EXPECT_TRUE(std::regex_match(r.stderrText,
+                                     std::regex("sockctl: " + at(port) +
+                                                ": TLS handshake failed: [^\n]+ \\(is it a TLS "
+                                                "port\\?\\)\n")))
+            << r.stderrText;
+        EXPECT_EQ(r.stdoutText, "");
+    }
+}
+
+TEST_F(SockctlTls, UnreadableFilesAre66BeforeConnecting) {
+    const std::uint16_t port = unusedPort();  // nothing listens: the files are checked first
+    const std::string missing = file("no-such.pem");
+    for (const auto& option : {"--cacert", "--cert", "--key"}) {
+        std::vector<std::string> args{"echo", "--tls", option, missing};
+        if (std::string(option) == "--key") args.insert(args.end(), {"--cert", pki().client.cert});
+        args.insert(args.end(), {at(port), "x"});
+        auto r = sockctl(args);
+        EXPECT_EQ(r.exitCode, 66) << option << ": " << r.stderrText;
+        EXPECT_EQ(std::count(r.stderrText.begin(), r.stderrText.end(), '\n'), 1) << r.stderrText;
+        EXPECT_NE(r.stderrText.find(missing), std::string::npos) << r.stderrText;
+    }
+}
+
+TEST_F(SockctlTls, ClientCertificateIsPresentedWithCertAndKey) {
+    TlsTestServer server(pki().server, askingForClientCertificate(pki().caCert));
+    auto r = sockctl({"echo", "--tls", "--cacert", pki().caCert, "--cert", pki().client.cert,
+                      "--key", pki().client.key, at(server.port()), "it is alice"});
+    EXPECT_EQ(r.exitCode, 0) << r.stderrText;
+    EXPECT_EQ(r.stdoutText, "it is alice\n");
+    // Without one the server ends the connection (TLS 1.3: after the client's handshake).
+    auto without = sockctl({"echo", "--tls", "--cacert", pki().caCert, at(server.port()), "x"});
+    EXPECT_NE(without.exitCode, 0);
+    EXPECT_EQ(without.stdoutText, "");
+    EXPECT_NE(without.stderrText.find("certificate required"), std::string::npos)
+        << without.stderrText;
+}
+
+TEST_F(SockctlTls, TlsOptionsWithoutTlsAreAUsageError) {
+    auto r = sockctl({"echo", "--cacert", pki().caCert, at(unusedPort()), "x"});
+    EXPECT_EQ(r.exitCode, 64);
+    EXPECT_NE(r.stderrText.find("--cacert is for TLS connections: add --tls"), std::string::npos)
+        << r.stderrText;
+}
+
+TEST_F(SockctlTls, TheConfigsTlsListenerIsUsedWithoutTls) {
+    TlsTestServer server(pki().server, {});
+    const std::string tls =
+        ", tls: {certificate: " + pki().server.cert + ", key: " + pki().server.key + "}";
+    TempFile config(
+        testConfig("  - {service: echo, address: \"127.0.0.1:1\"}\n"
+                   "  - {service: echo, address: \"" +
+                   at(server.port()) + "\"" + tls + "}\n"));
+    // The first echo listener is plain; --tls picks the TLS one.
+    auto chosen = sockctl({"-c", config.path(), "echo", "--tls", "--cacert", pki().caCert, "x"});
+    EXPECT_EQ(chosen.exitCode, 0) << chosen.stderrText;
+    EXPECT_EQ(chosen.stdoutText, "x\n");
+    // Only a TLS listener: used, with TLS, without being asked.
+    TempFile only(
+        testConfig("  - {service: echo, address: \"" + at(server.port()) + "\"" + tls + "}\n"));
+    auto automatic = sockctl({"-c", only.path(), "echo", "--cacert", pki().caCert, "auto"});
+    EXPECT_EQ(automatic.exitCode, 0) << automatic.stderrText;
+    EXPECT_EQ(automatic.stdoutText, "auto\n");
+}
+
+// --- chat: socat terminates TLS in front of a real (plain) sockchatd -------------------------
+
+TEST_F(SockctlTls, ChatOverTlsAnnouncesVersionAndCipherAndChats) {
+    DaemonProcess daemon(testConfig(chatListener()));
+    TlsTestServer front(pki().server, forwarding("TCP:" + at(daemon.port())));
+    SockctlProcess alice(
+        {"chat", "--tls", "--cacert", pki().caCert, at(front.port()), "--nick", "alice"});
+    ASSERT_TRUE(alice.waitForStdout("alice joined #lobby")) << alice.stderrText();
+    EXPECT_TRUE(std::regex_search(alice.stderrText(),
+                                  std::regex("^sockctl: connected to " + at(front.port()) +
+                                             " \\(TLSv1\\.[23], [A-Z0-9_-]+\\)\n")))
+        << alice.stderrText();
+    // A plain client on the daemon's own port sees alice's lines, and she sees its.
+    SockctlProcess bob({"chat", at(daemon.port()), "--nick", "bob"});
+    ASSERT_TRUE(bob.waitForStdout("bob joined #lobby")) << bob.stderrText();
+    alice.write("hello over tls\n");
+    EXPECT_TRUE(bob.waitForStdout("<alice> hello over tls")) << bob.stdoutText();
+    bob.write("hello in plain\n");
+    EXPECT_TRUE(alice.waitForStdout("<bob> hello in plain")) << alice.stdoutText();
+    alice.closeStdin();
+    EXPECT_EQ(alice.waitExit(), 0) << alice.stderrText();
+    EXPECT_EQ(occurrences(alice.stderrText(), "connected to"), 1u) << alice.stderrText();
+    bob.closeStdin();
+    EXPECT_EQ(bob.waitExit(), 0) << bob.stderrText();
+}
+
+TEST_F(SockctlTls, ChatQuietSaysNothingAboutTheConnection) {
+    DaemonProcess daemon(testConfig(chatListener()));
+    TlsTestServer front(pki().server, forwarding("TCP:" + at(daemon.port())));
+    auto r = runProgram({"/bin/sh", "-c",
+                         "echo hi | " + std::string(SOCKCTL_BIN) + " chat -q --tls --cacert " +
+                             pki().caCert + " " + at(front.port()) + " --nick quiet"},
+                        20s);
+    EXPECT_EQ(r.exitCode, 0) << r.stderrText;
+    EXPECT_EQ(r.stderrText, "");
+    EXPECT_NE(r.stdoutText.find("<quiet> hi"), std::string::npos) << r.stdoutText;
+}
+
+TEST_F(SockctlTls, ChatToAPlainPortIs69) {
+    DaemonProcess daemon(testConfig(chatListener()));
+    SockctlProcess alice({"chat", "--tls", "-k", at(daemon.port()), "--nick", "alice"});
+    EXPECT_EQ(alice.waitExit(), 69) << alice.stderrText();
+    EXPECT_NE(alice.stderrText().find(at(daemon.port()) + ": TLS handshake failed: "),
+              std::string::npos)
+        << alice.stderrText();
+}
+
+TEST_F(SockctlTls, ChatVerifyFailureIs77) {
+    DaemonProcess daemon(testConfig(chatListener()));
+    TlsTestServer front(pki().expired, forwarding("TCP:" + at(daemon.port())));
+    SockctlProcess alice(
+        {"chat", "--tls", "--cacert", pki().caCert, at(front.port()), "--nick", "alice"});
+    EXPECT_EQ(alice.waitExit(), 77) << alice.stderrText();
+    EXPECT_EQ(alice.stderrText(), verifyFailed(front.port(), "certificate has expired"));
+}
+
+TEST_F(SockctlTls, ReconnectKeepsTlsAndStopsAtACertificateThatFailsVerification) {
+    DaemonProcess daemon(testConfig(chatListener()));
+    auto front =
+        std::make_unique<TlsTestServer>(pki().server, forwarding("TCP:" + at(daemon.port())));
+    const std::uint16_t port = front->port();
+    SockctlProcess alice({"chat", "--tls", "--cacert", pki().caCert, at(port), "--nick", "alice"});
+    ASSERT_TRUE(alice.waitForStdout("alice joined #lobby")) << alice.stderrText();
+    // The TLS front goes, and comes back: the reconnect speaks TLS again.
+    front.reset();
+    ASSERT_TRUE(alice.waitForStderr("connection to " + at(port) + " lost")) << alice.stderrText();
+    front =
+        std::make_unique<TlsTestServer>(pki().server, forwarding("TCP:" + at(daemon.port()), port));
+    ASSERT_TRUE(alice.waitForStderr("back: connected to " + at(port) + " as alice", 30s))
+        << alice.stderrText();
+    // Now with an expired certificate: one line, exit 77, no reconnect loop.
+    front.reset();
+    ASSERT_TRUE(alice.waitForStderr([&](const std::string& err) {
+        return occurrences(err, " lost") == 2;
+    })) << alice.stderrText();
+    front = std::make_unique<TlsTestServer>(pki().expired,
+                                            forwarding("TCP:" + at(daemon.port()), port));
+    EXPECT_EQ(alice.waitExit(30s), 77) << alice.stderrText();
+    EXPECT_NE(alice.stderrText().find(verifyFailed(port, "certificate has expired")),
+              std::string::npos)
+        << alice.stderrText();
+}
+
+}  // namespace
