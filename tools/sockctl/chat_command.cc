@@ -13,6 +13,7 @@
 #include "exit_codes.h"
 #include "interactive_frontend.h"
 #include "pipe_frontend.h"
+#include "service_check.h"
 #include "service_connect.h"
 #include "sockchat/chat/command.h"
 #include "sockchat/chat/names.h"
@@ -72,7 +73,12 @@ int runChat(const GlobalOptions& globals, ChatOptions options) {
     else
         frontend = std::make_unique<PipeFrontend>();
     ChatSession session(service->endpoint, service->tls, options, *frontend, renderer);
-    return session.run(std::move(service->stream));
+    try {
+        return session.run(std::move(service->stream));
+    } catch (const TlsPortWithoutTls& e) {
+        std::fprintf(stderr, "sockctl: %s\n", e.what());
+        return kExitUnavailable;
+    }
 }
 
 }  // namespace

@@ -255,6 +255,7 @@ void ChatSession::readServer() {
 }
 
 void ChatSession::handleServerLine(const std::string& line) {
+    if (!answered_ && isTlsPortAnswer(line)) throw TlsPortWithoutTls(endpoint_.toString());
     if (!answered_ && !looksLikeChatService(line))
         throw NotAChatService::answered(endpoint_.toString(), line);
     answered_ = true;

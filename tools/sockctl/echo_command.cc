@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "exit_codes.h"
+#include "service_check.h"
 #include "service_connect.h"
 #include "sockchat/cli/usage.h"
 #include "tls_flags.h"
@@ -133,6 +134,11 @@ int runEcho(const GlobalOptions& globals, const EchoOptions& options) {
     if (rc != kExitOk) {
         std::fprintf(stderr, "sockctl: %s: %s\n", where.c_str(), error.c_str());
         if (reply.empty()) return rc;
+    }
+    // A TLS listener spoken to in plain text: its answer is no echo.
+    if (isTlsPortAnswer(reply)) {
+        std::fprintf(stderr, "sockctl: %s\n", TlsPortWithoutTls(where).what());
+        return kExitUnavailable;
     }
     // Aimed at sockchatd's chat port by mistake: the chat service says so instead of posting.
     if (reply.starts_with(kChatPortAnswer)) {

@@ -12,6 +12,13 @@ bool looksLikeChatService(std::string_view firstLine) {
            firstLine.starts_with("* ") || firstLine.starts_with("! ");
 }
 
+bool isTlsPortAnswer(std::string_view firstLine) {
+    return firstLine.starts_with(kTlsPortAnswer);
+}
+
+TlsPortWithoutTls::TlsPortWithoutTls(std::string_view address)
+    : std::runtime_error(std::string(address) + " speaks TLS: use --tls") {}
+
 NotAChatService::NotAChatService(std::string_view address, std::string_view why)
     : std::runtime_error(std::string(address) + " is not a sockchatd chat service (" +
                          std::string(why) + ")") {}

@@ -24,7 +24,8 @@ void addTlsOptions(CLI::App& command, TlsFlags& flags);
 
 // What the --help footers say about TLS failures' exit codes.
 inline constexpr const char* kTlsExitCodes =
-    "66 unreadable --cacert, --cert or --key, 69 cannot connect (or the TLS handshake failed), "
+    "66 unreadable --cacert, --cert or --key, 69 cannot connect (or the TLS handshake failed, "
+    "or the port speaks TLS and --tls is missing), "
     "77 the server's TLS certificate failed verification";
 
 }  // namespace sockctl

@@ -27,6 +27,17 @@ TEST(SockctlServiceCheck, ChatServicesFirstLines) {
     EXPECT_FALSE(looksLikeChatService(""));
 }
 
+TEST(SockctlServiceCheck, TheTlsPortsAnswerToPlainText) {
+    // sockchatd's line on a TLS listener that got plain text: not a chat service's greeting
+    // for sockctl, but a hint that --tls is missing.
+    EXPECT_TRUE(isTlsPortAnswer(
+        "! this port speaks TLS: connect with TLS (sockctl --tls, openssl s_client)"));
+    EXPECT_FALSE(isTlsPortAnswer("! server full: max_connections reached"));
+    EXPECT_FALSE(isTlsPortAnswer("-!- Welcome"));
+    EXPECT_EQ(std::string(TlsPortWithoutTls("127.0.0.1:6697").what()),
+              "127.0.0.1:6697 speaks TLS: use --tls");
+}
+
 TEST(SockctlServiceCheck, TheAnswerIsQuotedSanitisedAndCut) {
     EXPECT_STREQ(NotAChatService::answered("127.0.0.1:8000", "hello /mode json").what(),
                  "127.0.0.1:8000 is not a sockchatd chat service (it answered \"hello /mode "
