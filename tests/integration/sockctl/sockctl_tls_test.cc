@@ -1,8 +1,9 @@
-// sockctl chat and echo over TLS, through the real CLI against real TLS servers: socat with
-// certificates the test makes (TestPki), as an echo server (EXEC:cat) and in front of a real,
-// plain sockchatd (chat). Verification like curl (--cacert, -k, the system store), its failures
-// (77), ports that do not speak TLS (69), unreadable files (66), client certificates, the TLS
-// listener found in the config, and a reconnect that meets a bad certificate.
+// sockctl chat and echo over TLS, through the real CLI against real TLS servers: sockchatd's own
+// TLS listeners (chat, echo, client certificates, a reconnect) and socat with certificates the
+// test makes (TestPki) for what the daemon is not for: servers with a bad certificate, plain
+// servers that talk or close. Verification like curl (--cacert, -k, the system store), its
+// failures (77), ports that do not speak TLS (69), unreadable files (66), client certificates,
+// the TLS listener found in the config, and a reconnect that meets a bad certificate.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -220,83 +221,125 @@ TEST_F(SockctlTls, TheConfigsTlsListenerIsUsedWithoutTls) {
     EXPECT_EQ(automatic.stdoutText, "auto\n");
 }
 
-// --- chat: socat terminates TLS in front of a real (plain) sockchatd -------------------------
+// --- the real daemon's TLS listeners ---------------------------------------------------------
 
-TEST_F(SockctlTls, ChatOverTlsAnnouncesVersionAndCipherAndChats) {
-    DaemonProcess daemon(testConfig(chatListener()));
-    TlsTestServer front(pki().server, forwarding("TCP:" + at(daemon.port())));
+// A listener line of a test config speaking TLS with `certificate`.
+std::string tlsListener(const std::string& service, const TestPki::Pair& certificate,
+                        const std::string& address = "127.0.0.1:0", const std::string& extra = "") {
+    return "  - {service: " + service + ", address: \"" + address +
+           "\", tls: {certificate: " + certificate.cert + ", key: " + certificate.key + extra +
+           "}}\n";
+}
+
+TEST_F(SockctlTls, EchoWithTheDaemon) {
+    DaemonProcess daemon(testConfig(tlsListener("echo", pki().server)));
+    auto r = sockctl({"echo", "--tls", "--cacert", pki().caCert, at(daemon.port()), "Wilson"});
+    EXPECT_EQ(r.exitCode, 0) << r.stderrText << daemon.stderrText();
+    EXPECT_EQ(r.stdoutText, "hello Wilson\n");
+    EXPECT_EQ(r.stderrText, "");
+    // The daemon's own config names its TLS listener: no --tls needed.
+    TempFile config(testConfig(tlsListener("echo", pki().server, at(daemon.port()))));
+    auto automatic = sockctl({"-c", config.path(), "echo", "--cacert", pki().caCert, "auto"});
+    EXPECT_EQ(automatic.exitCode, 0) << automatic.stderrText;
+    EXPECT_EQ(automatic.stdoutText, "hello auto\n");
+}
+
+TEST_F(SockctlTls, ClientCertificateForTheDaemonsClientCa) {
+    DaemonProcess daemon(testConfig(
+        tlsListener("echo", pki().server, "127.0.0.1:0", ", client_ca: " + pki().caCert)));
+    auto r = sockctl({"echo", "--tls", "--cacert", pki().caCert, "--cert", pki().client.cert,
+                      "--key", pki().client.key, at(daemon.port()), "alice"});
+    EXPECT_EQ(r.exitCode, 0) << r.stderrText;
+    EXPECT_EQ(r.stdoutText, "hello alice\n");
+    auto without = sockctl({"echo", "--tls", "--cacert", pki().caCert, at(daemon.port()), "x"});
+    EXPECT_NE(without.exitCode, 0);
+    EXPECT_EQ(without.stdoutText, "");
+    EXPECT_NE(without.stderrText.find("certificate required"), std::string::npos)
+        << without.stderrText;
+}
+
+TEST_F(SockctlTls, ChatWithTheDaemonAnnouncesVersionAndCipherAndChats) {
+    // TLS and plain side by side: alice over TLS, bob in plain text, one room.
+    DaemonProcess daemon(testConfig(tlsListener("chat", pki().server) + chatListener()));
+    const std::uint16_t tlsPort = daemon.port(0), plainPort = daemon.port(1);
     SockctlProcess alice(
-        {"chat", "--tls", "--cacert", pki().caCert, at(front.port()), "--nick", "alice"});
+        {"chat", "--tls", "--cacert", pki().caCert, at(tlsPort), "--nick", "alice"});
     ASSERT_TRUE(alice.waitForStdout("alice joined #lobby")) << alice.stderrText();
-    EXPECT_TRUE(std::regex_search(alice.stderrText(),
-                                  std::regex("^sockctl: connected to " + at(front.port()) +
-                                             " \\(TLSv1\\.[23], [A-Z0-9_-]+\\)\n")))
+    EXPECT_TRUE(std::regex_search(
+        alice.stderrText(),
+        std::regex("^sockctl: connected to " + at(tlsPort) + " \\(TLSv1\\.[23], [A-Z0-9_-]+\\)\n")))
         << alice.stderrText();
-    // A plain client on the daemon's own port sees alice's lines, and she sees its.
-    SockctlProcess bob({"chat", at(daemon.port()), "--nick", "bob"});
+    SockctlProcess bob({"chat", at(plainPort), "--nick", "bob"});
     ASSERT_TRUE(bob.waitForStdout("bob joined #lobby")) << bob.stderrText();
     alice.write("hello over tls\n");
     EXPECT_TRUE(bob.waitForStdout("<alice> hello over tls")) << bob.stdoutText();
     bob.write("hello in plain\n");
     EXPECT_TRUE(alice.waitForStdout("<bob> hello in plain")) << alice.stdoutText();
+    // Leaving: close_notify, then the daemon's "bye" still arrives and the exit is 0.
     alice.closeStdin();
     EXPECT_EQ(alice.waitExit(), 0) << alice.stderrText();
     EXPECT_EQ(occurrences(alice.stderrText(), "connected to"), 1u) << alice.stderrText();
+    EXPECT_TRUE(bob.waitForStdout("alice left")) << bob.stdoutText();
     bob.closeStdin();
     EXPECT_EQ(bob.waitExit(), 0) << bob.stderrText();
 }
 
 TEST_F(SockctlTls, ChatQuietSaysNothingAboutTheConnection) {
-    DaemonProcess daemon(testConfig(chatListener()));
-    TlsTestServer front(pki().server, forwarding("TCP:" + at(daemon.port())));
+    DaemonProcess daemon(testConfig(tlsListener("chat", pki().server)));
     auto r = runProgram({"/bin/sh", "-c",
                          "echo hi | " + std::string(SOCKCTL_BIN) + " chat -q --tls --cacert " +
-                             pki().caCert + " " + at(front.port()) + " --nick quiet"},
+                             pki().caCert + " " + at(daemon.port()) + " --nick quiet"},
                         20s);
     EXPECT_EQ(r.exitCode, 0) << r.stderrText;
     EXPECT_EQ(r.stderrText, "");
     EXPECT_NE(r.stdoutText.find("<quiet> hi"), std::string::npos) << r.stdoutText;
 }
 
-TEST_F(SockctlTls, ChatToAPlainPortIs69) {
-    DaemonProcess daemon(testConfig(chatListener()));
-    SockctlProcess alice({"chat", "--tls", "-k", at(daemon.port()), "--nick", "alice"});
-    EXPECT_EQ(alice.waitExit(), 69) << alice.stderrText();
-    EXPECT_NE(alice.stderrText().find(at(daemon.port()) + ": TLS handshake failed: "),
+TEST_F(SockctlTls, PlainAndTlsMixedUpAre69BothWays) {
+    DaemonProcess daemon(testConfig(chatListener() + tlsListener("chat", pki().server)));
+    SockctlProcess tlsToPlain({"chat", "--tls", "-k", at(daemon.port(0)), "--nick", "alice"});
+    EXPECT_EQ(tlsToPlain.waitExit(), 69) << tlsToPlain.stderrText();
+    EXPECT_NE(tlsToPlain.stderrText().find(at(daemon.port(0)) + ": TLS handshake failed: "),
               std::string::npos)
-        << alice.stderrText();
+        << tlsToPlain.stderrText();
+    // The other way round the daemon says so in plain text, and sockctl stops: 69 too, no
+    // reconnecting, for chat and echo alike.
+    const std::string speaksTls = "sockctl: " + at(daemon.port(1)) + " speaks TLS: use --tls\n";
+    SockctlProcess plainToTls({"chat", at(daemon.port(1)), "--nick", "alice"});
+    EXPECT_EQ(plainToTls.waitExit(), 69) << plainToTls.stderrText();
+    EXPECT_EQ(plainToTls.stderrText(), speaksTls);
+    auto echo = sockctl({"echo", at(daemon.port(1)), "x"});
+    EXPECT_EQ(echo.exitCode, 69) << echo.stderrText;
+    EXPECT_EQ(echo.stderrText, speaksTls);
+    EXPECT_EQ(echo.stdoutText, "");
 }
 
 TEST_F(SockctlTls, ChatVerifyFailureIs77) {
-    DaemonProcess daemon(testConfig(chatListener()));
-    TlsTestServer front(pki().expired, forwarding("TCP:" + at(daemon.port())));
+    DaemonProcess daemon(testConfig(tlsListener("chat", pki().wrongName)));
     SockctlProcess alice(
-        {"chat", "--tls", "--cacert", pki().caCert, at(front.port()), "--nick", "alice"});
+        {"chat", "--tls", "--cacert", pki().caCert, at(daemon.port()), "--nick", "alice"});
     EXPECT_EQ(alice.waitExit(), 77) << alice.stderrText();
-    EXPECT_EQ(alice.stderrText(), verifyFailed(front.port(), "certificate has expired"));
+    EXPECT_EQ(alice.stderrText(), verifyFailed(daemon.port(), "IP address mismatch"));
 }
 
 TEST_F(SockctlTls, ReconnectKeepsTlsAndStopsAtACertificateThatFailsVerification) {
-    DaemonProcess daemon(testConfig(chatListener()));
-    auto front =
-        std::make_unique<TlsTestServer>(pki().server, forwarding("TCP:" + at(daemon.port())));
-    const std::uint16_t port = front->port();
+    auto first = std::make_unique<DaemonProcess>(testConfig(tlsListener("chat", pki().server)));
+    const std::uint16_t port = first->port();
     SockctlProcess alice({"chat", "--tls", "--cacert", pki().caCert, at(port), "--nick", "alice"});
     ASSERT_TRUE(alice.waitForStdout("alice joined #lobby")) << alice.stderrText();
-    // The TLS front goes, and comes back: the reconnect speaks TLS again.
-    front.reset();
+    // The daemon restarts: the reconnect speaks TLS again.
+    EXPECT_EQ(first->stop(), 0);
     ASSERT_TRUE(alice.waitForStderr("connection to " + at(port) + " lost")) << alice.stderrText();
-    front =
-        std::make_unique<TlsTestServer>(pki().server, forwarding("TCP:" + at(daemon.port()), port));
+    auto second =
+        std::make_unique<DaemonProcess>(testConfig(tlsListener("chat", pki().server, at(port))));
     ASSERT_TRUE(alice.waitForStderr("back: connected to " + at(port) + " as alice", 30s))
         << alice.stderrText();
-    // Now with an expired certificate: one line, exit 77, no reconnect loop.
-    front.reset();
+    // Now an expired certificate answers there (socat): one line, exit 77, no reconnect loop.
+    EXPECT_EQ(second->stop(), 0);
     ASSERT_TRUE(alice.waitForStderr([&](const std::string& err) {
         return occurrences(err, " lost") == 2;
     })) << alice.stderrText();
-    front = std::make_unique<TlsTestServer>(pki().expired,
-                                            forwarding("TCP:" + at(daemon.port()), port));
+    TlsTestServer expired(pki().expired, forwarding("EXEC:cat", port));
     EXPECT_EQ(alice.waitExit(30s), 77) << alice.stderrText();
     EXPECT_NE(alice.stderrText().find(verifyFailed(port, "certificate has expired")),
               std::string::npos)
