@@ -284,6 +284,25 @@ TEST_F(SockctlTls, ChatWithTheDaemonAnnouncesVersionAndCipherAndChats) {
     EXPECT_EQ(bob.waitExit(), 0) << bob.stderrText();
 }
 
+// At a terminal the announcement is one of sockctl's own lines, above the greeting.
+TEST_F(SockctlInteractive, TlsConnectionIsAnnouncedOnceAboveTheGreeting) {
+    if (!haveSocat()) GTEST_SKIP() << "socat is not installed (build-deps.txt)";
+    std::string tmpl = (std::filesystem::temp_directory_path() / "sockctl-tls-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    const std::string dir = tmpl;
+    const TestPki pki(dir);
+    DaemonProcess daemon(testConfig(tlsListener("chat", pki.server)));
+    auto term = startAtPrompt(daemon.port(), "alice", "", " --tls --cacert " + pki.caCert);
+    const std::regex announced("\\[[0-9:]{5}\\] -- connected to " + at(daemon.port()) +
+                               " \\(TLSv1\\.[23], [A-Z0-9_-]+\\)\n");
+    const std::string screen = term->screen();
+    EXPECT_TRUE(std::regex_search(screen, announced)) << screen;
+    EXPECT_LT(screen.find("-- connected to"), screen.find("Welcome")) << screen;
+    EXPECT_EQ(occurrences(screen, "connected to"), 1u) << screen;
+    expectLeavesWithStatusZero(*term, "C-d");
+    std::filesystem::remove_all(dir);
+}
+
 TEST_F(SockctlTls, ChatQuietSaysNothingAboutTheConnection) {
     DaemonProcess daemon(testConfig(tlsListener("chat", pki().server)));
     auto r = runProgram({"/bin/sh", "-c",
