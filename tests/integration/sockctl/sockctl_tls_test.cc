@@ -23,8 +23,7 @@ using namespace sockctl_test;
 
 namespace {
 
-// socat's Options for what it serves: `target` behind TLS, or plain TCP, or TLS asking for a
-// client certificate.
+// socat's Options for what it serves: `target` behind TLS, or plain TCP.
 TlsTestServer::Options forwarding(const std::string& target, std::uint16_t port = 0) {
     TlsTestServer::Options options;
     options.target = target;
@@ -35,12 +34,6 @@ TlsTestServer::Options forwarding(const std::string& target, std::uint16_t port 
 TlsTestServer::Options plainTcp(const std::string& target) {
     TlsTestServer::Options options = forwarding(target);
     options.plain = true;
-    return options;
-}
-
-TlsTestServer::Options askingForClientCertificate(const std::string& clientCa) {
-    TlsTestServer::Options options;
-    options.clientCa = clientCa;
     return options;
 }
 
@@ -178,20 +171,6 @@ TEST_F(SockctlTls, UnreadableFilesAre66BeforeConnecting) {
         EXPECT_EQ(std::count(r.stderrText.begin(), r.stderrText.end(), '\n'), 1) << r.stderrText;
         EXPECT_NE(r.stderrText.find(missing), std::string::npos) << r.stderrText;
     }
-}
-
-TEST_F(SockctlTls, ClientCertificateIsPresentedWithCertAndKey) {
-    TlsTestServer server(pki().server, askingForClientCertificate(pki().caCert));
-    auto r = sockctl({"echo", "--tls", "--cacert", pki().caCert, "--cert", pki().client.cert,
-                      "--key", pki().client.key, at(server.port()), "it is alice"});
-    EXPECT_EQ(r.exitCode, 0) << r.stderrText;
-    EXPECT_EQ(r.stdoutText, "it is alice\n");
-    // Without one the server ends the connection (TLS 1.3: after the client's handshake).
-    auto without = sockctl({"echo", "--tls", "--cacert", pki().caCert, at(server.port()), "x"});
-    EXPECT_NE(without.exitCode, 0);
-    EXPECT_EQ(without.stdoutText, "");
-    EXPECT_NE(without.stderrText.find("certificate required"), std::string::npos)
-        << without.stderrText;
 }
 
 TEST_F(SockctlTls, TlsOptionsWithoutTlsAreAUsageError) {

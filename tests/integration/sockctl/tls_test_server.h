@@ -2,8 +2,8 @@
 // TlsTestServer: a real TLS server for sockctl's TLS tests, socat in its own process group on a
 // loopback port. It terminates TLS with a TestPki certificate and hands the plain bytes to
 // `target`: "EXEC:cat" (an echo server) or "TCP:127.0.0.1:PORT" (TLS in front of a plain
-// sockchatd). With a client CA it requires a client certificate signed by it. Also serves
-// plain TCP (no certificate), for the tests that aim TLS at a port that does not speak it.
+// sockchatd). Also serves plain TCP (no certificate), for the tests that aim TLS at a port that
+// does not speak it.
 #include <sys/types.h>
 
 #include <cstdint>
@@ -17,7 +17,6 @@ class TlsTestServer {
   public:
     struct Options {
         std::string target = "EXEC:cat";
-        std::string clientCa;    // "" = no client certificate asked for
         bool plain = false;      // plain TCP: no TLS at all
         std::uint16_t port = 0;  // 0 = a free one
     };
