@@ -262,6 +262,42 @@ ct setpriv --reuid=nobody --regid=nogroup --clear-groups sockctl status >/dev/nu
 ok "sockctl status and reload work as root through the unit; nobody gets 77"
 
 # ---------------------------------------------------------------------------------------------
+step "a TLS listener under the unit: key root:sockchatd 0640, reload, sockctl --tls --cacert"
+tls=/etc/sockchatd/tls
+ct mkdir -p $tls
+ct openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+  -subj "/CN=systest CA" -addext basicConstraints=critical,CA:TRUE \
+  -keyout $tls/ca.key -out $tls/ca.crt 2>/dev/null || fail "openssl could not make the CA"
+ct openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=localhost \
+  -keyout $tls/privkey.pem -out $tls/req.csr 2>/dev/null || fail "openssl could not make the key"
+printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$(ct_path $tls/ext.cnf)"
+ct openssl x509 -req -in $tls/req.csr -CA $tls/ca.crt -CAkey $tls/ca.key -CAcreateserial -days 2 \
+  -extfile $tls/ext.cnf -out $tls/fullchain.pem 2>/dev/null || fail "openssl could not sign the certificate"
+# As README tells the operator: the daemon's group may read the key, nobody else.
+ct chgrp sockchatd $tls/privkey.pem
+ct chmod 0640 $tls/privkey.pem
+# The shipped file lists its listeners under "listen:"; if it ever stops, say so.
+grep -q '^listen:$' "$conf" || fail "the shipped config has no 'listen:' line to add the TLS listeners under"
+sed -i 's|^listen:$|listen:\n  - {service: echo, address: "127.0.0.1:6697", tls: {certificate: /etc/sockchatd/tls/fullchain.pem, key: /etc/sockchatd/tls/privkey.pem}}\n  - {service: chat, address: "127.0.0.1:6698", tls: {certificate: /etc/sockchatd/tls/fullchain.pem, key: /etc/sockchatd/tls/privkey.pem}}|' "$conf"
+ct sockchatd -t -c /etc/sockchatd/sockchatd.yaml >/dev/null || fail "sockchatd -t rejects the TLS config"
+ct systemctl reload sockchatd.service || fail "systemctl reload with the TLS listeners failed"
+wait_for 10 "the TLS listener" journal_has SOCKCHAT_EVENT=tls SOCKCHAT_LISTENER=127.0.0.1:6697
+tls_reply=$(ct sockctl echo --tls --cacert $tls/ca.crt 127.0.0.1:6697 Wilson) || fail "sockctl echo --tls failed"
+[ "$tls_reply" = "hello Wilson" ] || fail "sockctl echo --tls got '$tls_reply'"
+chat_tls=$(printf 'hello over tls\n' | ct timeout 10 sockctl chat --tls --cacert $tls/ca.crt --nick tlsuser 127.0.0.1:6698) ||
+  fail "sockctl chat --tls failed"
+[[ $chat_tls == *"<tlsuser> hello over tls"* ]] || fail "sockctl chat --tls did not see its own line: $chat_tls"
+journal_has SOCKCHAT_EVENT=connect SOCKCHAT_TLS_VERSION=TLSv1.3 || fail "no connect event with SOCKCHAT_TLS_VERSION"
+rc=0
+ct sockctl echo --tls 127.0.0.1:6697 Wilson >/dev/null 2>&1 || rc=$?
+[ "$rc" = 77 ] || fail "sockctl echo --tls without the CA exited $rc, not 77 (untrusted certificate)"
+ours_tls=$(score sockchatd.service)
+awk -v a="$ours_tls" 'BEGIN { exit !(a < 1.1) }' || fail "with TLS on, the exposure is $ours_tls, not below 1.1"
+cp "$CT_DIR/good.yaml" "$conf"
+ct systemctl reload sockchatd.service || fail "reload back to the shipped config failed"
+ok "TLS echo and chat through the unit with sockctl --tls --cacert; untrusted: 77; exposure $ours_tls"
+
+# ---------------------------------------------------------------------------------------------
 step "the watchdog restarts a stopped (SIGSTOP) daemon"
 ct mkdir -p /etc/systemd/system/sockchatd.service.d
 printf '[Service]\nWatchdogSec=2s\n' >"$(ct_path /etc/systemd/system/sockchatd.service.d/systest-watchdog.conf)"
