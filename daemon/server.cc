@@ -228,8 +228,10 @@ void Server::startWorkers() {
     for (auto& l : listeners_) listeners.push_back(l.get());
     for (unsigned i = 0; i < count; ++i) {
         workers_.push_back(std::make_unique<Worker>(i, shared_, workerSettings()));
-        workers_.back()->start(listeners, ready);
+        shared_.workers.push_back(workers_.back().get());
     }
+    // Only once every worker exists: the first accept may hand a newcomer to any of them.
+    for (auto& worker : workers_) worker->start(listeners, ready);
     ready.wait();
 }
 
@@ -543,6 +545,11 @@ std::string Server::renderMetrics() const {
     metric("sockchatd_chat_rooms", "gauge", "Chat rooms this daemon knows.",
            std::to_string(chat_.backend->roomCount()));
     metric("sockchatd_workers", "gauge", "Worker threads.", std::to_string(workers_.size()));
+    // How evenly the workers share the clients: one busy worker among idle ones is a ceiling.
+    family("sockchatd_worker_connections", "gauge", "Open client connections, by worker.");
+    for (const auto& w : workers_)
+        sample("sockchatd_worker_connections", "worker=\"" + std::to_string(w->index()) + "\"",
+               std::to_string(w->connectionCount()));
     metric("sockchatd_uptime_seconds", "gauge", "Seconds since start.", std::to_string(uptime));
     if (chat_.cluster) {
         const auto& c = chat_.cluster->stats();

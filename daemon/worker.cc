@@ -130,21 +130,54 @@ void Worker::acceptOne(ListenSocket& listener, sockchat::net::Fd fd,
         return;  // fd closes here
     }
     ++shared_.acceptedTotal;
+    placeConnection({std::move(fd), peer, std::move(limiterKey), listener.service, listener.name,
+                     listener.tls.load()});
+}
+
+void Worker::placeConnection(Accepted accepted) {
+    // EPOLLEXCLUSIVE wakes whichever worker is idle, and a woken worker accepts a whole batch:
+    // left alone, a burst of newcomers lands on one worker while the others idle (200 chat
+    // clients all on worker 0, in the fan-out bench). So the accepting worker only accepts, and
+    // the connection lives on the least loaded worker (muduo's acceptor handing connections to
+    // its I/O loops), at the cost of one post when the load is uneven.
+    Worker* target = this;
+    std::size_t least = load();
+    for (Worker* w : shared_.workers) {
+        std::size_t l = w->load();
+        if (l < least) {
+            least = l;
+            target = w;
+        }
+    }
+    if (target == this) {
+        adopt(std::move(accepted));
+        return;
+    }
+    ++target->incoming_;
+    // The task owns the fd: if the target's loop has stopped (shutdown), it is closed unrun.
+    target->post([target, accepted = std::make_shared<Accepted>(std::move(accepted))]() mutable {
+        --target->incoming_;
+        target->adopt(std::move(*accepted));
+    });
+}
+
+void Worker::adopt(Accepted accepted) {
     // A chat line or an echo answer is one small write that someone waits for: Nagle would hold
     // it until the peer's delayed ACK (tens of ms). Connection batches each loop iteration's
     // output into one write instead.
     int one = 1;
-    ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    ::setsockopt(accepted.fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     std::string id = std::string("c").append(std::to_string(++shared_.nextConnectionId));
-    std::shared_ptr<const sockchat::tls::ServerContext> tls = listener.tls.load();
+    Service& service = serviceFor(accepted.service);
     auto conn = std::make_unique<Connection>(
-        loop_, std::move(fd), std::move(id), peer, listener.name, service, settings_.limits,
-        shared_.logger, stats_, [this](Connection& c) { onConnectionClosed(c); }, tls.get());
+        loop_, std::move(accepted.fd), std::move(id), accepted.peer, accepted.listenerName, service,
+        settings_.limits, shared_.logger, stats_, [this](Connection& c) { onConnectionClosed(c); },
+        accepted.tls.get());
     Connection* raw = conn.get();
-    raw->setLimiterKey(std::move(limiterKey));
+    raw->setLimiterKey(std::move(accepted.limiterKey));
     connections_.emplace(raw, std::move(conn));
     connectionCount_ = connections_.size();
-    stats_.open[static_cast<std::size_t>(listener.service)] += 1;
+    stats_.open[static_cast<std::size_t>(accepted.service)] += 1;
     raw->start();
     if (shuttingDown_) raw->beginGracefulClose();
 }

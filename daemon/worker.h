@@ -27,6 +27,8 @@
 
 namespace sockchatd {
 
+class Worker;
+
 // Daemon-wide objects every worker uses; all members are thread-safe.
 struct WorkerShared {
     sockchat::log::Logger& logger;
@@ -41,6 +43,9 @@ struct WorkerShared {
     ReportThrottle fdExhaustionReports{std::chrono::seconds(1)};
     std::atomic<std::uint64_t> fdRefusalsUnreported{0};  // told `server full` since that report
     FdReserve fdReserve{};
+    // Every worker, set before any starts and never changed after: an accepting worker hands a
+    // newcomer to the least loaded one (see Worker::placeConnection).
+    std::vector<Worker*> workers = {};
 };
 
 // Per-worker copy of the settings that a reload may change.
@@ -110,6 +115,21 @@ class Worker {
     void onAcceptable(ListenSocket& listener);
     void acceptOne(ListenSocket& listener, sockchat::net::Fd fd,
                    const sockchat::net::SocketAddress& peer);
+    // A newcomer past the limits, with what its worker needs from the listener (copied: the
+    // listener may be gone by the time another worker adopts it).
+    struct Accepted {
+        sockchat::net::Fd fd;
+        sockchat::net::SocketAddress peer;
+        std::string limiterKey;
+        sockchat::config::Service service;
+        std::string listenerName;
+        std::shared_ptr<const sockchat::tls::ServerContext> tls;
+    };
+    // The worker with the fewest connections (this one on a tie) gets it.
+    void placeConnection(Accepted accepted);
+    void adopt(Accepted accepted);
+    // Connections here plus those handed to this worker and not adopted yet.
+    std::size_t load() const { return connectionCount_.load() + incoming_.load(); }
     void pauseAccepting();
     // Short of fds: accepts one newcomer through the shared reserve fd (keeps it if fds came
     // back, else tells it the server is full). False when the batch should end.
@@ -135,6 +155,7 @@ class Worker {
     ChatService chat_;
     std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
     std::atomic<std::size_t> connectionCount_{0};
+    std::atomic<std::size_t> incoming_{0};  // handed over by other workers, not adopted yet
 
     bool shuttingDown_ = false;
     std::function<void()> onDrained_;

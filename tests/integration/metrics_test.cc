@@ -142,3 +142,33 @@ TEST(Metrics, ALiveScrapePassesPromtoolAndCountsWhatClientsDid) {
     EXPECT_EQ(lint.exitCode, 0) << lint.stdoutText << lint.stderrText;
     EXPECT_EQ(lint.stdoutText + lint.stderrText, "") << "promtool found problems";
 }
+
+namespace {
+long workerConnections(const std::string& scrape, int worker) {
+    std::string key = "\nsockchatd_worker_connections{worker=\"" + std::to_string(worker) + "\"} ";
+    auto at = scrape.find(key);
+    return at == std::string::npos ? -1 : std::stol(scrape.substr(at + key.size()));
+}
+}  // namespace
+
+// EPOLLEXCLUSIVE wakes one idle worker, and a woken worker accepts a whole batch: without
+// placement a burst of newcomers lands on one worker while the other idles. Each newcomer lives
+// on the worker with the fewest connections, whichever accepted it.
+TEST(Metrics, ABurstOfNewcomersIsSpreadEvenlyOverTheWorkers) {
+    DaemonProcess daemon(testConfig("  - {service: echo, address: \"127.0.0.1:0\"}\n",
+                                    "threads: 2\nmetrics: {address: \"127.0.0.1:0\"}\n"));
+    auto port = metricsPort(daemon);
+    ASSERT_NE(port, 0);
+    constexpr int kClients = 60;
+    std::vector<std::unique_ptr<TestClient>> clients;
+    for (int i = 0; i < kClients; ++i)
+        clients.push_back(std::make_unique<TestClient>(daemon.port()));
+    for (auto& c : clients) c->send("x");
+    for (auto& c : clients) ASSERT_EQ(c->recvExactly(7), "hello x");
+    std::string r = httpGet(port, "/metrics");
+    long w0 = workerConnections(r, 0), w1 = workerConnections(r, 1);
+    std::printf("[ figure ] %d clients in a burst: worker 0 has %ld, worker 1 has %ld\n", kClients,
+                w0, w1);
+    EXPECT_EQ(w0 + w1, kClients) << r;
+    EXPECT_LE(std::abs(w0 - w1), 4) << r;
+}
