@@ -7,12 +7,15 @@
 //   epoll_echo PORT [THREADS]     listens on 127.0.0.1:PORT; THREADS defaults to the online CPUs
 //
 // One thread per core, each with its own epoll and its own SO_REUSEPORT listening socket on the
-// same address. Chosen over one shared socket watched with EPOLLEXCLUSIVE because the kernel then
-// spreads new connections over per-thread accept queues by a hash of the 4-tuple: no two threads
-// ever touch the same accept queue (its lock) or get woken for the same connection, so a connect
-// storm scales with the threads. (EPOLLEXCLUSIVE still wakes "one or more" waiters and has every
-// thread accept from the one queue, contended under a storm; sockchatd uses it.) The cost of
-// SO_REUSEPORT is balance: with few connections the hash can put them all on one thread.
+// same address. Chosen over one shared socket watched with EPOLLEXCLUSIVE (sockchatd's way): the
+// kernel spreads new connections over per-thread accept queues by a hash of the 4-tuple, so no
+// two threads share an accept queue (its lock) or are woken for the same connection, whereas
+// EPOLLEXCLUSIVE wakes "one or more" waiters that then accept from the one queue. Measured with
+// both builds, 2 threads, alternating, on the 2-core VM of 2026-12-02 (noisy: load average ~7):
+// the storm within noise (3 pairs: 11.9k/9.4k, 13.7k/14.0k, 14.0k/14.1k connections/s), 16-byte
+// ping-pong at 512 connections ahead (85.9k/79.3k, 70.1k/62.2k round trips/s), at 5,000 ahead in
+// 3 of 4 pairs; at 64 behind in 4 of 6 pairs (spreads up to 1.4x: mostly the balance). The price of
+// SO_REUSEPORT is balance: the hash may put most of a few connections on one thread.
 //
 // Level-triggered, non-blocking sockets; TCP_NODELAY on accepted sockets; accept4 in a loop until
 // EAGAIN. Per readable event: one recv into the thread's buffer, then send it back. If the
