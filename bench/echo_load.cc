@@ -6,14 +6,22 @@
 //     back (the echo's "hello " prefix, if any), checks them, records the latency, sends again.
 //   stream: each connection writes --size-byte chunks as fast as the socket takes them and reads
 //     whatever comes back; reports bulk throughput only.
+//   storm: --connections concurrent loops of connect, one --size-byte round trip (checked), close,
+//     and the next connect at once; reports completed loops per second and the loop's latency
+//     (connect to the last byte back). Ends after --duration, or after --count loops if given.
+//   idle: opens --connections connections, one round trip each (so the server has accepted and
+//     registered every one), prints an `idle_ready` line, holds them open for --hold seconds
+//     (for the caller to measure the server's memory meanwhile), closes them and reports.
 //
 // Every connection first completes one round trip (connect, accept, fork or thread start all
 // happen there), and only then does the measured window start, so setup costs (a fork per
 // connection, a small listen backlog) are reported apart from steady-state speed.
 // Output: one line of key=value pairs on stdout, for bench/run.sh and for humans.
+// RLIMIT_NOFILE is raised to its hard limit first: thousands of connections need as many fds.
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -33,6 +41,15 @@
 
 namespace {
 
+// This process's CPU time (user + system), in seconds: load_cpu= in the output is its share of
+// the window, near 1.0 meaning the generator, not the server, was the limit.
+double cpuSeconds() {
+    rusage ru{};
+    ::getrusage(RUSAGE_SELF, &ru);
+    return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 using bench::Clock;
 using bench::Histogram;
 using sockchat::net::Fd;
@@ -44,7 +61,10 @@ struct Options {
     std::size_t size = 64;
     double duration = 5.0;
     std::size_t prefixLen = 0;
-    bool stream = false;
+    enum class Mode { pingpong, stream, storm, idle } mode = Mode::pingpong;
+    bool stream = false;       // mode == stream
+    long long count = 0;       // storm: stop after this many loops (0: --duration only)
+    double hold = 10;          // idle: seconds to hold the connections open
     int waitReadyMs = 0;       // poll-connect until the server answers, before the load
     double setupTimeout = 15;  // for every connection's first round trip
 };
@@ -82,14 +102,25 @@ Options parseArgs(int argc, char** argv) {
             o.waitReadyMs = static_cast<int>(num());
         else if (arg == "--setup-timeout")
             o.setupTimeout = num();
-        else if (arg == "--mode" && (value == "pingpong" || value == "stream"))
-            o.stream = value == "stream";
-        else {
+        else if (arg == "--count")
+            o.count = static_cast<long long>(num());
+        else if (arg == "--hold")
+            o.hold = num();
+        else if (arg == "--mode" && (value == "pingpong" || value == "stream" || value == "storm" ||
+                                     value == "idle")) {
+            o.mode = value == "pingpong" ? Options::Mode::pingpong
+                     : value == "stream" ? Options::Mode::stream
+                     : value == "storm"  ? Options::Mode::storm
+                                         : Options::Mode::idle;
+            o.stream = o.mode == Options::Mode::stream;
+        } else {
             std::fprintf(
                 stderr,
                 "usage: echo_load --port P [--host 127.0.0.1] [--connections 1] [--size 64]\n"
-                "  [--duration 5] [--prefix-len 0] [--mode pingpong|stream]\n"
-                "  [--wait-ready MS] [--setup-timeout S]   (--connections 0: only wait)\n");
+                "  [--duration 5] [--prefix-len 0] [--mode pingpong|stream|storm|idle]\n"
+                "  [--count N (storm)] [--hold S (idle)]\n"
+                "  [--wait-ready MS] [--setup-timeout S]   (--connections 0: only wait)\n"
+                "       echo_load --free-port   (prints a free port on 127.0.0.1)\n");
             std::exit(arg == "--help" ? 0 : 2);
         }
     }
@@ -151,11 +182,14 @@ class Load {
         }
         auto start = Clock::now();
         double setupMs = std::chrono::duration<double, std::milli>(start - t0).count();
+        if (o_.mode == Options::Mode::idle) return idle(setupMs);
         measuring_ = true;
+        double cpu0 = cpuSeconds();
         for (std::size_t i = 0; i < conns_.size(); ++i) begin(i);
         runUntil(start + std::chrono::duration_cast<Clock::duration>(
                              std::chrono::duration<double>(o_.duration)));
         double secs = std::chrono::duration<double>(Clock::now() - start).count();
+        loadCpu_ = (cpuSeconds() - cpu0) / secs;
         measuring_ = false;
         for (std::size_t i = 0; i < conns_.size(); ++i) drain(i);
         runUntil(Clock::now() + std::chrono::seconds(1));  // ends early once all are closed
@@ -164,6 +198,23 @@ class Load {
     }
 
   private:
+    // Idle mode: every connection is open and has had its round trip; hold them, then close.
+    int idle(double setupMs) {
+        std::printf("idle_ready connections=%d setup_ms=%.0f\n", o_.connections, setupMs);
+        std::fflush(stdout);
+        auto end = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                      std::chrono::duration<double>(o_.hold));
+        // Keep watching: a connection the server closes meanwhile is an error to report.
+        while (Clock::now() < end && errors_ == 0) poll(100);
+        std::size_t stillOpen = open_;
+        for (std::size_t i = 0; i < conns_.size(); ++i)
+            if (conns_[i].fd) close(i);
+        std::printf(
+            "mode=idle connections=%d setup_ms=%.0f hold_s=%.1f still_open=%zu errors=%llu\n",
+            o_.connections, setupMs, o_.hold, stillOpen, static_cast<unsigned long long>(errors_));
+        return errors_ == 0 ? 0 : 3;
+    }
+
     void runUntil(Clock::time_point end) {
         for (auto now = Clock::now(); now < end && open_ > 0; now = Clock::now())
             poll(static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(end - now).count()));
@@ -355,16 +406,17 @@ class Load {
                     o_.stream ? "stream" : "pingpong", o_.connections, o_.size, o_.prefixLen, secs,
                     setupMs);
         if (!o_.stream)
-            std::printf("requests=%llu rps=%.0f p50_us=%.1f p99_us=%.1f max_us=%.1f ",
+            std::printf("requests=%llu rps=%.0f p50_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f ",
                         static_cast<unsigned long long>(requests_),
                         static_cast<double>(requests_) / secs,
                         static_cast<double>(latency_.quantile(0.50)) / 1e3,
                         static_cast<double>(latency_.quantile(0.99)) / 1e3,
+                        static_cast<double>(latency_.quantile(0.999)) / 1e3,
                         static_cast<double>(latency_.max()) / 1e3);
-        std::printf("tx_mib_s=%.2f rx_mib_s=%.2f errors=%llu unclosed=%zu\n",
+        std::printf("tx_mib_s=%.2f rx_mib_s=%.2f errors=%llu unclosed=%zu load_cpu=%.2f\n",
                     static_cast<double>(txBytes_) / kMiB / secs,
                     static_cast<double>(rxBytes_) / kMiB / secs,
-                    static_cast<unsigned long long>(errors_), open_);
+                    static_cast<unsigned long long>(errors_), open_, loadCpu_);
     }
 
     const Options& o_;
@@ -377,18 +429,225 @@ class Load {
     std::size_t parked_ = 0;
     std::size_t open_ = 0;
     bool measuring_ = false;
+    double loadCpu_ = 0;
     std::uint64_t requests_ = 0, rxBytes_ = 0, txBytes_ = 0, errors_ = 0;
     Histogram latency_;
 };
 
+// Storm mode: --connections slots, each a loop of connect, one request, its reply (checked),
+// close, and at once the next connect. The client closes first, so the TIME_WAIT is ours: on
+// loopback, Linux's default net.ipv4.tcp_tw_reuse=2 lets connect() reuse such ports after a
+// second, so ~28 000 ephemeral ports sustain a storm well beyond that many loops per second.
+// A failed loop (refused, reset, closed early, wrong bytes) counts in errors= and its slot
+// starts over; the first failure of each kind is printed.
+class Storm {
+  public:
+    explicit Storm(const Options& o) : o_(o), slots_(static_cast<std::size_t>(o.connections)) {
+        msg_.resize(o.size);
+        for (std::size_t i = 0; i < o.size; ++i) msg_[i] = static_cast<char>('a' + i % 26);
+        expected_ = o.prefixLen + o.size;
+    }
+
+    int run(const sockaddr_storage& ss, socklen_t len) {
+        ss_ = ss;
+        len_ = len;
+        epoll_ = Fd(::epoll_create1(EPOLL_CLOEXEC));
+        auto start = Clock::now();
+        double cpu0 = cpuSeconds();
+        auto end = start + std::chrono::duration_cast<Clock::duration>(
+                               std::chrono::duration<double>(o_.duration));
+        for (std::size_t i = 0; i < slots_.size(); ++i) open(i);
+        std::array<epoll_event, 256> evs;
+        for (auto now = Clock::now(); now < end && !(o_.count > 0 && completed_ >= o_.count);
+             now = Clock::now()) {
+            int ms =
+                static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(end - now).count());
+            if (!retry_.empty()) ms = std::min(ms, 1);
+            int n = ::epoll_wait(epoll_.get(), evs.data(), static_cast<int>(evs.size()), ms);
+            if (n < 0 && errno != EINTR) die(std::string("epoll_wait: ") + std::strerror(errno));
+            for (int k = 0; k < n; ++k) onEvents(evs[k].data.u64, evs[k].events);
+            std::vector<std::size_t> again;
+            again.swap(retry_);
+            for (std::size_t i : again) open(i);
+        }
+        double secs = std::chrono::duration<double>(Clock::now() - start).count();
+        double loadCpu = (cpuSeconds() - cpu0) / secs;
+        std::size_t inFlight = 0;
+        for (auto& sl : slots_)
+            if (sl.fd) {
+                ++inFlight;
+                sl.fd.reset();
+            }
+        std::printf(
+            "mode=storm connections=%d size=%zu prefix_len=%zu duration_s=%.2f completed=%llu "
+            "cps=%.0f p50_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f errors=%llu unclosed=%zu "
+            "load_cpu=%.2f\n",
+            o_.connections, o_.size, o_.prefixLen, secs,
+            static_cast<unsigned long long>(completed_), static_cast<double>(completed_) / secs,
+            static_cast<double>(latency_.quantile(0.50)) / 1e3,
+            static_cast<double>(latency_.quantile(0.99)) / 1e3,
+            static_cast<double>(latency_.quantile(0.999)) / 1e3,
+            static_cast<double>(latency_.max()) / 1e3, static_cast<unsigned long long>(errors_),
+            inFlight, loadCpu);
+        return errors_ == 0 ? 0 : 3;
+    }
+
+  private:
+    struct Slot {
+        Fd fd;
+        bool connected = false;
+        std::size_t sent = 0, got = 0;
+        Clock::time_point startedAt;
+    };
+
+    void open(std::size_t i) {
+        Slot& sl = slots_[i];
+        sl = Slot{};
+        sl.startedAt = Clock::now();
+        sl.fd = Fd(::socket(ss_.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+        if (!sl.fd) die(std::string("socket: ") + std::strerror(errno));
+        int one = 1;
+        ::setsockopt(sl.fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        if (::connect(sl.fd.get(), reinterpret_cast<const sockaddr*>(&ss_), len_) < 0 &&
+            errno != EINPROGRESS) {
+            // EADDRNOTAVAIL (no free port) or the like: count it, and the slot tries again
+            // after the next (at most 1 ms) wait, so a broken setup cannot spin.
+            int err = errno;
+            sl.fd.reset();
+            note(std::strerror(err));
+            retry_.push_back(i);
+            return;
+        }
+        epoll_event ev{};
+        ev.events = EPOLLOUT;
+        ev.data.u64 = i;
+        if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, sl.fd.get(), &ev) < 0) die("epoll_ctl(ADD)");
+    }
+
+    void note(const char* why) {
+        if (errors_++ == 0 || seen_.find(why) == std::string::npos) {
+            std::fprintf(stderr, "echo_load: storm: %s\n", why);
+            seen_ += why;
+            seen_ += '\n';
+        }
+    }
+
+    void fail(std::size_t i, const char* why) {
+        note(why);
+        slots_[i].fd.reset();
+        open(i);
+    }
+
+    void onEvents(std::size_t i, std::uint32_t events) {
+        Slot& sl = slots_[i];
+        if (!sl.fd) return;
+        if (!sl.connected) {
+            int err = 0;
+            socklen_t len = sizeof err;
+            ::getsockopt(sl.fd.get(), SOL_SOCKET, SO_ERROR, &err, &len);
+            if (err != 0) return fail(i, std::strerror(err));
+            sl.connected = true;
+            return sendRest(i);
+        }
+        if (events & EPOLLIN) return onReadable(i);
+        if (events & EPOLLOUT) return sendRest(i);
+        if (events & (EPOLLHUP | EPOLLERR)) return fail(i, "hang-up");
+    }
+
+    void sendRest(std::size_t i) {
+        Slot& sl = slots_[i];
+        while (sl.sent < msg_.size()) {
+            ssize_t n =
+                ::send(sl.fd.get(), msg_.data() + sl.sent, msg_.size() - sl.sent, MSG_NOSIGNAL);
+            if (n < 0) {
+                if (errno == EAGAIN || errno == EINTR) break;
+                return fail(i, std::strerror(errno));
+            }
+            sl.sent += static_cast<std::size_t>(n);
+        }
+        epoll_event ev{};
+        ev.events = sl.sent < msg_.size() ? EPOLLIN | EPOLLOUT : EPOLLIN;
+        ev.data.u64 = i;
+        ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, sl.fd.get(), &ev);
+    }
+
+    void onReadable(std::size_t i) {
+        Slot& sl = slots_[i];
+        for (;;) {
+            ssize_t n = ::recv(sl.fd.get(), rx_.data(), rx_.size(), 0);
+            if (n == 0) return fail(i, "server closed the connection before the reply");
+            if (n < 0) {
+                if (errno == EAGAIN || errno == EINTR) return;
+                return fail(i, std::strerror(errno));
+            }
+            auto bytes = static_cast<std::size_t>(n);
+            if (sl.got + bytes > expected_) return fail(i, "reply longer than expected");
+            std::size_t from = std::max(sl.got, o_.prefixLen), to = sl.got + bytes;
+            if (from < to && std::memcmp(rx_.data() + (from - sl.got),
+                                         msg_.data() + (from - o_.prefixLen), to - from) != 0)
+                return fail(i, "reply is not prefix + request");
+            sl.got = to;
+            if (sl.got == expected_) break;
+        }
+        latency_.record(static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - sl.startedAt)
+                .count()));
+        ++completed_;
+        sl.fd.reset();  // everything read, so close() sends a FIN, not a reset
+        open(i);
+    }
+
+    const Options& o_;
+    std::vector<Slot> slots_;
+    std::vector<std::size_t> retry_;  // slots whose connect() failed at once
+    sockaddr_storage ss_{};
+    socklen_t len_ = 0;
+    Fd epoll_;
+    std::string msg_, seen_;
+    std::size_t expected_;
+    std::array<char, 64 * 1024> rx_;
+    long long completed_ = 0;
+    std::uint64_t errors_ = 0;
+    Histogram latency_;
+};
+
+void raiseFdLimit() {
+    rlimit rl{};
+    if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+// `echo_load --free-port`: prints a port free on 127.0.0.1 now (the kernel's pick for port 0), for
+// scripts: a Python one-liner costs half a second to start on a loaded machine.
+int printFreePort() {
+    Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof sa;
+    if (!fd || ::bind(fd.get(), reinterpret_cast<sockaddr*>(&sa), len) < 0 ||
+        ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&sa), &len) < 0)
+        die(std::string("--free-port: ") + std::strerror(errno));
+    std::printf("%d\n", ntohs(sa.sin_port));
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc == 2 && std::string_view(argv[1]) == "--free-port") return printFreePort();
     Options o = parseArgs(argc, argv);
+    raiseFdLimit();
     socklen_t len = 0;
     sockaddr_storage ss = resolve(o, len);
     if (o.waitReadyMs > 0) waitReady(ss, len, o.waitReadyMs);
     if (o.connections == 0) return 0;
+    if (o.mode == Options::Mode::storm) {
+        auto storm = std::make_unique<Storm>(o);
+        return storm->run(ss, len);
+    }
     auto load = std::make_unique<Load>(o);  // heap: holds a 64 KiB buffer and the histogram
     return load->run(ss, len);
 }
