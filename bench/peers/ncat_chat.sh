@@ -9,4 +9,6 @@
 # It has no TCP_NODELAY option and no limits to raise: that is ncat as users get it.
 port=${1:?usage: ncat_chat.sh PORT}
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-exec ncat --chat --listen -m 10000 127.0.0.1 "$port"
+# stdin from /dev/null and stdout away: ncat writes what it relays to stdout, and the bench
+# captures stdout.
+exec ncat --chat --listen -m 10000 127.0.0.1 "$port" </dev/null >/dev/null

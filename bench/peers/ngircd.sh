@@ -44,8 +44,9 @@ Ident = no
 PAM = no
 CONF
 chmod 755 "$dir"; chmod 644 "$dir/ngircd.conf"
-# -n: foreground, log to stderr; not exec'd, so that the EXIT trap removes the config.
-/usr/sbin/ngircd -n -f "$dir/ngircd.conf" &
+# -n: foreground, logging to stdout, sent to stderr here (the bench captures stdout); not
+# exec'd, so that the EXIT trap removes the config.
+/usr/sbin/ngircd -n -f "$dir/ngircd.conf" </dev/null >&2 &
 child=$!
 trap 'kill -TERM "$child" 2>/dev/null; wait "$child"; exit 143' TERM INT
 wait "$child"
