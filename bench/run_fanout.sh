@@ -9,7 +9,8 @@
 # that the server owes OWED deliveries a second: rate per sender = OWED / (SENDERS * (CLIENTS-1)).
 # Each server climbs the ladder STEPS (owed deliveries/s) and stops at the first step that loses a
 # line, delivers out of order or has p99 >= P99_MS; "sustained" is the highest step before that
-# with every owed line delivered, in one order, p99 < P99_MS. Every server is also measured at
+# with every owed line delivered, in one order, p99 < P99_MS (a failing step is retried once,
+# RETRY=1). Every server is also measured at
 # FIXED owed/s (run separately if its ladder stopped below it), for one p99 at a shared load.
 # Then MR_CLIENTS clients in MR_ROOMS rooms (sockchatd and ngIRCd: the others have no rooms),
 # MR_SENDERS senders (one a room), at MR_OWED owed/s: each line owed to its room's others only.
@@ -34,8 +35,10 @@
 # Knobs (environment): DURATION=2 DRAIN=1 CLIENTS=200 SENDERS=10 SIZE=64
 #   STEPS="100000 200000 400000 800000 1200000 1600000 2000000 3000000 4000000" FIXED=400000
 #   P99_MS=10 SERVERS="sockchatd epoll_broadcast ncat ngircd" TUTORIAL=1 (0: skip it)
-#   MR_CLIENTS=2000 MR_ROOMS=100 MR_SENDERS=100 MR_OWED=200000 (MR_CLIENTS=0: skip)
-#   MR_CONNECT_RATE=1000 (sockchatd and ngIRCd take 2,000 connects at that pace)
+#   MR_CLIENTS=2000 MR_ROOMS=100 MR_SENDERS=100 MR_OWED=50000 (MR_CLIENTS=0: skip)
+#   MR_CONNECT_RATE=400 (ngIRCd resets a client of a burst of 2,000 connects at 1,000/s)
+#   RETRY=1: a ladder step that fails is run once more before the ladder stops (on a shared
+#   machine one descheduling can push a p99 over 10 ms); both tries are in the table
 #   CONNECT_RATE=200 THREADS=2 BUDGET_S=280 BUILD_DIR=<root>/build-bench OUT=<file>
 #   PYTHON=python3 WATCH=<pgrep -f pattern>: other work to look for before and after
 set -euo pipefail
@@ -57,8 +60,9 @@ TUTORIAL=${TUTORIAL:-1}
 MR_CLIENTS=${MR_CLIENTS:-2000}
 MR_ROOMS=${MR_ROOMS:-100}
 MR_SENDERS=${MR_SENDERS:-100}
-MR_OWED=${MR_OWED:-200000}
-MR_CONNECT_RATE=${MR_CONNECT_RATE:-1000}
+MR_OWED=${MR_OWED:-50000}
+MR_CONNECT_RATE=${MR_CONNECT_RATE:-400}
+RETRY=${RETRY:-1}
 CONNECT_RATE=${CONNECT_RATE:-200}
 THREADS=${THREADS:-2}
 BUDGET_S=${BUDGET_S:-280}  # runs that would start later are skipped (the whole stays < 5 min)
@@ -177,6 +181,10 @@ for name in $one_room_servers; do
   sustained[$name]=0; tables[$name]=""; fixedline[$name]=""
   for owed in $STEPS; do
     line=$(run_case "$name" "$owed" "$CLIENTS" 1 "$SENDERS")
+    if ! ok "$line" && [ "$RETRY" = 1 ] && [ "${line%% *}" != SKIPPED ]; then
+      tables[$name]+="$(row "$owed (1st try)" "$line")"$'\n'
+      line=$(run_case "$name" "$owed" "$CLIENTS" 1 "$SENDERS")
+    fi
     tables[$name]+="$(row "$owed" "$line")"$'\n'
     [ "$owed" = "$FIXED" ] && fixedline[$name]=$line
     echo "$name $owed: $(ok "$line" && echo ok || echo stop) p99_us=$(field "$line" p99_us) complete=$(field "$line" complete)" >&2
