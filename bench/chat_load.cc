@@ -27,10 +27,10 @@
 // NAMES) and only then starts its ready lines; every line the tool sends is "PRIVMSG #CHANNEL
 // :TEXT" with the same TEXT as above, and the receive path is the same (the marker anywhere in
 // the line). "PING :x" is answered "PONG :x"; ERROR and 4xx/5xx numerics are server_errors.
-// --rooms R: client i is in room i mod R (#bN... in room "rK"; sockchatd's line protocol: a
-// first line "/hello room=rK", so the client is in that room only, never in #lobby); a sender's
-// lines are owed to the other members of its room only, and a line of another room reaching a
-// client is counted in cross_room.
+// --rooms R: client i is in room K = i mod R (IRC: channel #rK instead of #bench; sockchatd's
+// line protocol: a first line "/hello room=rK", so the client is in that room only, never in
+// #lobby); a sender's lines are owed to the other members of its room only, and a line of
+// another room reaching a client is counted in cross_room.
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
