@@ -261,7 +261,11 @@ mkdir -p "$(dirname "$OUT")"
   echo
   echo "| target | figure | verdict |"
   echo "|---|---|---|"
-  echo "| sockchatd ≥ 0.8 × the limit (sustained) | $(ratio "${s_ours:-}" "${sustained[epoll_broadcast]:-}") × | $(met "${s_ours:-}" "${sustained[epoll_broadcast]:-}" 0.8) |"
+  limit_note=""
+  # The limit below sockchatd means this run measured the machine's noise, not the limit.
+  [ -n "${sustained[epoll_broadcast]:-}" ] && [ "${s_ours:-0}" -gt "${sustained[epoll_broadcast]}" ] &&
+    limit_note=" (but the limit sustained less than sockchatd: noise, not a limit; rerun on a quieter machine)"
+  echo "| sockchatd ≥ 0.8 × the limit (sustained) | $(ratio "${s_ours:-}" "${sustained[epoll_broadcast]:-}") × | $(met "${s_ours:-}" "${sustained[epoll_broadcast]:-}" 0.8)$limit_note |"
   echo "| sockchatd ≥ 2 × ncat --chat (sustained) | $(ratio "${s_ours:-}" "${sustained[ncat]:-}") × | $(met "${s_ours:-}" "${sustained[ncat]:-}" 2) |"
   echo "| sockchatd ≥ 2 × ngIRCd (sustained) | $(ratio "${s_ours:-}" "${sustained[ngircd]:-}") × | $(met "${s_ours:-}" "${sustained[ngircd]:-}" 2) |"
   echo "| sockchatd / best peer (max of ncat, ngIRCd; sustained) | $(ratio "${s_ours:-}" "$best_peer") × | $(met "${s_ours:-}" "$best_peer" 2) |"
