@@ -21,6 +21,16 @@
 //   drain: up to --drain seconds more for deliveries still in flight.
 //
 // Output: one line of key=value pairs on stdout, for bench/run_chat.sh and for humans.
+//
+// --protocol irc (bench/run_fanout.sh: ngIRCd): each client registers (NICK bN, USER bN 0 *
+// :bench), waits for numeric 001, sends JOIN #bench (or its room), waits for 366 (end of
+// NAMES) and only then starts its ready lines; every line the tool sends is "PRIVMSG #CHANNEL
+// :TEXT" with the same TEXT as above, and the receive path is the same (the marker anywhere in
+// the line). "PING :x" is answered "PONG :x"; ERROR and 4xx/5xx numerics are server_errors.
+// --rooms R: client i is in room K = i mod R (IRC: channel #rK instead of #bench; sockchatd's
+// line protocol: a first line "/hello room=rK", so the client is in that room only, never in
+// #lobby); a sender's lines are owed to the other members of its room only, and a line of
+// another room reaching a client is counted in cross_room.
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
@@ -74,6 +84,13 @@ struct Options {
     // Processes whose CPU time (utime + stime from /proc/PID/stat) is measured over the window.
     std::vector<int> cpuPids;
     bool probe = false;  // internal: the --wait-chat probe, setup only
+    bool irc = false;    // --protocol irc
+    int rooms = 1;       // --rooms R: client i in room i mod R
+    // --connect-rate N: connections opened per second during setup (0: all at once). ncat and
+    // ngIRCd listen with a short backlog, and a burst of hundreds of connects overflows it: ncat
+    // then quits on a reset connection, ngIRCd takes many seconds of SYN-ACK retries to let
+    // them all in.
+    double connectRate = 0;
 };
 
 // The ready matrix is clients^2 bytes; beyond this the setup alone would dominate the run.
@@ -131,12 +148,19 @@ Options parseArgs(int argc, char** argv) {
             o.setupTimeout = num();
         else if (arg == "--ready-interval")
             o.readyIntervalMs = static_cast<int>(num());
+        else if (arg == "--protocol" && (value == "line" || value == "irc"))
+            o.irc = value == "irc";
+        else if (arg == "--rooms")
+            o.rooms = static_cast<int>(num());
+        else if (arg == "--connect-rate")
+            o.connectRate = num();
         else {
             std::fprintf(stderr,
                          "usage: chat_load --port P[,P2...] [--host 127.0.0.1] [--clients 10]\n"
                          "  [--senders all] [--rate 4 (lines/s per sender)] [--size 64]\n"
                          "  [--duration 5] [--drain 3] [--wait-ready MS] [--setup-timeout 20]\n"
                          "  [--ready-interval 250 (ms)] [--wait-chat MS] [--cpu-pids PID,...]\n"
+                         "  [--protocol line|irc] [--rooms 1] [--connect-rate 0 (per s)]\n"
                          "  (--clients 0: only wait for the port(s); --port A,B,...: clients\n"
                          "  take the ports in turn)\n");
             std::exit(arg == "--help" ? 0 : 2);
@@ -152,6 +176,9 @@ Options parseArgs(int argc, char** argv) {
     if (o.senders < 0) o.senders = o.clients;
     if (o.clients > 0 && (o.senders < 1 || o.senders > o.clients))
         die("--senders must be 1..--clients");
+    if (o.rooms < 1 || (o.clients > 0 && o.clients < 2 * o.rooms))
+        die("--rooms must be 1..--clients/2 (two members a room at least)");
+    if (o.irc && o.waitChatMs > 0) die("--wait-chat is for the line protocol only");
     if (o.rate <= 0 || o.duration <= 0 || o.drain < 0 || o.readyIntervalMs <= 0)
         die("bad --rate/--duration/--drain/--ready-interval");
     return o;
@@ -204,6 +231,8 @@ struct Client {
     std::string partial;     // the start of a line whose end has not arrived
     std::uint32_t seq = 0;   // next message number, for senders
     std::size_t seenBy = 0;  // other clients that have seen this one's ready line
+    // --protocol irc: 0 registering (until 001), 1 joining (until 366), 2 in the channel.
+    int ircStage = 0;
 };
 
 class ChatLoad {
@@ -215,7 +244,10 @@ class ChatLoad {
           readySeen_(n_ * n_, 0),
           nextSeq_(n_ * n_, 0),
           order_(n_),
-          servers_(o.ports.size()) {
+          servers_(o.ports.size()),
+          rooms_(static_cast<std::size_t>(o.rooms)),
+          roomSize_(rooms_, 0) {
+        for (std::size_t i = 0; i < n_; ++i) ++roomSize_[i % rooms_];
         // Time and pid: two runs started in the same nanosecond are also two processes.
         auto run = static_cast<std::uint32_t>(nanos(Clock::now())) ^
                    (static_cast<std::uint32_t>(::getpid()) << 20);
@@ -237,11 +269,21 @@ class ChatLoad {
             die("epoll_ctl(timer)");
 
         auto t0 = Clock::now();
-        for (std::size_t i = 0; i < n_; ++i) open(i, addresses[i % addresses.size()]);
         open_ = n_;
+        if (o_.connectRate <= 0) {
+            for (std::size_t i = 0; i < n_; ++i) open(i, addresses[i % addresses.size()]);
+        } else {
+            for (std::size_t opened = 0; opened < n_;) {
+                double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+                auto due = std::min(n_, 1 + static_cast<std::size_t>(secs * o_.connectRate));
+                for (; opened < due; ++opened) open(opened, addresses[opened % addresses.size()]);
+                poll(1);
+            }
+        }
         arm(std::chrono::milliseconds(o_.readyIntervalMs));
         auto setupDeadline = t0 + std::chrono::duration<double>(o_.setupTimeout);
-        std::size_t allPairs = n_ * (n_ - 1);
+        std::size_t allPairs = 0;
+        for (std::size_t m : roomSize_) allPairs += m * (m - 1);
         while (readyPairs_ < allPairs) {
             if (Clock::now() > setupDeadline && o_.probe) return 1;
             if (Clock::now() > setupDeadline)
@@ -298,9 +340,20 @@ class ChatLoad {
     enum class Phase { setup, settle, running, draining };
     static constexpr std::uint64_t kTimerKey = ~std::uint64_t{0};
 
-    std::uint64_t expected() const { return sent_ * (n_ - 1); }
+    // Each line is owed to the other members of its sender's room.
+    std::uint64_t expected() const { return expected_; }
     std::uint64_t errors() const {
-        return closed_ + malformed_ + reorders_ + serverErrors_ + orderMismatches_;
+        return closed_ + malformed_ + reorders_ + serverErrors_ + orderMismatches_ + crossRoom_;
+    }
+    std::size_t room(std::size_t i) const { return i % rooms_; }
+    std::size_t peers(std::size_t i) const { return roomSize_[room(i)] - 1; }
+    std::string channel(std::size_t i) const {
+        return rooms_ == 1 ? std::string("#bench") : "#r" + std::to_string(room(i));
+    }
+    // A line of chat as this protocol says it: bare, or as an IRC PRIVMSG to the client's room.
+    std::string say(std::size_t i, std::string text) const {
+        if (!o_.irc) return text + "\n";
+        return "PRIVMSG " + channel(i) + " :" + text + "\r\n";
     }
 
     // Periodic timer; zero disarms it.
@@ -362,7 +415,9 @@ class ChatLoad {
         if (::read(timer_.get(), &expirations, sizeof expirations) < 0) return;
         if (phase_ == Phase::setup) {
             for (std::size_t i = 0; i < n_; ++i)
-                if (clients_[i].connected && clients_[i].seenBy < n_ - 1) sendReady(i);
+                if (clients_[i].connected && clients_[i].seenBy < peers(i) &&
+                    (!o_.irc || clients_[i].ircStage == 2))
+                    sendReady(i);
         } else if (phase_ == Phase::running) {
             // Everything due by now, in schedule order: a late tick (a busy loop, a descheduled
             // process) sends the backlog at once rather than lowering the offered rate.
@@ -387,6 +442,12 @@ class ChatLoad {
             c.connected = true;
             ++connected_;
             want(i, EPOLLIN);
+            if (o_.irc) {
+                queue(i, "NICK b" + std::to_string(i) + "\r\nUSER b" + std::to_string(i) +
+                             " 0 * :bench\r\n");
+                return;
+            }
+            if (rooms_ > 1) queue(i, "/hello room=r" + std::to_string(room(i)) + "\n");
             sendReady(i);
             return;
         }
@@ -395,7 +456,7 @@ class ChatLoad {
         if ((events & (EPOLLHUP | EPOLLERR)) && c.fd && !(events & EPOLLIN)) lost(i, "hang-up");
     }
 
-    void sendReady(std::size_t i) { queue(i, tag_ + "r " + std::to_string(i) + "\n"); }
+    void sendReady(std::size_t i) { queue(i, say(i, tag_ + "r " + std::to_string(i))); }
 
     void sendMessage(std::size_t i, Clock::time_point due) {
         Client& c = clients_[i];
@@ -405,9 +466,9 @@ class ChatLoad {
         std::string line = tag_ + "m " + std::to_string(i) + " " + std::to_string(c.seq++) + " " +
                            std::to_string(nanos(now)) + " ";
         if (line.size() < o_.size) line.append(o_.size - line.size(), 'x');
-        line += '\n';
         ++sent_;
-        queue(i, line);
+        expected_ += peers(i);
+        queue(i, say(i, std::move(line)));
     }
 
     // Writes now what the socket takes; the rest waits for EPOLLOUT, in order.
@@ -468,6 +529,46 @@ class ChatLoad {
         }
     }
 
+    // IRC lines that are not chat: registration, join, PING, errors. Returns true if handled.
+    bool onIrcLine(std::size_t i, std::string_view line) {
+        Client& c = clients_[i];
+        if (line.starts_with("PING")) {
+            std::string pong(line);
+            pong[1] = 'O';
+            queue(i, pong + "\r\n");
+            return true;
+        }
+        if (line.starts_with("ERROR")) {
+            ircError(i, line);
+            return true;
+        }
+        if (!line.starts_with(":")) return false;
+        // ":prefix COMMAND ...": a numeric is three digits.
+        auto sp = line.find(' ');
+        if (sp == std::string_view::npos) return false;
+        std::string_view cmd = line.substr(sp + 1);
+        cmd = cmd.substr(0, cmd.find(' '));
+        if (cmd == "PRIVMSG") return false;  // chat: the common path
+        if (cmd.size() != 3 ||
+            !std::all_of(cmd.begin(), cmd.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+            return true;  // JOIN, MODE, NOTICE...
+        if (cmd == "001" && c.ircStage == 0) {
+            c.ircStage = 1;
+            queue(i, "JOIN " + channel(i) + "\r\n");
+        } else if (cmd == "366" && c.ircStage == 1) {
+            c.ircStage = 2;
+            sendReady(i);
+        } else if (cmd[0] == '4' || cmd[0] == '5') {
+            ircError(i, line);
+        }
+        return true;
+    }
+    void ircError(std::size_t i, std::string_view line) {
+        if (serverErrors_++ == 0)
+            std::fprintf(stderr, "chat_load: client %zu got: %.*s\n", i,
+                         static_cast<int>(line.size()), line.data());
+    }
+
     static bool parse(std::string_view& s, std::int64_t& value) {
         while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
         auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
@@ -478,9 +579,10 @@ class ChatLoad {
 
     void onLine(std::size_t receiver, std::string_view line, std::int64_t nowNs) {
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        if (o_.irc && onIrcLine(receiver, line)) return;
         // sockchatd's error lines: "! slow down" is its rate limit at work, anything else a
         // finding worth a look (e.g. "line too long").
-        if (line.starts_with("! ")) {
+        if (!o_.irc && line.starts_with("! ")) {
             if (o_.probe) return;  // "! chat is paused" until the cluster link is up
             if (line.find("slow down") != std::string_view::npos) {
                 ++refused_;
@@ -503,6 +605,12 @@ class ChatLoad {
             return;
         }
         auto from = static_cast<std::size_t>(sender);
+        if (room(from) != room(receiver)) {  // a line of another room: the server mixed rooms up
+            if (crossRoom_++ == 0)
+                std::fprintf(stderr, "chat_load: client %zu (room %zu) got a line of room %zu\n",
+                             receiver, room(receiver), room(from));
+            return;
+        }
         if (kind == 'r') {
             if (from == receiver) return;
             auto& seen = readySeen_[receiver * n_ + from];
@@ -540,44 +648,51 @@ class ChatLoad {
     }
 
     // One order: every receiver must have seen the lines it got in the same relative order.
-    // Receiver r's sequence is compared with those of receivers 0..3, each pair on the lines both
-    // saw (a server that does not echo a sender's own lines leaves those out of one side only):
-    // along r's sequence, the positions the same lines had in the reference must increase. Four
-    // references, because for any two senders' lines at any receiver one of them saw both and
-    // is not that receiver. Linear in the deliveries. Returns how many receivers disagree.
+    // Receiver r's sequence is compared with those of the first four members of its room, each
+    // pair on the lines both saw (a server that does not echo a sender's own lines leaves those
+    // out of one side only): along r's sequence, the positions the same lines had in the
+    // reference must increase. Four references, because for any two senders' lines at any
+    // receiver one of them saw both and is not that receiver. Linear in the deliveries. Returns
+    // how many receivers disagree.
     std::uint64_t checkOrder() const {
         if (n_ < 2) return 0;
         std::vector<std::int64_t> pos(static_cast<std::size_t>(scheduled_), -1);
         std::vector<std::uint8_t> bad(n_, 0);
         bool told = false;
-        for (std::size_t ref = 0; ref < std::min<std::size_t>(n_, 4); ++ref) {
-            std::fill(pos.begin(), pos.end(), -1);
-            const auto& refSeq = order_[ref];
-            for (std::size_t k = 0; k < refSeq.size(); ++k)
-                if (refSeq[k] < pos.size() && pos[refSeq[k]] < 0)
-                    pos[refSeq[k]] = static_cast<std::int64_t>(k);
-            for (std::size_t r = 0; r < n_; ++r) {
-                if (r == ref || bad[r]) continue;
-                std::int64_t last = -1;
-                const auto& seq = order_[r];
-                for (std::size_t k = 0; k < seq.size(); ++k) {
-                    std::int64_t p = seq[k] < pos.size() ? pos[seq[k]] : -1;
-                    if (p < 0) continue;
-                    if (p <= last) {
-                        bad[r] = 1;
-                        if (!told) {
-                            told = true;
-                            std::fprintf(stderr,
-                                         "chat_load: order differs: receiver %zu's line %zu is "
-                                         "message %u (sender %u), which receiver %zu got before "
-                                         "the message receiver %zu got just before it\n",
-                                         r, k, seq[k], seq[k] % static_cast<unsigned>(o_.senders),
-                                         ref, r);
+        for (std::size_t rm = 0; rm < rooms_; ++rm) {
+            for (std::size_t k4 = 0; k4 < 4; ++k4) {
+                std::size_t ref = rm + k4 * rooms_;  // the room's members are rm, rm + R, ...
+                if (ref >= n_) break;
+                const auto& refSeq = order_[ref];
+                for (std::size_t k = 0; k < refSeq.size(); ++k)
+                    if (refSeq[k] < pos.size() && pos[refSeq[k]] < 0)
+                        pos[refSeq[k]] = static_cast<std::int64_t>(k);
+                for (std::size_t r = rm; r < n_; r += rooms_) {
+                    if (r == ref || bad[r]) continue;
+                    std::int64_t last = -1;
+                    const auto& seq = order_[r];
+                    for (std::size_t k = 0; k < seq.size(); ++k) {
+                        std::int64_t p = seq[k] < pos.size() ? pos[seq[k]] : -1;
+                        if (p < 0) continue;
+                        if (p <= last) {
+                            bad[r] = 1;
+                            if (!told) {
+                                told = true;
+                                std::fprintf(
+                                    stderr,
+                                    "chat_load: order differs: receiver %zu's line %zu is "
+                                    "message %u (sender %u), which receiver %zu got before "
+                                    "the message receiver %zu got just before it\n",
+                                    r, k, seq[k], seq[k] % static_cast<unsigned>(o_.senders), ref,
+                                    r);
+                            }
+                            break;
                         }
-                        break;
+                        last = p;
                     }
-                    last = p;
                 }
+                for (std::uint32_t m : refSeq)  // back to -1, for the next reference
+                    if (m < pos.size()) pos[m] = -1;
             }
         }
         return static_cast<std::uint64_t>(std::count(bad.begin(), bad.end(), 1));
@@ -601,13 +716,15 @@ class ChatLoad {
             "expected=%llu deliveries=%llu complete=%.4f deliveries_per_s=%.0f p50_us=%.1f "
             "p99_us=%.1f max_us=%.1f late=%llu gaps=%llu reorders=%llu self=%llu refused=%llu "
             "server_errors=%llu closed=%llu malformed=%llu foreign=%llu send_lag_p99_us=%.1f "
-            "out_queue_max=%zu load_cpu=%.2f servers=%zu order_mismatches=%llu",
+            "out_queue_max=%zu load_cpu=%.2f servers=%zu order_mismatches=%llu rooms=%zu "
+            "cross_room=%llu protocol=%s",
             n_, o_.senders, o_.rate, o_.size, secs, setupMs, ull(sent_), ull(expected()),
             ull(deliveries_), complete, static_cast<double>(inWindow_) / secs,
             us(latency_.quantile(0.50)), us(latency_.quantile(0.99)), us(latency_.max()),
             ull(deliveries_ - inWindow_), ull(gaps_), ull(reorders_), ull(self_), ull(refused_),
             ull(serverErrors_), ull(closed_), ull(malformed_), ull(foreign_),
-            us(sendLag_.quantile(0.99)), outMax_, cpu, servers_, ull(orderMismatches_));
+            us(sendLag_.quantile(0.99)), outMax_, cpu, servers_, ull(orderMismatches_), rooms_,
+            ull(crossRoom_), o_.irc ? "irc" : "line");
         // CPU seconds per second of the window of each --cpu-pids process, in that order.
         if (!pidCpu.empty()) {
             std::printf(" pid_cpu=");
@@ -633,7 +750,9 @@ class ChatLoad {
     // Per receiver, the place in the schedule of each line of this run it got, own lines too.
     std::vector<std::vector<std::uint32_t>> order_;
     std::size_t servers_ = 1;
-    std::uint64_t orderMismatches_ = 0;
+    std::size_t rooms_ = 1;
+    std::vector<std::size_t> roomSize_;  // members of each room
+    std::uint64_t orderMismatches_ = 0, expected_ = 0, crossRoom_ = 0;
     Fd epoll_, timer_;
     Phase phase_ = Phase::setup;
     std::array<char, 64 * 1024> rx_;

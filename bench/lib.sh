@@ -94,3 +94,23 @@ pct() {  # pct RUN1 RUN2 [FORMAT]: the share of owed deliveries that arrived, bo
       -v e1="$(field "$1" expected)" -v e2="$(field "$2" expected)" -v f="${3:-%.1f}" \
       'BEGIN { if (e1 + e2 > 0) printf f " %%", 100 * (d1 + d2) / (e1 + e2); else print "n/a" }'
 }
+
+# ---- bench/run_fanout.sh's helpers (chat fan-out against the limit) -------------------------
+# wait_listen PORT [TRIES]: until something listens on 127.0.0.1:PORT (20 ms a try, 250 tries by
+# default), without connecting: `ncat --chat` quits when a client it accepted is gone before it
+# announces the next one (getpeername fails), so a probe connection would kill it.
+wait_listen() {
+  local port=$1 tries=${2:-250}
+  while [ "$tries" -gt 0 ]; do
+    ss -Hltn "sport = :$port" 2>/dev/null | grep -q . && return 0
+    sleep 0.02; tries=$((tries - 1))
+  done
+  return 1
+}
+# main_pid PID: PID, or its only child if PID is a wrapper script (bench/peers/ngircd.sh runs
+# ngircd as a child), for chat_load --cpu-pids.
+main_pid() {
+  local child; child=$(pgrep -P "$1" 2>/dev/null | head -1)
+  echo "${child:-$1}"
+}
+# ---- end of bench/run_fanout.sh's helpers ----------------------------------------------------
