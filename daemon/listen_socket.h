@@ -1,6 +1,6 @@
 #pragma once
 // A bound listening socket and the service it serves. Owned by the Server; every worker watches
-// it (EPOLLEXCLUSIVE) and accepts from it.
+// it (EPOLLEXCLUSIVE) and accepts from it, then places each newcomer on the least loaded worker.
 #include <atomic>
 #include <memory>
 #include <optional>
