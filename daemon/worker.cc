@@ -153,12 +153,32 @@ void Worker::placeConnection(Accepted accepted) {
         adopt(std::move(accepted));
         return;
     }
-    ++target->incoming_;
-    // The task owns the fd: if the target's loop has stopped (shutdown), it is closed unrun.
-    target->post([target, accepted = std::make_shared<Accepted>(std::move(accepted))]() mutable {
-        --target->incoming_;
-        target->adopt(std::move(*accepted));
-    });
+    target->handOver(std::move(accepted));
+}
+
+void Worker::handOver(Accepted accepted) {
+    // A queue, not a task per newcomer: a burst costs one wake-up, and the fd needs no
+    // shared_ptr to ride in a copyable task. Left unadopted at shutdown, it closes with the worker.
+    ++incoming_;
+    bool wasEmpty;
+    {
+        std::lock_guard lock(handedOverMutex_);
+        wasEmpty = handedOver_.empty();
+        handedOver_.push_back(std::move(accepted));
+    }
+    if (wasEmpty) loop_.post([this] { adoptHandedOver(); });
+}
+
+void Worker::adoptHandedOver() {
+    std::vector<Accepted> batch;
+    {
+        std::lock_guard lock(handedOverMutex_);
+        batch.swap(handedOver_);
+    }
+    for (Accepted& accepted : batch) {
+        --incoming_;
+        adopt(std::move(accepted));
+    }
 }
 
 void Worker::adopt(Accepted accepted) {

@@ -8,6 +8,7 @@
 #include <latch>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -127,6 +128,9 @@ class Worker {
     };
     // The worker with the fewest connections (this one on a tie) gets it.
     void placeConnection(Accepted accepted);
+    // Thread-safe: queues a newcomer for this worker's loop.
+    void handOver(Accepted accepted);
+    void adoptHandedOver();
     void adopt(Accepted accepted);
     // Connections here plus those handed to this worker and not adopted yet.
     std::size_t load() const { return connectionCount_.load() + incoming_.load(); }
@@ -156,6 +160,8 @@ class Worker {
     std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
     std::atomic<std::size_t> connectionCount_{0};
     std::atomic<std::size_t> incoming_{0};  // handed over by other workers, not adopted yet
+    std::mutex handedOverMutex_;
+    std::vector<Accepted> handedOver_;  // guarded by handedOverMutex_
 
     bool shuttingDown_ = false;
     std::function<void()> onDrained_;
