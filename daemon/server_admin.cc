@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "server.h"
+#include "sockchat/admin/request.h"
 #include "sockchat/chat/names.h"
 #include "sockchat/chat/sanitize.h"
 #include "sockchat/log/logger.h"
@@ -26,11 +27,8 @@ json failure(const std::string& error) {
     return {{"ok", false}, {"error", error}};
 }
 
-// A string argument of a request, "" if absent or not a string.
-std::string stringArg(const json& request, const char* key) {
-    auto it = request.find(key);
-    return it != request.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+using sockchat::admin::flagArg;
+using sockchat::admin::stringArg;
 
 std::string withHash(const std::string& room) {
     return room.empty() || room.front() == '#' ? room : "#" + room;
@@ -282,7 +280,7 @@ void Server::adminKick(const json& request, AdminServer::Reply reply) {
 void Server::adminSay(const json& request, AdminServer::Reply reply) {
     std::string text = stringArg(request, "text");
     std::string room = stringArg(request, "room"), client = stringArg(request, "client");
-    bool all = request.contains("all") && request["all"] == true;
+    bool all = flagArg(request, "all");
     if (text.empty()) return reply(failure("say needs \"text\""));
     if (int(!room.empty()) + int(!client.empty()) + int(all) != 1)
         return reply(failure("say needs exactly one of \"room\", \"client\" or \"all\": true"));

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <vector>
 
+#include "sockchat/admin/request.h"
 #include "sockchat/net/socket.h"
 
 namespace sockchatd {
@@ -154,28 +155,19 @@ void AdminServer::handleNextRequest(std::uint64_t id) {
     if (it == clients_.end()) return;
     Client& c = *it->second;
     if (c.busy || c.closing) return;
-    auto end = c.input.find('\n');
-    if (end == std::string::npos) {
-        if (c.input.size() < kMaxRequestBytes) return updateInterest(id);
+    auto framed = sockchat::admin::takeRequest(c.input);
+    if (!framed) return updateInterest(id);
+    if (framed->kind == sockchat::admin::Framed::Kind::tooLong) {
         // Closed after the error is written: what follows is the rest of the same line.
         c.closing = true;
-        c.input.clear();
-        send(id, failure("request too long (over " + std::to_string(kMaxRequestBytes) + " bytes)"));
+        send(id, failure(framed->error));
         return;
     }
-    std::string line = c.input.substr(0, end);
-    c.input.erase(0, end + 1);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    json request = json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (request.is_discarded() || !request.is_object()) {
-        send(id, failure("not a JSON object: send one object per line, e.g. {\"cmd\":\"status\"}"));
+    if (framed->kind == sockchat::admin::Framed::Kind::malformed) {
+        send(id, failure(framed->error));
         return handleNextRequest(id);
     }
-    auto cmd = request.find("cmd");
-    if (cmd == request.end() || !cmd->is_string()) {
-        send(id, failure("missing \"cmd\" (a string)"));
-        return handleNextRequest(id);
-    }
+    const json& request = framed->request;
     c.busy = true;
     updateInterest(id);  // no more reading until this one is answered
     std::weak_ptr<AdminServer*> alive = alive_;

@@ -27,7 +27,6 @@ class AdminServer {
     // Runs a well-formed request (an object with a string "cmd").
     using Handler = std::function<void(const nlohmann::json& request, Reply reply)>;
 
-    static constexpr std::size_t kMaxRequestBytes = 64 * 1024;
     static constexpr std::size_t kMaxClients = 16;
     static constexpr std::size_t kMaxUnreadBytes = 4 * 1024 * 1024;
     // Refused and closing connections that linger, on top of kMaxClients; beyond it a refused
