@@ -1,5 +1,12 @@
 #include "local_chat_backend.h"
 
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <queue>
+#include <shared_mutex>
+#include <vector>
+
 #include "sockchat/chat/names.h"
 
 namespace sockchatd {
@@ -20,28 +27,27 @@ LocalChatBackend::LocalChatBackend(unsigned history, std::size_t historyBudget,
 }
 
 std::size_t LocalChatBackend::attach(sockchat::net::EventLoop& loop, ChatEndpoint& endpoint) {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(directory_);
     endpoints_.push_back({&loop, &endpoint});
     for (auto& [_, room] : rooms_) room.perWorker.resize(endpoints_.size());
     return endpoints_.size() - 1;
 }
 
 void LocalChatBackend::setHistory(unsigned history) {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(directory_);
     history_ = history;
     for (auto& [_, room] : rooms_)
         while (room.history.size() > history_) popOldestHistory(room);
 }
 
 void LocalChatBackend::setHistoryBudget(std::size_t bytes) {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(directory_);
     historyBudget_ = bytes;
-    enforceHistoryBudget();
+    enforceHistoryBudgetLocked();
 }
 
 std::size_t LocalChatBackend::historyBytes() const {
-    std::lock_guard lock(mutex_);
-    return historyBytes_;
+    return historyBytes_.load(std::memory_order_relaxed);
 }
 
 namespace {
@@ -55,32 +61,42 @@ std::size_t historyCost(const ChatEvent& e) {
 
 void LocalChatBackend::pushHistory(Room& room, SharedChatEvent past) {
     std::size_t bytes = historyCost(*past);
-    if (room.history.empty()) oldestFirst_.emplace(historyStamp_ + 1, &room);
-    room.history.push_back({std::move(past), ++historyStamp_, bytes});
-    historyBytes_ += bytes;
+    // Monotonic within the room (stamped under its lock); across rooms, time orders arrivals.
+    std::int64_t stamp = std::chrono::steady_clock::now().time_since_epoch().count();
+    room.history.push_back({std::move(past), stamp, bytes});
+    historyBytes_.fetch_add(bytes, std::memory_order_relaxed);
     while (room.history.size() > history_) popOldestHistory(room);
-    enforceHistoryBudget();
 }
 
 void LocalChatBackend::popOldestHistory(Room& room) {
     if (room.history.empty()) return;
-    oldestFirst_.erase({room.history.front().stamp, &room});
-    historyBytes_ -= room.history.front().bytes;
+    historyBytes_.fetch_sub(room.history.front().bytes, std::memory_order_relaxed);
     room.history.pop_front();
-    if (!room.history.empty()) oldestFirst_.emplace(room.history.front().stamp, &room);
 }
 
 void LocalChatBackend::dropHistory(Room& room) {
     while (!room.history.empty()) popOldestHistory(room);
 }
 
-void LocalChatBackend::enforceHistoryBudget() {
-    while (historyBytes_ > historyBudget_ && !oldestFirst_.empty())
-        popOldestHistory(*oldestFirst_.begin()->second);
+void LocalChatBackend::enforceHistoryBudgetLocked() {
+    std::size_t budget = historyBudget_.load();
+    if (historyBytes_.load() <= budget) return;
+    // Down to 7/8 of the budget: the scan below is then paid once per budget/8 bytes of history.
+    std::size_t target = budget - budget / 8;
+    using Oldest = std::pair<std::int64_t, Room*>;  // (a room's oldest entry's stamp, the room)
+    std::priority_queue<Oldest, std::vector<Oldest>, std::greater<>> oldestFirst;
+    for (auto& [_, room] : rooms_)
+        if (!room.history.empty()) oldestFirst.emplace(room.history.front().stamp, &room);
+    while (historyBytes_.load() > target && !oldestFirst.empty()) {
+        Room& room = *oldestFirst.top().second;
+        oldestFirst.pop();
+        popOldestHistory(room);
+        if (!room.history.empty()) oldestFirst.emplace(room.history.front().stamp, &room);
+    }
 }
 
 LocalChatBackend::Client LocalChatBackend::addClient(std::size_t worker) {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(directory_);
     std::uint64_t id = ++nextClient_;
     for (;;) {
         std::string nick = "guest-" + std::to_string(++nextGuest_);
@@ -90,7 +106,7 @@ LocalChatBackend::Client LocalChatBackend::addClient(std::size_t worker) {
 
 void LocalChatBackend::removeClient(std::uint64_t /*client*/, const std::string& nick,
                                     std::size_t worker, const std::string& reason) {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(directory_);
     auto it = nicks_.find(foldCase(nick));
     if (it == nicks_.end()) return;
     for (const std::string& key : it->second.rooms) leaveLocked(key, nick, worker, reason);
@@ -104,7 +120,7 @@ void LocalChatBackend::rename(const std::string& oldNick, const std::string& new
 
 LocalChatBackend::Renamed LocalChatBackend::renameNow(const std::string& oldNick,
                                                       const std::string& newNick) {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(directory_);
     Renamed renamed;
     std::string oldKey = foldCase(oldNick), newKey = foldCase(newNick);
     auto it = nicks_.find(oldKey);
@@ -131,9 +147,9 @@ LocalChatBackend::Renamed LocalChatBackend::renameNow(const std::string& oldNick
 
 LocalChatBackend::Joined LocalChatBackend::joinNow(const std::string& roomName,
                                                    const std::string& nick, std::size_t worker) {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(directory_);
     std::string key = foldCase(roomName);
-    auto [it, created] = rooms_.try_emplace(key);
+    auto [it, created] = rooms_.try_emplace(key, roomContention_);
     Room& room = it->second;
     std::size_t before = created ? kNoRoom : room.members.size();
     if (created) {
@@ -164,7 +180,7 @@ std::optional<LocalChatBackend::Published> LocalChatBackend::leaveNow(const std:
                                                                       const std::string& nick,
                                                                       std::size_t worker,
                                                                       const std::string& reason) {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(directory_);
     auto owner = nicks_.find(foldCase(nick));
     std::string key = foldCase(roomName);
     if (owner != nicks_.end()) owner->second.rooms.erase(key);
@@ -196,14 +212,24 @@ std::optional<LocalChatBackend::Published> LocalChatBackend::leaveLocked(
 }
 
 std::optional<LocalChatBackend::Published> LocalChatBackend::publishNow(ChatEvent event) {
-    std::lock_guard lock(mutex_);
-    auto it = rooms_.find(foldCase(event.room));
-    if (it == rooms_.end()) return std::nullopt;
-    return Published{it->second.id, broadcastLocked(it->second, std::move(event))};
+    // The message path: the directory shared (the room cannot go meanwhile), the room alone.
+    std::optional<Published> published;
+    {
+        std::shared_lock lock(directory_);
+        auto it = rooms_.find(foldCase(event.room));
+        if (it == rooms_.end()) return std::nullopt;
+        std::lock_guard roomLock(it->second.mutex);
+        published = Published{it->second.id, broadcastLocked(it->second, std::move(event))};
+    }
+    if (historyBytes_.load(std::memory_order_relaxed) > historyBudget_.load()) {
+        std::unique_lock lock(directory_);
+        enforceHistoryBudgetLocked();
+    }
+    return published;
 }
 
 std::optional<LocalChatBackend::Recipient> LocalChatBackend::sendPrivateNow(ChatEvent event) {
-    std::lock_guard lock(mutex_);
+    std::shared_lock lock(directory_);
     auto it = nicks_.find(foldCase(event.to));
     if (it == nicks_.end()) return std::nullopt;
     const Nick& owner = it->second;
@@ -220,13 +246,13 @@ std::optional<LocalChatBackend::Recipient> LocalChatBackend::sendPrivateNow(Chat
 }
 
 void LocalChatBackend::setAway(const std::string& nick, std::string text, std::size_t /*worker*/) {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(directory_);
     if (auto it = nicks_.find(foldCase(nick)); it != nicks_.end())
         it->second.away = std::move(text);
 }
 
 std::optional<LocalChatBackend::Whois> LocalChatBackend::whoisNow(const std::string& nick) const {
-    std::lock_guard lock(mutex_);
+    std::shared_lock lock(directory_);
     auto it = nicks_.find(foldCase(nick));
     if (it == nicks_.end()) return std::nullopt;
     Whois w{it->second.display, {}, it->second.away};
@@ -239,7 +265,7 @@ std::optional<LocalChatBackend::Whois> LocalChatBackend::whoisNow(const std::str
 std::uint64_t LocalChatBackend::broadcastLocked(Room& room, ChatEvent event) {
     event.seq = ++room.seq;
     event.room = room.name;
-    // Stamped under the lock, so ts never goes backwards within a room's seq order.
+    // Stamped under the room's lock, so ts never goes backwards within a room's seq order.
     event.time = std::chrono::system_clock::now();
     if (event.type == ChatEvent::Type::topic) room.topic = event;
     if (event.type == ChatEvent::Type::join || event.type == ChatEvent::Type::leave)
@@ -266,7 +292,7 @@ std::uint64_t LocalChatBackend::broadcastLocked(Room& room, ChatEvent event) {
 
 std::optional<LocalChatBackend::Members> LocalChatBackend::whoNow(
     const std::string& roomName) const {
-    std::lock_guard lock(mutex_);
+    std::shared_lock lock(directory_);
     auto it = rooms_.find(foldCase(roomName));
     if (it == rooms_.end()) return std::nullopt;
     std::vector<std::string> names;
@@ -282,10 +308,11 @@ void LocalChatBackend::resizedLocked(const std::string& key, std::size_t before,
 }
 
 LocalChatBackend::RoomPage LocalChatBackend::roomsNow(const RoomQuery& query) const {
-    std::lock_guard lock(mutex_);
+    std::shared_lock lock(directory_);
     RoomPage page;
     auto add = [&](const std::string& key) {
         const Room& room = rooms_.at(key);
+        std::lock_guard roomLock(room.mutex);  // a message may be changing the topic
         page.rooms.push_back({room.name, room.members.size(), room.topic.text});
     };
     if (query.pattern.empty()) {
@@ -304,12 +331,12 @@ LocalChatBackend::RoomPage LocalChatBackend::roomsNow(const RoomQuery& query) co
 }
 
 std::size_t LocalChatBackend::roomCount() const {
-    std::lock_guard lock(mutex_);
+    std::shared_lock lock(directory_);
     return rooms_.size();
 }
 
 std::size_t LocalChatBackend::clientCount() const {
-    std::lock_guard lock(mutex_);
+    std::shared_lock lock(directory_);
     return nicks_.size();
 }
 
@@ -350,15 +377,26 @@ void LocalChatBackend::rooms(const RoomQuery& query, std::size_t /*worker*/, Don
 }
 
 std::optional<std::vector<ChatBackend::RoomStats>> LocalChatBackend::roomStats() const {
-    std::lock_guard lock(mutex_);
+    std::shared_lock lock(directory_);
     std::vector<RoomStats> out;
     out.reserve(rooms_.size());
     // Biggest first (bySize_ is ordered so), as /rooms lists them.
-    for (auto it = bySize_.begin(); it != bySize_.end(); ++it)
-        if (auto room = rooms_.find(it->second); room != rooms_.end())
-            out.push_back({"#" + room->second.name, room->second.members.size(),
-                           room->second.messages, room->second.history.size()});
+    for (auto it = bySize_.begin(); it != bySize_.end(); ++it) {
+        auto room = rooms_.find(it->second);
+        if (room == rooms_.end()) continue;
+        std::lock_guard roomLock(room->second.mutex);
+        out.push_back({"#" + room->second.name, room->second.members.size(), room->second.messages,
+                       room->second.history.size()});
+    }
     return out;
+}
+
+LocalChatBackend::Contention LocalChatBackend::contention() const {
+    auto read = [](const std::atomic<std::uint64_t>& counter) {
+        return counter.load(std::memory_order_relaxed);
+    };
+    return {read(directoryContention_.waits), read(directoryContention_.waitNanoseconds),
+            read(roomContention_.waits), read(roomContention_.waitNanoseconds)};
 }
 
 }  // namespace sockchatd

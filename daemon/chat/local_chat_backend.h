@@ -1,16 +1,27 @@
 #pragma once
 // LocalChatBackend: the chat state of a single daemon, in this process's memory, shared by every
-// worker. Thread-safe, one mutex. A room event gets its seq and is posted to every worker with
-// members in the room *while the lock is held*, so each worker's FIFO task queue receives a room's
-// events in seq order: all members see one order, and history is that order. Every callback runs
-// before its call returns.
+// worker. Thread-safe, and no daemon-wide lock on the message path:
+// - `directory_`, a readers-writer lock, guards which rooms and nicks exist and who is where.
+//   Joins, leaves, renames and new clients take it exclusively (and then own every room); a
+//   message, a private message and the read-only queries take it shared, so messages on
+//   different workers never wait for each other.
+// - each room's own mutex guards what a message changes: its seq, topic and counters. A room
+//   event gets its seq and is posted to every worker with members in the room *while the room is
+//   locked* (or the directory exclusively), so each worker's FIFO task queue receives a room's
+//   events in seq order: all members see one order, and history is that order. A room's history
+//   is the room's too; only the daemon-wide count of its bytes is shared (an atomic).
+// - over the history budget, the message that crossed it evicts, after its locks are released,
+//   under the directory's exclusive lock: the oldest entries of the whole daemon go first, down to
+//   7/8 of the budget, so that eviction's scan of the rooms is paid once per budget/8 bytes.
+// Lock order: directory, then a room. Every callback runs before its call returns, after the
+// locks are released.
 #include <deque>
 #include <map>
-#include <mutex>
 #include <set>
 #include <unordered_map>
 
 #include "chat_backend.h"
+#include "hub_locks.h"
 
 namespace sockchatd {
 
@@ -45,13 +56,23 @@ class LocalChatBackend : public ChatBackend {
     std::optional<std::vector<RoomStats>> roomStats() const override;
     std::size_t clientCount() const override;
 
+    // How often and how long threads waited for each kind of lock, since the start.
+    struct Contention {
+        std::uint64_t directoryWaits, directoryWaitNs, roomWaits, roomWaitNs;
+    };
+    Contention contention() const;
+
   private:
     struct HistoryEntry {
         SharedChatEvent event;  // shared with every joiner, never copied
-        std::uint64_t stamp;    // daemon-wide order of arrival: the oldest entry goes first
+        std::int64_t stamp;     // steady clock at arrival: the daemon's oldest entry goes first
         std::size_t bytes;      // what it costs against the budget
     };
     struct Room {
+        explicit Room(LockContention& contention) : mutex(contention) {}
+        // With the directory shared: seq, topic, messages. Everything else changes only under
+        // the directory's exclusive lock.
+        mutable CountedMutex mutex;
         std::uint64_t id = 0;
         std::string name;  // display name, as first created
         std::uint64_t seq = 0;
@@ -87,23 +108,23 @@ class LocalChatBackend : public ChatBackend {
     // `after` == SIZE_MAX: a removed one).
     void resizedLocked(const std::string& key, std::size_t before, std::size_t after);
 
+    // With the room locked, or the directory exclusively.
     std::uint64_t broadcastLocked(Room& room, ChatEvent event);
-    // History bookkeeping, under the lock: every entry is counted in historyBytes_, and each room
-    // with history is in oldestFirst_ by its oldest entry, so that over the budget the oldest
-    // entry of the whole daemon goes, whichever room it is in.
+    // History bookkeeping, with the room locked (or the directory exclusively): every entry is
+    // counted in historyBytes_.
     void pushHistory(Room& room, SharedChatEvent past);
     void popOldestHistory(Room& room);
     void dropHistory(Room& room);
-    void enforceHistoryBudget();
+    // With the directory exclusively: over the budget, drops the daemon's oldest entries.
+    void enforceHistoryBudgetLocked();
     std::optional<Published> leaveLocked(const std::string& roomKey, const std::string& nick,
                                          std::size_t worker, const std::string& reason);
 
-    mutable std::mutex mutex_;
-    unsigned history_;
-    std::size_t historyBudget_;
-    std::size_t historyBytes_ = 0;
-    std::uint64_t historyStamp_ = 0;
-    std::set<std::pair<std::uint64_t, Room*>> oldestFirst_;  // (oldest entry's stamp, room)
+    mutable LockContention directoryContention_, roomContention_;
+    mutable CountedSharedMutex directory_{directoryContention_};
+    unsigned history_;  // changed with the directory exclusively
+    std::atomic<std::size_t> historyBudget_;
+    std::atomic<std::size_t> historyBytes_{0};
     std::string defaultRoom_;
     std::vector<Endpoint> endpoints_;
     std::map<std::string, Room> rooms_;  // folded name -> room
