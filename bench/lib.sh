@@ -201,7 +201,7 @@ perf_start() {
 # $(...) subshell: perf must be waited for by the shell that started it): syscalls, each event's
 # calls, task_clock_ms, instructions ("n/a" when not countable); for record: passes (epoll_wait
 # calls that were followed by a client write), client_writes, written (pass, fd) pairs,
-# max_writes_per_fd_pass, multi (pairs with more than one write).
+# max_writes_per_fd_pass, multi (pairs with more than one write), lost (events perf dropped).
 perf_stop() {
   kill -INT "$perf_pid" 2>/dev/null || true
   wait "$perf_pid" 2>/dev/null || true
@@ -232,7 +232,9 @@ perf_parse() {
       ev ~ /^(sendto|sendmsg|writev)$/ { writes++; cnt[$1, $4]++ }
       END { for (k in cnt) { split(k, a, SUBSEP); tids[a[1]] = 1 }
             for (t in tids) flush(t)
-            printf "passes=%d client_writes=%d pairs=%d max_writes_per_fd_pass=%d multi=%d\n",
+            printf "passes=%d client_writes=%d pairs=%d max_writes_per_fd_pass=%d multi=%d ",
                    passes, writes, pairs, maxw, multi }'
+    # Events perf could not keep up with (its ring buffer full): the passes above miss them.
+    echo "lost=$(perf report -i "$perf_out" --stats 2>/dev/null | awk '/LOST events:/ { n += $3 } END { print n + 0 }')"
   fi
 }

@@ -324,7 +324,8 @@ def main():
           "what a thread does from one epoll_wait to the next, a client the fd written to): "
           f"{fmt(passes.get('client_writes'))} client writes in {fmt(passes.get('passes'))} passes that wrote, to "
           f"{fmt(passes.get('pairs'))} (pass, client) pairs: at most **{fmt(mw)}** per client per pass, "
-          f"{fmt(passes.get('multi'))} pairs with more than one, {'n/a' if avg is None else f'{avg:.3f}'} on average.")
+          f"{fmt(passes.get('multi'))} pairs with more than one, {'n/a' if avg is None else f'{avg:.3f}'} on average; "
+          f"events perf lost (ring buffer full; the passes miss them): {passes.get('lost_events', 'n/a')}.")
     else:
         p("Write calls per client per loop pass: not measured.")
     t.at_most("≤ 1 write call per client per loop pass (fan-out)", f"{fmt(owed_fixed)} owed/s, max over passes",

@@ -280,10 +280,11 @@ done
 pass_note="not measured"
 line=${PERF[record:sockchatd]:-}
 if [ -n "$line" ] && [ -n "$(field "$line" passes)" ]; then
-  pass_note="$(field "$line" client_writes) client writes (sendto / sendmsg / writev) in $(field "$line" passes) loop passes that wrote (per thread, from one epoll_wait to the next), to $(field "$line" pairs) (pass, client) pairs: at most **$(field "$line" max_writes_per_fd_pass)** write per client per pass, $(field "$line" multi) pairs with more than one; $(awk -v w="$(field "$line" client_writes)" -v p="$(field "$line" pairs)" 'BEGIN { if (p > 0) printf "%.3f", w / p }') writes per written client per pass on average"
+  pass_note="$(field "$line" client_writes) client writes (sendto / sendmsg / writev) in $(field "$line" passes) loop passes that wrote (per thread, from one epoll_wait to the next), to $(field "$line" pairs) (pass, client) pairs: at most **$(field "$line" max_writes_per_fd_pass)** write per client per pass, $(field "$line" multi) pairs with more than one; $(awk -v w="$(field "$line" client_writes)" -v p="$(field "$line" pairs)" 'BEGIN { if (p > 0) printf "%.3f", w / p }') writes per written client per pass on average; events perf lost: $(field "$line" lost)"
   summary passes server=sockchatd "owed=$FIXED" "passes=$(field "$line" passes)" \
     "client_writes=$(field "$line" client_writes)" "pairs=$(field "$line" pairs)" \
-    "max_writes_per_client_pass=$(field "$line" max_writes_per_fd_pass)" "multi=$(field "$line" multi)"
+    "max_writes_per_client_pass=$(field "$line" max_writes_per_fd_pass)" "multi=$(field "$line" multi)" \
+    "lost_events=$(field "$line" lost)"
 fi
 
 # The machine-readable summary, for bench/run.
