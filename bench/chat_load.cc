@@ -31,6 +31,7 @@
 // line protocol: a first line "/hello room=rK", so the client is in that room only, never in
 // #lobby); a sender's lines are owed to the other members of its room only, and a line of
 // another room reaching a client is counted in cross_room.
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
@@ -91,6 +92,10 @@ struct Options {
     // then quits on a reset connection, ngIRCd takes many seconds of SYN-ACK retries to let
     // them all in.
     double connectRate = 0;
+    // --perf-ctl FIFO[,FIFO...]: control FIFOs of `perf stat|record -D -1 --control fifo:FIFO`
+    // (bench/run_fanout.sh's syscall counts): "enable" is written to each as the window starts,
+    // "disable" as it ends, so perf counts the window and nothing of setup or drain.
+    std::vector<std::string> perfCtl;
 };
 
 // The ready matrix is clients^2 bytes; beyond this the setup alone would dominate the run.
@@ -154,13 +159,20 @@ Options parseArgs(int argc, char** argv) {
             o.rooms = static_cast<int>(num());
         else if (arg == "--connect-rate")
             o.connectRate = num();
-        else {
+        else if (arg == "--perf-ctl") {
+            for (std::size_t at = 0; at < value.size();) {
+                auto comma = std::min(value.find(',', at), value.size());
+                o.perfCtl.push_back(value.substr(at, comma - at));
+                at = comma + 1;
+            }
+        } else {
             std::fprintf(stderr,
                          "usage: chat_load --port P[,P2...] [--host 127.0.0.1] [--clients 10]\n"
                          "  [--senders all] [--rate 4 (lines/s per sender)] [--size 64]\n"
                          "  [--duration 5] [--drain 3] [--wait-ready MS] [--setup-timeout 20]\n"
                          "  [--ready-interval 250 (ms)] [--wait-chat MS] [--cpu-pids PID,...]\n"
                          "  [--protocol line|irc] [--rooms 1] [--connect-rate 0 (per s)]\n"
+                         "  [--perf-ctl FIFO,... (perf --control fifos: enabled for the window)]\n"
                          "  (--clients 0: only wait for the port(s); --port A,B,...: clients\n"
                          "  take the ports in turn)\n");
             std::exit(arg == "--help" ? 0 : 2);
@@ -313,8 +325,10 @@ class ChatLoad {
         std::vector<double> pidCpu;
         for (int pid : o_.cpuPids) pidCpu.push_back(processCpuSeconds(pid));
         phase_ = Phase::running;
+        perfControl("enable\n");
         arm(interval_);
         runUntil(windowEnd_);
+        perfControl("disable\n");
         double secs = std::chrono::duration<double>(Clock::now() - start_).count();
         double cpu = (cpuSeconds() - cpu0) / secs;
         for (std::size_t k = 0; k < pidCpu.size(); ++k) {
@@ -354,6 +368,15 @@ class ChatLoad {
     std::string say(std::size_t i, std::string text) const {
         if (!o_.irc) return text + "\n";
         return "PRIVMSG " + channel(i) + " :" + text + "\r\n";
+    }
+
+    // Writes a command to every --perf-ctl FIFO (perf reads it; a FIFO without a reader fails).
+    void perfControl(std::string_view command) const {
+        for (const auto& path : o_.perfCtl) {
+            Fd fifo(::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+            if (!fifo || ::write(fifo.get(), command.data(), command.size()) < 0)
+                die("--perf-ctl " + path + ": " + std::strerror(errno));
+        }
     }
 
     // Periodic timer; zero disarms it.

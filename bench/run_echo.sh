@@ -29,7 +29,8 @@
 # Knobs (environment): DURATION=2 (seconds per run; each server runs twice per case)
 #   SIZES="16 4096" CONNS="1 64 512 5000" PEER_CONNS="1 64" (where socat / tutorial run)
 #   STORM_CONNS=64 STORM_SIZE=16 IDLE_CONNS=10000 IDLE_HOLD=2 STORM_TOTAL=100000 READY_RUNS=5
-#   BUILD_DIR=<root>/build-bench OUT=<file> PYTHON=python3
+#   BUDGET_S=200 (runs that would start later are skipped) BUILD_DIR=<root>/build-bench
+#   OUT=<file> SUMMARY=<file> (key=value lines of the means, for bench/run) PYTHON=python3
 set -euo pipefail
 started=$(date +%s)
 
@@ -48,13 +49,15 @@ STORM_TOTAL=${STORM_TOTAL:-100000}
 READY_RUNS=${READY_RUNS:-5}
 PYTHON=${PYTHON:-python3}
 OUT=${OUT:-$here/results/$(date +%F)-echo.md}
-BUDGET_S=200  # with an up-to-date build the whole run stays under 4 min: later runs are skipped
+BUDGET_S=${BUDGET_S:-200}  # with an up-to-date build the run stays under 4 min: later runs are skipped
+SUMMARY=${SUMMARY:-}
 
 # shellcheck source=bench/lib.sh
 . "$here/lib.sh"
 bench_init  # tools, PYTHON, $work, traps
 SERVER_PIN=""  # the CPU policy above: nothing pinned (launch uses it; echo_load runs unpinned)
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+load_before=$(loadavg)
+[ -z "$SUMMARY" ] || { mkdir -p "$(dirname "$SUMMARY")"; : >"$SUMMARY"; }
 
 # Two cores, one of them perhaps someone else's build's: at most two compile jobs.
 export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2}
@@ -112,7 +115,7 @@ raw=$work/raw.txt
 # run_case NAME MODE CONNS SIZE SECS -> prints echo_load's line (or FAIL / SKIPPED ...).
 run_case() {
   local name=$1 mode=$2 conns=$3 size=$4 secs=$5 port line rc=0
-  if [ $(( $(date +%s) - started )) -gt $BUDGET_S ]; then echo "SKIPPED (time budget)"; return; fi
+  if over_budget "$BUDGET_S"; then echo "SKIPPED (time budget)"; return; fi
   port=$(free_port)
   start_server "$name" "$port"
   if ! "$LOAD" --port "$port" --wait-ready 5000 --connections 0 2>>"$work/$name.log"; then
@@ -121,11 +124,7 @@ run_case() {
   line=$(timeout 60 "$LOAD" --port "$port" --mode "$mode" --connections "$conns" --size "$size" \
            --duration "$secs" --prefix-len "$(prefix_len "$name")" --setup-timeout 30 \
            2>>"$work/$name.log") || rc=$?
-  local died=0
-  kill -0 "$server_pid" 2>/dev/null || died=1
-  stop_server
-  [ $died = 1 ] && line="FAIL server exited (status $server_status) ${line}"
-  [ "$rc" -ne 0 ] && line="FAIL echo_load exit $rc ${line}"
+  run_end echo_load "$rc"
   echo "$name $line" >>"$raw"
   echo "$line"
 }
@@ -221,14 +220,14 @@ idle_rss() {
 }
 declare -A IDLE
 for s in sockchatd epoll_echo $( [ $have_asio = 1 ] && echo asio_echo ); do
-  if [ $(( $(date +%s) - started )) -gt $BUDGET_S ]; then IDLE[$s]="SKIPPED (time budget)"; continue; fi
+  if over_budget "$BUDGET_S"; then IDLE[$s]="SKIPPED (time budget)"; continue; fi
   IDLE[$s]=$(idle_rss "$s")
   echo "idle $IDLE_CONNS: $s ${IDLE[$s]}" >&2
 done
 
 # sockchatd's RSS before and after STORM_TOTAL connections (each one round trip), one server.
 storm_rss="SKIPPED (time budget)"
-if [ $(( $(date +%s) - started )) -le $BUDGET_S ]; then
+if ! over_budget "$BUDGET_S"; then
   port=$(free_port)
   start_server sockchatd "$port"
   if "$LOAD" --port "$port" --wait-ready 5000 --connections 0 2>>"$work/sockchatd.log"; then
@@ -316,7 +315,34 @@ for s in $all_servers; do
 done
 cps_o=$(m "$storm_case" sockchatd cps); cps_l=$(m "$storm_case" epoll_echo cps)
 target "storm connections/s ≥ 0.9× limit" "$STORM_CONNS loops" "$(ratio "$cps_o" "$cps_l")×" "$(meets "$cps_o" "$cps_l" 0.9)"
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+load_after=$(loadavg)
+
+# The machine-readable summary (bench/run reads it): the mean of the two runs of each server.
+for k in "${!R1[@]}"; do
+  IFS=: read -r mode size c s <<<"$k"
+  case ${R1[$k]} in FAIL*|SKIPPED*) summary "$mode" "size=$size" "conns=$c" "server=$s" status=fail; continue;; esac
+  case ${R2[$k]:-} in FAIL*|SKIPPED*|"") summary "$mode" "size=$size" "conns=$c" "server=$s" status=fail; continue;; esac
+  c_=${k%:*}
+  summary "$mode" "size=$size" "conns=$c" "server=$s" "rps=$(m "$c_" "$s" rps)" "cps=$(m "$c_" "$s" cps)" \
+    "p50_us=$(m "$c_" "$s" p50_us %.1f)" "p99_us=$(m "$c_" "$s" p99_us %.1f)" "p999_us=$(m "$c_" "$s" p999_us %.1f)" \
+    "load_cpu=$(m "$c_" "$s" load_cpu %.2f)"
+done
+for s in "${!IDLE[@]}"; do
+  case ${IDLE[$s]} in FAIL*|SKIPPED*) summary idle "server=$s" "conns=$IDLE_CONNS" status=fail; continue;; esac
+  read -r a b c d <<<"${IDLE[$s]}"
+  summary idle "server=$s" "conns=$IDLE_CONNS" "before_kb=$a" "with_kb=$b" "after_close_kb=$c" "bytes_per_conn=$d"
+done
+case $storm_rss in
+  FAIL*|SKIPPED*) summary storm_rss server=sockchatd "total=$STORM_TOTAL" status=fail;;
+  *) read -r a b c d e <<<"$storm_rss"
+     summary storm_rss server=sockchatd "total=$STORM_TOTAL" "before_kb=$a" "after_kb=$b" "growth_kb=$((b - a))" \
+       "completed=$c" "cps=$d" "errors=$e";;
+esac
+case $ready_line in
+  FAIL*) summary ready server=sockchatd status=fail;;
+  *) summary ready server=sockchatd "runs=$READY_RUNS" "median_ms=$(field "$ready_line" median_ms)" \
+       "min_ms=$(field "$ready_line" min_ms)" "max_ms=$(field "$ready_line" max_ms)";;
+esac
 
 mkdir -p "$(dirname "$OUT")"
 {
@@ -330,9 +356,9 @@ mkdir -p "$(dirname "$OUT")"
   echo "above 1 for round trips/s and connections/s, below 1 for latency, mean sockchatd is better; in"
   echo "brackets the ratios to the limit of the first and of the second run (the machine's noise)."
   echo
-  echo "- machine: $(nproc) CPUs, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), Linux $(uname -r)"
+  echo "- machine: $(machine)"
   echo "- load average before $load_before, after $load_after (other work shares this machine)"
-  echo "- build: Release, commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown) plus the working tree"
+  echo "- build: Release, commit $(commit_id)"
   echo "- CPU policy: **no pinning**; sockchatd \`threads: 2\`, epoll_echo and asio_echo 2 threads, echo_load (one thread) unpinned beside them"
   echo "- peers: $( [ $have_asio = 1 ] && echo "asio $(dpkg-query -W -f '${Version}' libasio-dev 2>/dev/null || echo '?')" || echo "asio_echo not built"); $( [ $have_socat = 1 ] && socat -V 2>/dev/null | sed -n 's/^socat version \([^ ]*\).*/socat \1/p' || echo socat not installed); $("$PYTHON" --version 2>&1) (tutorial server)"
   echo
@@ -407,16 +433,6 @@ mkdir -p "$(dirname "$OUT")"
   echo '```'
   cat "$raw"
   echo '```'
-  for log in "$work"/*.log; do
-    [ -s "$log" ] || continue
-    name=$(basename "$log" .log); keep=5
-    case $name in sockchatd*) keep=40;; esac
-    echo
-    echo "### $name: stderr ($(wc -l <"$log") lines, first $keep shown)"
-    echo
-    echo '```'
-    head -$keep "$log"
-    echo '```'
-  done
+  server_logs 5 'sockchatd*=40'
 } >"$OUT"
 echo "wrote $OUT" >&2

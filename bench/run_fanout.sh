@@ -39,7 +39,12 @@
 #   MR_CONNECT_RATE=400 (ngIRCd resets a client of a burst of 2,000 connects at 1,000/s)
 #   RETRY=1: a ladder step that fails is run once more before the ladder stops (on a shared
 #   machine one descheduling can push a p99 over 10 ms); both tries are in the table
-#   CONNECT_RATE=200 THREADS=2 BUDGET_S=280 BUILD_DIR=<root>/build-bench OUT=<file>
+#   CONNECT_RATE=200 THREADS=2 BUDGET_S=280 (ladder runs that would start later are skipped;
+#   TAIL_S=45 of it is kept for the fixed-load, rooms and syscall runs after the ladders)
+#   SYSCALLS=1: sockchatd and the limit once more at FIXED with `perf stat` attached for the
+#   window (system calls per delivery), sockchatd a third time under `perf record` (write calls
+#   per client per loop pass); 0 skips them, and so does a perf that cannot count syscalls
+#   BUILD_DIR=<root>/build-bench OUT=<file> SUMMARY=<file> (key=value lines for bench/run)
 #   PYTHON=python3 WATCH=<pgrep -f pattern>: other work to look for before and after
 set -euo pipefail
 started=$(date +%s)
@@ -66,6 +71,10 @@ RETRY=${RETRY:-1}
 CONNECT_RATE=${CONNECT_RATE:-200}
 THREADS=${THREADS:-2}
 BUDGET_S=${BUDGET_S:-280}  # runs that would start later are skipped (the whole stays < 5 min)
+TAIL_S=${TAIL_S:-45}
+SYSCALLS=${SYSCALLS:-1}
+SUMMARY=${SUMMARY:-}
+[ -z "$SUMMARY" ] || { mkdir -p "$(dirname "$SUMMARY")"; : >"$SUMMARY"; }
 PYTHON=${PYTHON:-python3}
 WATCH=${WATCH:-}
 OUT=${OUT:-$here/results/$(date +%F)-fanout.md}
@@ -78,7 +87,10 @@ for tool in ss ncat /usr/sbin/ngircd; do
   command -v "$tool" >/dev/null || { echo "${0##*/}: $tool not found (apt-get install iproute2 ncat ngircd)" >&2; exit 1; }
 done
 
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+[ "$SYSCALLS" = 1 ] && ! perf_usable && {
+  echo "${0##*/}: perf cannot count syscalls:* tracepoints here: no syscall counts" >&2; SYSCALLS=0; }
+
+load_before=$(loadavg)
 watch_before=$(watch_note)
 
 build_bench sockchatd chat_load epoll_broadcast
@@ -115,11 +127,15 @@ protocol() { [ "$1" = ngircd ] && echo irc || echo line; }
 
 raw=$work/raw.txt
 : >"$raw"
-# run_case NAME OWED CLIENTS ROOMS SENDERS -> chat_load's line (or SKIPPED/FAIL ...), kept in raw.
+budget=$((BUDGET_S - TAIL_S))  # for the ladders; the runs after them get the whole BUDGET_S
+perf_mode=""  # stat / record: run_case attaches perf to the server for the window (SYSCALLS)
+# run_case NAME OWED CLIENTS ROOMS SENDERS -> chat_load's line (or SKIPPED/FAIL ...), kept in
+# raw; with perf_mode set, perf's KEY=VALUE words are appended to the line.
 run_case() {
   local name=$1 owed=$2 clients=$3 rooms=$4 senders=$5 port line rc=0 rate cr=$CONNECT_RATE
+  local perf_args=() counts=""
   [ "$rooms" -gt 1 ] && cr=$MR_CONNECT_RATE
-  if [ $(( $(date +%s) - started )) -gt "$BUDGET_S" ]; then echo "SKIPPED (time budget)"; return; fi
+  if over_budget "$budget"; then echo "SKIPPED (time budget)"; return; fi
   rate=$(awk -v o="$owed" -v s="$senders" -v c="$clients" -v r="$rooms" \
            'BEGIN { printf "%.3f", o / (s * (c / r - 1)) }')
   port=$(free_port)
@@ -127,17 +143,18 @@ run_case() {
   if ! wait_listen "$port"; then
     stop_server; echo "FAIL server not listening"; echo "$name owed=$owed FAIL not listening" >>"$raw"; return
   fi
+  if [ -n "$perf_mode" ]; then
+    perf_start "$perf_mode" "$(main_pid "$server_pid")"; perf_args=(--perf-ctl "$perf_fifo")
+  fi
   # Bounded: setup (30 s at most) + window + drain, with room to spare.
   line=$(timeout 60 "$LOAD" --port "$port" --protocol "$(protocol "$name")" --clients "$clients" \
            --rooms "$rooms" --senders "$senders" --rate "$rate" --size "$SIZE" \
            --duration "$DURATION" --drain "$DRAIN" --setup-timeout 30 \
-           --connect-rate "$cr" --cpu-pids "$(main_pid "$server_pid")" \
+           --connect-rate "$cr" --cpu-pids "$(main_pid "$server_pid")" "${perf_args[@]}" \
            2>>"$work/$name.load.log") || rc=$?
-  local died=0
-  kill -0 "$server_pid" 2>/dev/null || died=1
-  stop_server
-  [ $died = 1 ] && line="FAIL server exited (status $server_status) ${line}"
-  [ "$rc" -ne 0 ] && line="FAIL chat_load exit $rc ${line}"
+  [ -n "$perf_mode" ] && { perf_stop; counts=$perf_counts; }
+  run_end chat_load "$rc"
+  [ -n "$counts" ] && line+=" perf=$perf_mode $counts"
   echo "$name owed=$owed $line" >>"$raw"
   echo "$line"
 }
@@ -203,16 +220,82 @@ for name in $one_room_servers; do
   p99fixed[$name]=$(awk -v v="$(field "${fixedline[$name]}" p99_us)" 'BEGIN { if (v != "") printf "%.2f", v / 1000 }')
 done
 
+budget=$BUDGET_S
 mr_rows=""
 if [ "$MR_CLIENTS" -gt 0 ]; then
   for name in sockchatd ngircd; do
     case " $SERVERS " in *" $name "*) ;; *) continue;; esac
     line=$(run_case "$name" "$MR_OWED" "$MR_CLIENTS" "$MR_ROOMS" "$MR_SENDERS")
     mr_rows+="| $name $(row "$MR_OWED" "$line")"$'\n'
+    summary rooms "server=$name" "owed=$MR_OWED" "clients=$MR_CLIENTS" "rooms=$MR_ROOMS" \
+      "deliveries_per_s=$(field "$line" deliveries_per_s)" "p99_us=$(field "$line" p99_us)" \
+      "complete=$(field "$line" complete)" "ok=$(ok "$line" && echo 1 || echo 0)"
     echo "$name rooms $MR_OWED: $(ok "$line" && echo ok || echo missed) p99_us=$(field "$line" p99_us)" >&2
   done
 fi
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# System calls per delivery at FIXED (runs of their own: perf's tracepoints slow every system
+# call of the traced process, so the p99 above is measured without them).
+declare -A PERF
+sys_rows=""
+if [ "$SYSCALLS" = 1 ]; then
+  for spec in stat:sockchatd stat:epoll_broadcast record:sockchatd; do
+    perf_mode=${spec%%:*}; name=${spec#*:}
+    case " $SERVERS " in *" $name "*) ;; *) continue;; esac
+    PERF[$spec]=$(run_case "$name" "$FIXED" "$CLIENTS" 1 "$SENDERS")
+    echo "$name $FIXED under perf $perf_mode: ${PERF[$spec]#*perf=}" >&2
+  done
+  perf_mode=""
+fi
+# per_delivery LINE KEY...: the sum of perf's KEYs over LINE's deliveries in the window
+per_delivery() {
+  local line=$1 sum=0 k v; shift
+  for k in "$@"; do
+    v=$(field "$line" "$k"); [[ "$v" =~ ^[0-9]+(\.[0-9]+)?$ ]] || return 0
+    sum=$(awk -v a="$sum" -v b="$v" 'BEGIN { print a + b }')
+  done
+  awk -v s="$sum" -v d="$(field "$line" deliveries_per_s)" -v t="$DURATION" -v f="${FMT:-%.3f}" \
+    'BEGIN { if (d * t > 0) printf f, s / (d * t) }'
+}
+for name in sockchatd epoll_broadcast; do
+  line=${PERF[stat:$name]:-}
+  [ -n "$line" ] || continue
+  case $line in FAIL*|SKIPPED*) sys_rows+="| $name | ${line%%clients=*} | | | | | | |"$'\n'; continue;; esac
+  calls=$(field "$line" syscalls)
+  loops=$(( $(field "$line" epoll_wait || true) + $(field "$line" epoll_pwait || true) + 0 ))
+  sys_d=$(per_delivery "$line" syscalls)
+  # shellcheck disable=SC2086  # one word per event
+  wr_d=$(per_delivery "$line" $PERF_WRITE_EVENTS)
+  cpu_d=$(FMT=%.9f per_delivery "$line" task_clock_ms | awk '{ if ($1 != "") printf "%.2f", $1 * 1000 }')
+  ins=$(field "$line" instructions); ins_d=n/a
+  [[ "$ins" =~ ^[0-9]+$ ]] && ins_d=$(FMT=%.0f per_delivery "$line" instructions)
+  sys_rows+="| $name | $(num "$(field "$line" deliveries_per_s)") | $calls | $(num "$sys_d") | $(num "$wr_d") | $loops | $(num "$cpu_d") | $ins_d |"$'\n'
+  summary syscalls "server=$name" "owed=$FIXED" "window_s=$DURATION" \
+    "deliveries_per_s=$(field "$line" deliveries_per_s)" "syscalls=$calls" \
+    "sendto=$(field "$line" sendto)" "sendmsg=$(field "$line" sendmsg)" "writev=$(field "$line" writev)" \
+    "write=$(field "$line" write)" "epoll_wait=$loops" "syscalls_per_delivery=$sys_d" \
+    "writes_per_delivery=$wr_d" "cpu_us_per_delivery=$cpu_d" "task_clock_ms=$(field "$line" task_clock_ms)" "instructions_per_delivery=$ins_d" \
+    "ok=$(ok "$line" && echo 1 || echo 0)"
+done
+pass_note="not measured"
+line=${PERF[record:sockchatd]:-}
+if [ -n "$line" ] && [ -n "$(field "$line" passes)" ]; then
+  pass_note="$(field "$line" client_writes) client writes (sendto / sendmsg / writev) in $(field "$line" passes) loop passes that wrote (per thread, from one epoll_wait to the next), to $(field "$line" pairs) (pass, client) pairs: at most **$(field "$line" max_writes_per_fd_pass)** write per client per pass, $(field "$line" multi) pairs with more than one; $(awk -v w="$(field "$line" client_writes)" -v p="$(field "$line" pairs)" 'BEGIN { if (p > 0) printf "%.3f", w / p }') writes per written client per pass on average; events perf lost: $(field "$line" lost)"
+  summary passes server=sockchatd "owed=$FIXED" "passes=$(field "$line" passes)" \
+    "client_writes=$(field "$line" client_writes)" "pairs=$(field "$line" pairs)" \
+    "max_writes_per_client_pass=$(field "$line" max_writes_per_fd_pass)" "multi=$(field "$line" multi)" \
+    "lost_events=$(field "$line" lost)"
+fi
+
+# The machine-readable summary, for bench/run.
+for name in $one_room_servers; do
+  summary sustained "server=$name" "owed=${sustained[$name]}" "steps=${STEPS// /,}"
+  fl=${fixedline[$name]:-}
+  [ -n "$fl" ] && summary fixed "server=$name" "owed=$FIXED" "p99_us=$(field "$fl" p99_us)" \
+    "deliveries_per_s=$(field "$fl" deliveries_per_s)" "ok=$(ok "$fl" && echo 1 || echo 0)" \
+    "load_cpu=$(field "$fl" load_cpu)" "pid_cpu=$(field "$fl" pid_cpu)"
+done
+load_after=$(loadavg)
 watch_after=$(watch_note)
 
 # The verdicts against the issue's targets.
@@ -244,9 +327,9 @@ mkdir -p "$(dirname "$OUT")"
   echo "a fresh server each. **Sustained** = the highest step with zero loss, one order, p99 < $P99_MS ms"
   echo "(so figures are as coarse as the ladder: $STEPS)."
   echo
-  echo "- machine: $(nproc) CPUs, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), Linux $(uname -r)"
+  echo "- machine: $(machine)"
   echo "- other work: load average before $load_before, after $load_after; before the run $watch_before, after it $watch_after"
-  echo "- build: Release, commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown) plus the working tree"
+  echo "- build: Release, commit $(commit_id)"
   echo "- CPU policy: no pinning; sockchatd \`threads: $THREADS\`, epoll_broadcast $THREADS threads, ncat and ngIRCd single-threaded, chat_load one thread, all sharing the machine"
   echo "- peers: $(ncat --version 2>&1 | head -1); $(/usr/sbin/ngircd --version 2>/dev/null | head -1 | cut -d- -f1) (MaxPenaltyTime 0, no caps); $("$PYTHON" --version 2>&1) tutorial server"
   echo
@@ -287,6 +370,23 @@ mkdir -p "$(dirname "$OUT")"
     echo "|---:|---:|---:|---:|---:|---:|---:|---|"
     printf '%s' "${tables[$name]}"
   done
+  if [ -n "$sys_rows$pass_note" ] && [ "$SYSCALLS" = 1 ]; then
+    echo
+    echo "## System calls per delivery at $FIXED owed/s"
+    echo
+    echo "Runs of their own at $FIXED owed/s with \`perf stat -p\` attached to the server, enabled for"
+    echo "chat_load's window only (\`chat_load --perf-ctl\`); per delivery = count / deliveries in the"
+    echo "window. Write calls: ${PERF_WRITE_EVENTS// / + } (sockchatd's \`write\` calls are eventfd wake-ups)."
+    echo "Loop passes: epoll_wait + epoll_pwait calls. CPU: perf's task-clock (all threads). Instructions"
+    echo "\"n/a\" where the machine does not count them (no PMU in this VM)."
+    echo
+    echo "| server | deliveries/s | syscalls | syscalls / delivery | writes / delivery | loop passes | CPU µs / delivery | instructions / delivery |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+    printf '%s' "$sys_rows"
+    echo
+    echo "Write calls per client per loop pass (sockchatd, a third run under \`perf record\` of those calls"
+    echo "and of epoll_wait, every event, per thread): $pass_note."
+  fi
   if [ -n "$mr_rows" ]; then
     echo
     echo "## $MR_CLIENTS clients in $MR_ROOMS rooms, $MR_SENDERS senders (one a room), $MR_OWED owed/s"
