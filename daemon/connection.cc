@@ -53,7 +53,8 @@ Connection::Connection(sockchat::net::EventLoop& loop, sockchat::net::Fd fd, std
       started_(Clock::now()),
       lastActive_(started_) {
     if (tls) {
-        tls_.emplace(sockchat::tls::Stream::accept(tls->get(), fd_.get()));
+        tls_ = std::make_unique<sockchat::tls::Stream>(
+            sockchat::tls::Stream::accept(tls->get(), fd_.get()));
         handshakeTimeout_ = tls->settings().handshake_timeout;
     }
 }

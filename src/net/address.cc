@@ -103,7 +103,7 @@ std::optional<SocketAddress> SocketAddress::parse(std::string_view text, std::st
         }
         if (!parsePort(rest.empty() ? rest : rest.substr(1), kV6Example, &port, error))
             return std::nullopt;
-        auto* sin6 = reinterpret_cast<sockaddr_in6*>(&result.storage_);
+        auto* sin6 = &result.inet_.in6;
         sin6->sin6_family = AF_INET6;
         sin6->sin6_addr = addr;
         sin6->sin6_port = htons(port);
@@ -138,7 +138,7 @@ std::optional<SocketAddress> SocketAddress::parse(std::string_view text, std::st
         return std::nullopt;
     }
     if (!parsePort(text.substr(colon + 1), kV4Example, &port, error)) return std::nullopt;
-    auto* sin = reinterpret_cast<sockaddr_in*>(&result.storage_);
+    auto* sin = &result.inet_.in4;
     sin->sin_family = AF_INET;
     sin->sin_addr = addr;
     sin->sin_port = htons(port);
@@ -148,8 +148,14 @@ std::optional<SocketAddress> SocketAddress::parse(std::string_view text, std::st
 
 SocketAddress SocketAddress::fromSockaddr(const sockaddr* sa, socklen_t len) {
     SocketAddress result;
-    if (sa == nullptr || len == 0 || len > sizeof(result.storage_)) return result;
-    std::memcpy(&result.storage_, sa, len);
+    if (sa == nullptr || len == 0 || len > sizeof(sockaddr_storage)) return result;
+    if (len <= sizeof(result.inet_)) {
+        std::memcpy(&result.inet_, sa, len);
+    } else {
+        auto other = std::make_shared<sockaddr_storage>();
+        std::memcpy(other.get(), sa, len);
+        result.other_ = std::move(other);
+    }
     result.len_ = len;
     return result;
 }
@@ -157,9 +163,9 @@ SocketAddress SocketAddress::fromSockaddr(const sockaddr* sa, socklen_t len) {
 std::uint16_t SocketAddress::port() const {
     switch (family()) {
         case AF_INET:
-            return ntohs(reinterpret_cast<const sockaddr_in*>(&storage_)->sin_port);
+            return ntohs(reinterpret_cast<const sockaddr_in*>(data())->sin_port);
         case AF_INET6:
-            return ntohs(reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_port);
+            return ntohs(reinterpret_cast<const sockaddr_in6*>(data())->sin6_port);
         default:
             return 0;
     }
@@ -168,10 +174,10 @@ std::uint16_t SocketAddress::port() const {
 void SocketAddress::setPort(std::uint16_t port) {
     switch (family()) {
         case AF_INET:
-            reinterpret_cast<sockaddr_in*>(&storage_)->sin_port = htons(port);
+            inet_.in4.sin_port = htons(port);
             break;
         case AF_INET6:
-            reinterpret_cast<sockaddr_in6*>(&storage_)->sin6_port = htons(port);
+            inet_.in6.sin6_port = htons(port);
             break;
         default:
             break;
@@ -181,12 +187,12 @@ void SocketAddress::setPort(std::uint16_t port) {
 std::string SocketAddress::ipString() const {
     char buf[INET6_ADDRSTRLEN] = {};
     if (family() == AF_INET) {
-        const auto* sin = reinterpret_cast<const sockaddr_in*>(&storage_);
+        const auto* sin = reinterpret_cast<const sockaddr_in*>(data());
         ::inet_ntop(AF_INET, &sin->sin_addr, buf, sizeof buf);
         return buf;
     }
     if (family() == AF_INET6) {
-        const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&storage_);
+        const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(data());
         // A dual-stack socket reports IPv4 peers as ::ffff:a.b.c.d; per-IP limits must count
         // them as the same client as a plain IPv4 connection.
         if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
@@ -201,7 +207,7 @@ std::string SocketAddress::ipString() const {
 
 std::string SocketAddress::networkString(unsigned ipv6PrefixLength) const {
     if (family() != AF_INET6 || ipv6PrefixLength >= 128) return ipString();
-    in6_addr network = reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_addr;
+    in6_addr network = reinterpret_cast<const sockaddr_in6*>(data())->sin6_addr;
     if (IN6_IS_ADDR_V4MAPPED(&network)) return ipString();
     for (unsigned bit = ipv6PrefixLength; bit < 128; ++bit)
         network.s6_addr[bit / 8] &= static_cast<std::uint8_t>(~(0x80u >> (bit % 8)));
@@ -215,7 +221,7 @@ std::string SocketAddress::toString() const {
         case AF_INET:
             return ipString() + ":" + std::to_string(port());
         case AF_INET6: {
-            const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&storage_);
+            const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(data());
             char buf[INET6_ADDRSTRLEN] = {};
             ::inet_ntop(AF_INET6, &sin6->sin6_addr, buf, sizeof buf);
             std::string text = std::string("[").append(buf);
@@ -224,7 +230,7 @@ std::string SocketAddress::toString() const {
             return text + "]:" + std::to_string(port());
         }
         case AF_UNIX: {
-            const auto* un = reinterpret_cast<const sockaddr_un*>(&storage_);
+            const auto* un = reinterpret_cast<const sockaddr_un*>(data());
             std::size_t max =
                 len_ > offsetof(sockaddr_un, sun_path) ? len_ - offsetof(sockaddr_un, sun_path) : 0;
             std::string path(un->sun_path, strnlen(un->sun_path, max));
@@ -243,18 +249,18 @@ bool operator==(const SocketAddress& a, const SocketAddress& b) {
         case AF_UNSPEC:
             return true;
         case AF_INET: {
-            const auto* x = reinterpret_cast<const sockaddr_in*>(&a.storage_);
-            const auto* y = reinterpret_cast<const sockaddr_in*>(&b.storage_);
+            const auto* x = reinterpret_cast<const sockaddr_in*>(a.data());
+            const auto* y = reinterpret_cast<const sockaddr_in*>(b.data());
             return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
         }
         case AF_INET6: {
-            const auto* x = reinterpret_cast<const sockaddr_in6*>(&a.storage_);
-            const auto* y = reinterpret_cast<const sockaddr_in6*>(&b.storage_);
+            const auto* x = reinterpret_cast<const sockaddr_in6*>(a.data());
+            const auto* y = reinterpret_cast<const sockaddr_in6*>(b.data());
             return x->sin6_port == y->sin6_port && x->sin6_scope_id == y->sin6_scope_id &&
                    std::memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0;
         }
         default:
-            return a.len_ == b.len_ && std::memcmp(&a.storage_, &b.storage_, a.len_) == 0;
+            return a.len_ == b.len_ && std::memcmp(a.data(), b.data(), a.len_) == 0;
     }
 }
 

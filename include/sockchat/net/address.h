@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,9 +23,11 @@ class SocketAddress {
     static std::optional<SocketAddress> parse(std::string_view text, std::string* error = nullptr);
     static SocketAddress fromSockaddr(const sockaddr* sa, socklen_t len);
 
-    const sockaddr* data() const { return reinterpret_cast<const sockaddr*>(&storage_); }
+    const sockaddr* data() const {
+        return other_ ? reinterpret_cast<const sockaddr*>(other_.get()) : &inet_.sa;
+    }
     socklen_t size() const { return len_; }
-    int family() const { return storage_.ss_family; }
+    int family() const { return data()->sa_family; }
     std::uint16_t port() const;
     void setPort(std::uint16_t port);
 
@@ -38,8 +41,17 @@ class SocketAddress {
     friend bool operator==(const SocketAddress& a, const SocketAddress& b);
 
   private:
-    sockaddr_storage storage_{};
+    // IPv4 and IPv6 inline: every connection holds its peer's address, and a sockaddr_storage
+    // would be 128 bytes of it. Anything longer (a Unix socket's path, from socket activation)
+    // goes on the heap, shared by copies.
+    union Inet {
+        sockaddr_in6 in6;  // first, so that {} zeroes all of it
+        sockaddr_in in4;
+        sockaddr sa;
+    };
+    Inet inet_{};
     socklen_t len_ = 0;
+    std::shared_ptr<const sockaddr_storage> other_;
 };
 
 // RFC 6761: "localhost" and "*.localhost" name loopback, whatever /etc/hosts and DNS say (a
