@@ -38,8 +38,9 @@ bool looksLikeTlsHello(std::string_view bytes) {
 
 Connection::Connection(sockchat::net::EventLoop& loop, sockchat::net::Fd fd, std::string id,
                        sockchat::net::SocketAddress peer, std::string listener, Service& service,
-                       ConnectionLimits limits, sockchat::log::Logger& logger, WorkerStats& stats,
-                       ClosedCallback onClosed, const sockchat::tls::ServerContext* tls)
+                       ConnectionLimits limits, IdleTracker& idle, sockchat::log::Logger& logger,
+                       WorkerStats& stats, ClosedCallback onClosed,
+                       const sockchat::tls::ServerContext* tls)
     : loop_(loop),
       fd_(std::move(fd)),
       id_(std::move(id)),
@@ -47,11 +48,11 @@ Connection::Connection(sockchat::net::EventLoop& loop, sockchat::net::Fd fd, std
       listener_(std::move(listener)),
       service_(service),
       limits_(limits),
+      idle_(idle),
       logger_(logger),
       stats_(stats),
       onClosed_(std::move(onClosed)),
-      started_(Clock::now()),
-      lastActive_(started_) {
+      started_(Clock::now()) {
     if (tls) {
         tls_ = std::make_unique<sockchat::tls::Stream>(
             sockchat::tls::Stream::accept(tls->get(), fd_.get()));
@@ -61,7 +62,7 @@ Connection::Connection(sockchat::net::EventLoop& loop, sockchat::net::Fd fd, std
 
 Connection::~Connection() {
     if (flushDeferred_) loop_.cancelDeferred(flushDeferred_);
-    if (idleTimer_) loop_.cancel(idleTimer_);
+    idle_.untrack(*this);
     if (lingerTimer_) loop_.cancel(lingerTimer_);
     if (gracefulTimer_) loop_.cancel(gracefulTimer_);
     if (handshakeTimer_) loop_.cancel(handshakeTimer_);
@@ -98,7 +99,7 @@ void Connection::startService() {
     }
     service_.describe(*this, fields);
     logger_.clientEvent("connect", "", fields);
-    if (limits_.idle_timeout.count() > 0) armIdleTimer(limits_.idle_timeout);
+    idle_.touch(*this);  // idle from now on, unless active
     service_.onOpen(*this);
 }
 
@@ -197,10 +198,8 @@ void Connection::failHandshake(const std::string& reason, std::size_t kind) {
 }
 
 void Connection::setLimits(ConnectionLimits limits) {
-    bool hadIdle = limits_.idle_timeout.count() > 0;
-    limits_ = limits;
+    limits_ = limits;  // idle_timeout is the worker's IdleTracker's
     if (closed()) return;
-    if (!hadIdle && limits_.idle_timeout.count() > 0) armIdleTimer(limits_.idle_timeout);
     if (readPaused_ && output_.size() < limits_.output_buffer_bytes) {
         readPaused_ = false;
         updateInterest();
@@ -267,7 +266,7 @@ void Connection::handleReadable() {
 void Connection::deliver(std::string_view bytes) {
     bytesIn_ += bytes.size();
     stats_.add(stats_.bytesIn, bytes.size());
-    if (!service_.reportsActivity()) lastActive_ = Clock::now();
+    if (!service_.reportsActivity()) idle_.touch(*this);
     service_.onData(*this, bytes);
 }
 
@@ -505,37 +504,25 @@ void Connection::finishGracefulClose() {
     handleLingerRead();
 }
 
-void Connection::armIdleTimer(std::chrono::milliseconds delay) {
-    idleTimer_ = loop_.runAfter(delay, [this] { onIdleTimer(); });
-}
-
-void Connection::onIdleTimer() {
-    idleTimer_ = 0;
-    if (closed() || limits_.idle_timeout.count() <= 0) return;
+void Connection::onIdleDue() {
+    if (closed()) return;
     // Output acknowledged since the last check: the peer is reading, so it is not idle. Seen
     // only here, so a reader that stops is closed 1 to 2 idle timeouts after its last ack.
     int unacked = 0;
     if (::ioctl(fd_.get(), SIOCOUTQ, &unacked) == 0 && unacked >= 0 &&
         wireBytesOut() - static_cast<std::uint64_t>(unacked) != acknowledgedOut_) {
         acknowledgedOut_ = wireBytesOut() - static_cast<std::uint64_t>(unacked);
-        lastActive_ = Clock::now();
-    }
-    auto idleFor = Clock::now() - lastActive_;
-    if (idleFor >= limits_.idle_timeout) {
-        logger_.info("limit", "idle timeout",
-                     {{"conn", id_}, {"peer", peer_.toString()}, {"reason", "idle timeout"}});
-        beginGracefulClose("idle timeout", true);
+        idle_.touch(*this);
         return;
     }
-    armIdleTimer(std::chrono::ceil<std::chrono::milliseconds>(limits_.idle_timeout - idleFor));
+    logger_.info("limit", "idle timeout",
+                 {{"conn", id_}, {"peer", peer_.toString()}, {"reason", "idle timeout"}});
+    beginGracefulClose("idle timeout", true);
 }
 
 void Connection::close(std::string_view reason) {
     if (closed()) return;
-    if (idleTimer_) {
-        loop_.cancel(idleTimer_);
-        idleTimer_ = 0;
-    }
+    idle_.untrack(*this);
     if (lingerTimer_) {
         loop_.cancel(lingerTimer_);
         lingerTimer_ = 0;

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "idle_tracker.h"
 #include "sockchat/log/logger.h"
 #include "sockchat/net/address.h"
 #include "sockchat/net/buffer.h"
@@ -29,15 +30,17 @@ struct ConnectionLimits {
     std::chrono::milliseconds idle_timeout;  // zero: none
 };
 
-class Connection {
+// An IdleTracker::Entry: its worker's IdleTracker keeps it in order of activity.
+class Connection : public IdleTracker::Entry {
   public:
     using ClosedCallback = std::function<void(Connection&)>;
     using Clock = std::chrono::steady_clock;
 
     Connection(sockchat::net::EventLoop& loop, sockchat::net::Fd fd, std::string id,
                sockchat::net::SocketAddress peer, std::string listener, Service& service,
-               ConnectionLimits limits, sockchat::log::Logger& logger, WorkerStats& stats,
-               ClosedCallback onClosed, const sockchat::tls::ServerContext* tls = nullptr);
+               ConnectionLimits limits, IdleTracker& idle, sockchat::log::Logger& logger,
+               WorkerStats& stats, ClosedCallback onClosed,
+               const sockchat::tls::ServerContext* tls = nullptr);
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
     ~Connection();
@@ -61,7 +64,9 @@ class Connection {
     // Stops (true) or resumes reading the peer: the service has enough of its input queued.
     void holdInput(bool hold);
     // The peer did something that keeps it from being idle (Service::reportsActivity).
-    void noteActive() { lastActive_ = Clock::now(); }
+    void noteActive() { idle_.touch(*this); }
+    // The IdleTracker found it idle for idle_timeout (and no longer tracks it).
+    void onIdleDue();
     void setLimits(ConnectionLimits limits);
 
     const std::string& id() const { return id_; }
@@ -104,8 +109,6 @@ class Connection {
     bool flushOutput();  // false if the connection was closed
     void updateInterest();
     void finishGracefulClose();
-    void armIdleTimer(std::chrono::milliseconds delay);
-    void onIdleTimer();
     void dropSlowConsumer();
 
     sockchat::net::EventLoop& loop_;
@@ -116,6 +119,12 @@ class Connection {
     std::string limiterKey_;
     Service& service_;
     ConnectionLimits limits_;
+    // Keeps this connection in order of its last activity (the Entry base); idle_timeout counts
+    // from there. Activity is what it sends (every byte, or what the service reports: a chat
+    // client's complete lines, so that one dribbling bytes without a newline stays idle) and our
+    // output it acknowledged (a reader of a busy room is not idle; one whose output piles up
+    // unacknowledged is).
+    IdleTracker& idle_;
     sockchat::log::Logger& logger_;
     WorkerStats& stats_;
     ClosedCallback onClosed_;
@@ -124,25 +133,12 @@ class Connection {
     std::uint64_t bytesIn_ = 0;
     std::uint64_t bytesOut_ = 0;
     std::chrono::steady_clock::time_point started_;
-    // Last time the client was seen active: idle_timeout counts from here. Activity is what it
-    // sends (every byte, or what the service reports: a chat client's complete lines, so that
-    // one dribbling bytes without a newline stays idle) and our output it acknowledged (a
-    // reader of a busy room is not idle; one whose output piles up unacknowledged is).
-    std::chrono::steady_clock::time_point lastActive_;
     std::uint64_t acknowledgedOut_ = 0;  // bytesOut_ minus SIOCOUTQ at the last idle check
-    sockchat::net::EventLoop::TimerId idleTimer_ = 0;
     sockchat::net::EventLoop::TimerId lingerTimer_ = 0;
     sockchat::net::EventLoop::DeferredId flushDeferred_ = 0;
 
-    bool readPaused_ = false;      // output full (backpressure)
-    bool inputHeld_ = false;       // the service has queued enough of this peer's input
-    bool lastSentNewline_ = true;  // the peer has seen whole lines only
     sockchat::net::EventLoop::TimerId gracefulTimer_ = 0;
-    bool peerClosed_ = false;  // read EOF: answer what we have, then close
-    bool draining_ = false;    // graceful shutdown: no more reading
     std::string gracefulCloseReason_ = "shutdown";
-    bool lingering_ = false;  // FIN sent, discarding input until the peer's FIN
-    std::uint32_t interest_ = 0;
 
     // TLS (absent on a plain listener).
     // Only TLS connections pay for it (96 bytes inline would be a tenth of an idle connection).
@@ -150,6 +146,14 @@ class Connection {
     std::chrono::milliseconds handshakeTimeout_{0};
     sockchat::net::EventLoop::TimerId handshakeTimer_ = 0;
     sockchat::net::EventLoop::DeferredId bufferedReadDeferred_ = 0;
+    // Flags together: scattered between 8-byte fields, each cost up to 8 bytes of padding.
+    bool readPaused_ = false;      // output full (backpressure)
+    bool inputHeld_ = false;       // the service has queued enough of this peer's input
+    bool lastSentNewline_ = true;  // the peer has seen whole lines only
+    bool peerClosed_ = false;      // read EOF: answer what we have, then close
+    bool draining_ = false;        // graceful shutdown: no more reading
+    bool lingering_ = false;       // FIN sent, discarding input until the peer's FIN
+    std::uint32_t interest_ = 0;
     bool serviceStarted_ = false;     // the service knows this connection (after the handshake)
     bool firstBytePeeked_ = false;    // the plain-text check on the first byte is done
     bool tlsReadWantsWrite_ = false;  // SSL_read must write first (a key update): wait EPOLLOUT

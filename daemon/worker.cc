@@ -30,7 +30,10 @@ Worker::Worker(unsigned index, WorkerShared& shared, WorkerSettings settings)
       shared_(shared),
       settings_(std::move(settings)),
       echo_(settings_.echoPrefix),
-      chat_(loop_, shared.chat, settings_.chat, shared.logger, stats_) {}
+      chat_(loop_, shared.chat, settings_.chat, shared.logger, stats_),
+      idle_(loop_, [](IdleTracker::Entry& idle) { static_cast<Connection&>(idle).onIdleDue(); }) {
+    idle_.setTimeout(settings_.limits.idle_timeout);
+}
 
 Worker::~Worker() {
     stop();
@@ -46,6 +49,7 @@ void Worker::start(std::vector<ListenSocket*> listeners, std::latch& ready) {
         // Connections must die on this thread: they unwatch themselves from this loop.
         connections_.clear();
         connectionCount_ = 0;
+        idle_.setTimeout(std::chrono::milliseconds(0));  // its timer goes with this loop
     });
     loop_.post([this, &ready] {
         watchListeners();
@@ -191,8 +195,8 @@ void Worker::adopt(Accepted accepted) {
     Service& service = serviceFor(accepted.service);
     auto conn = std::make_unique<Connection>(
         loop_, std::move(accepted.fd), std::move(id), accepted.peer, accepted.listenerName, service,
-        settings_.limits, shared_.logger, stats_, [this](Connection& c) { onConnectionClosed(c); },
-        accepted.tls.get());
+        settings_.limits, idle_, shared_.logger, stats_,
+        [this](Connection& c) { onConnectionClosed(c); }, accepted.tls.get());
     Connection* raw = conn.get();
     raw->setLimiterKey(std::move(accepted.limiterKey));
     connections_.emplace(raw, std::move(conn));
@@ -316,6 +320,7 @@ void Worker::applySettings(WorkerSettings settings) {
         echo_.setPrefix(settings_.echoPrefix);
         chat_.applySettings(settings_.chat);
         for (auto& [ptr, _] : connections_) ptr->setLimits(settings_.limits);
+        idle_.setTimeout(settings_.limits.idle_timeout);
     });
 }
 

@@ -20,6 +20,7 @@
 #include "connection_limiter.h"
 #include "echo_service.h"
 #include "fd_reserve.h"
+#include "idle_tracker.h"
 #include "listen_socket.h"
 #include "report_throttle.h"
 #include "sockchat/log/logger.h"
@@ -157,6 +158,8 @@ class Worker {
     WorkerStats stats_;
     EchoService echo_;
     ChatService chat_;
+    // Before connections_: every connection is in it until destroyed.
+    IdleTracker idle_;
     std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
     std::atomic<std::size_t> connectionCount_{0};
     std::atomic<std::size_t> incoming_{0};  // handed over by other workers, not adopted yet
