@@ -17,8 +17,13 @@ sockchat::net::Fd openReserve() {
 
 FdReserve::FdReserve() : reserve_(openReserve()) {}
 
+int FdReserve::accept(int listenFd, sockaddr* address, socklen_t* length) {
+    std::shared_lock lock(mutex_);
+    return ::accept4(listenFd, address, length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
+
 FdReserve::Outcome FdReserve::acceptOne(int listenFd, std::string_view refusal) {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     if (!reserve_.valid()) reserve_ = openReserve();  // lost earlier: an fd may have come free
     if (!reserve_.valid()) return {Outcome::Kind::failed, {}, {}, errno};
     reserve_.reset();

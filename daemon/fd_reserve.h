@@ -2,10 +2,14 @@
 // FdReserve: the classic reserve fd (one open /dev/null), shared by every worker. When the
 // process runs out of fds, accept() fails and newcomers would wait silently in the backlog; with
 // the reserve given back for a moment, a worker can still accept one, tell it the server is full
-// and close it. While fds are short every accept goes through here, one at a time, so that two
-// workers cannot take each other's freed fd and lose the reserve for good.
+// and close it. Every worker accept goes through here: while fds are short one at a time, and at
+// all times never beside a reserve accept (a readers-writer lock, shared for plain accepts), so
+// that no worker's plain accept4 can take the fd another just freed from the reserve: the newcomer
+// it got would hold that fd, the reserve would be lost for as long as the clients stay, and every
+// later newcomer would wait silently in the backlog.
 #include <atomic>
 #include <mutex>
+#include <shared_mutex>
 #include <string_view>
 
 #include "sockchat/net/address.h"
@@ -33,12 +37,15 @@ class FdReserve {
         sockchat::net::SocketAddress peer;
         int error = 0;  // for failed
     };
+    // accept4 as usual (SOCK_NONBLOCK | SOCK_CLOEXEC), but never while a reserve accept is in
+    // progress. Returns the fd, or -1 with errno set.
+    int accept(int listenFd, sockaddr* address, socklen_t* length);
     // Accepts one newcomer from listenFd through the reserve. `refusal` is written to a newcomer
     // that cannot be kept (may be empty: closed without a word).
     Outcome acceptOne(int listenFd, std::string_view refusal);
 
   private:
-    std::mutex mutex_;
+    std::shared_mutex mutex_;  // shared: plain accepts; exclusive: an accept through the reserve
     sockchat::net::Fd reserve_;
     std::atomic<bool> short_{false};
 };

@@ -87,8 +87,9 @@ void Worker::onAcceptable(ListenSocket& listener) {
         }
         sockaddr_storage ss{};
         socklen_t len = sizeof ss;
-        int fd = ::accept4(listener.fd.get(), reinterpret_cast<sockaddr*>(&ss), &len,
-                           SOCK_NONBLOCK | SOCK_CLOEXEC);
+        // Through the reserve's lock: see FdReserve.
+        int fd =
+            shared_.fdReserve.accept(listener.fd.get(), reinterpret_cast<sockaddr*>(&ss), &len);
         if (fd < 0) {
             int error = errno;
             if (error == EAGAIN || error == EWOULDBLOCK) return;
