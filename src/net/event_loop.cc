@@ -2,6 +2,7 @@
 
 #include <sys/eventfd.h>
 
+#include <algorithm>
 #include <array>
 #include <cassert>
 #include <cerrno>
@@ -116,22 +117,30 @@ void EventLoop::runPostedTasks(std::size_t limit) {
 EventLoop::DeferredId EventLoop::deferToIterationEnd(Task task) {
     assertInLoop();
     DeferredId id = nextDeferredId_++;
-    deferred_.emplace(id, std::move(task));
+    deferred_.push_back({id, std::move(task)});
     return id;
 }
 
 void EventLoop::cancelDeferred(DeferredId id) {
     assertInLoop();
-    deferred_.erase(id);
+    auto first = deferred_.begin() + static_cast<std::ptrdiff_t>(deferredRun_);
+    auto it = std::lower_bound(first, deferred_.end(), id,
+                               [](const Deferred& d, DeferredId wanted) { return d.id < wanted; });
+    if (it != deferred_.end() && it->id == id) it->task = nullptr;
 }
 
 void EventLoop::runDeferred() {
-    // One at a time: a task may cancel later ones (a failed write closes and destroys a
-    // connection) or defer new ones, which then run in this same pass.
-    while (!deferred_.empty()) {
-        auto node = deferred_.extract(deferred_.begin());
-        node.mapped()();
+    // One at a time, by index: a task may cancel later ones (a failed write closes and destroys
+    // a connection) or defer new ones (the vector may grow and move), which then run in this
+    // same pass.
+    while (deferredRun_ < deferred_.size()) {
+        Task task = std::move(deferred_[deferredRun_].task);
+        deferred_[deferredRun_].task = nullptr;
+        ++deferredRun_;
+        if (task) task();
     }
+    deferred_.clear();  // keeps its capacity for the next pass
+    deferredRun_ = 0;
 }
 
 void EventLoop::watch(int fd, std::uint32_t events, IoCallback callback) {
