@@ -1,9 +1,11 @@
 #pragma once
-// A room event as every member receives it (models.md #4): rendered once per format when its seq
-// is known, immutable, and shared by every worker that has members in the room, so the fan-out is
-// appending the same bytes to each member's output buffer.
+// A room event as every member receives it (models.md #4): rendered once per format (text when its
+// seq is known, JSON when first wanted), immutable to its readers, and shared by every worker that
+// has members in the room, so the fan-out is appending the same bytes to each member's output
+// buffer.
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "sockchat/chat/event.h"
@@ -15,8 +17,9 @@ using ChatEvent = sockchat::chat::Event;
 // gets the same entries the room keeps.
 using SharedChatEvent = std::shared_ptr<const ChatEvent>;
 
-struct RenderedEvent {
-    RenderedEvent(std::uint64_t room, const ChatEvent& e)
+class RenderedEvent {
+  public:
+    RenderedEvent(std::uint64_t room, ChatEvent e)
         : roomId(room),
           seq(e.seq),
           members(e.members),
@@ -24,7 +27,7 @@ struct RenderedEvent {
                          ? e.nick
                          : std::string()),
           text(sockchat::chat::renderText(e)),
-          json(sockchat::chat::renderJson(e)) {}
+          source_(std::move(e)) {}
     // The room's identity: a room deleted when empty and created again is a new room, with a new
     // id and seq starting over, so a late event of the old one cannot reach the new members.
     std::uint64_t roomId;
@@ -32,7 +35,18 @@ struct RenderedEvent {
     std::size_t members;     // join/leave: the room's size with it, 0 = unknown
     std::string presenceOf;  // join/leave: whose; empty for every other event
     std::string text;
-    std::string json;
+    // The JSON line, rendered by the first worker that has a JSON client for it (thread-safe):
+    // building it through nlohmann::json costs some twenty allocations, under the room's lock
+    // when it was eager, and most rooms have no JSON client at all.
+    const std::string& json() const {
+        std::call_once(jsonOnce_, [this] { json_ = sockchat::chat::renderJson(source_); });
+        return json_;
+    }
+
+  private:
+    ChatEvent source_;
+    mutable std::once_flag jsonOnce_;
+    mutable std::string json_;
 };
 using SharedEvent = std::shared_ptr<const RenderedEvent>;
 

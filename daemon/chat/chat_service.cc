@@ -431,7 +431,7 @@ void ChatService::deliverRoomEvent(const SharedEvent& event) {
         bool news = event->seq >= m->joinedSeq && (m->leftSeq == 0 || event->seq <= m->leftSeq);
         if (news && quietPresence && s->nick != event->presenceOf) news = false;
         if (news && s->quitReason.empty() && !s->conn.closed())
-            s->conn.send(s->json ? event->json : event->text);
+            s->conn.send(s->json ? event->json() : event->text);
         m->lastSeq = event->seq;
         if (m->leftSeq != 0 && event->seq >= m->leftSeq) dropMembership(*s, m);
         auto& awaiting = s->awaiting;

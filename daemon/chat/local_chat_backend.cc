@@ -270,22 +270,22 @@ std::uint64_t LocalChatBackend::broadcastLocked(Room& room, ChatEvent event) {
     if (event.type == ChatEvent::Type::topic) room.topic = event;
     if (event.type == ChatEvent::Type::join || event.type == ChatEvent::Type::leave)
         event.members = room.members.size();
-    // Render once; every worker with members gets the same immutable buffers.
-    auto rendered = std::make_shared<const RenderedEvent>(room.id, event);
-    for (std::size_t w = 0; w < endpoints_.size(); ++w) {
-        if (room.perWorker[w] == 0) continue;
-        Endpoint target = endpoints_[w];
-        target.loop->post([target, rendered] { target.endpoint->deliverRoomEvent(rendered); });
-    }
     std::uint64_t seq = event.seq;
     bool said = event.type == ChatEvent::Type::message || event.type == ChatEvent::Type::action;
     room.messages += said;
     if (said && history_ > 0) {
-        // Rendered above, the event itself is needed no more: history takes it, text and all,
-        // instead of a copy.
-        event.action = event.type == ChatEvent::Type::action;
-        event.type = ChatEvent::Type::history;
-        pushHistory(room, std::make_shared<const ChatEvent>(std::move(event)));
+        // History keeps its own copy (as type history); the live event goes to the members.
+        ChatEvent past = event;
+        past.action = past.type == ChatEvent::Type::action;
+        past.type = ChatEvent::Type::history;
+        pushHistory(room, std::make_shared<const ChatEvent>(std::move(past)));
+    }
+    // Render once; every worker with members gets the same immutable buffers.
+    auto rendered = std::make_shared<const RenderedEvent>(room.id, std::move(event));
+    for (std::size_t w = 0; w < endpoints_.size(); ++w) {
+        if (room.perWorker[w] == 0) continue;
+        Endpoint target = endpoints_[w];
+        target.loop->post([target, rendered] { target.endpoint->deliverRoomEvent(rendered); });
     }
     return seq;
 }

@@ -662,7 +662,7 @@ void RedisChatBackend::deliver(Room& room, const std::string& wire, std::uint64_
     if (event) {
         event->seq = local;
         event->room = room.name;
-        auto rendered = std::make_shared<const RenderedEvent>(room.id, *event);
+        auto rendered = std::make_shared<const RenderedEvent>(room.id, std::move(*event));
         for (std::size_t w = 0; w < endpoints_.size(); ++w) {
             if (room.perWorker[w] == 0) continue;
             Endpoint target = endpoints_[w];
@@ -683,7 +683,7 @@ void RedisChatBackend::deliverNotice(Room& room, const std::string& text) {
     e.type = ChatEvent::Type::notice;
     e.text = text;
     e.seq = room.base + room.feed.last();
-    auto rendered = std::make_shared<const RenderedEvent>(room.id, e);
+    auto rendered = std::make_shared<const RenderedEvent>(room.id, std::move(e));
     for (std::size_t w = 0; w < endpoints_.size(); ++w) {
         if (room.perWorker[w] == 0) continue;
         Endpoint target = endpoints_[w];
