@@ -63,8 +63,7 @@ Connection::Connection(sockchat::net::EventLoop& loop, sockchat::net::Fd fd, std
 Connection::~Connection() {
     if (flushDeferred_) loop_.cancelDeferred(flushDeferred_);
     idle_.untrack(*this);
-    if (lingerTimer_) loop_.cancel(lingerTimer_);
-    if (gracefulTimer_) loop_.cancel(gracefulTimer_);
+    cancelGracefulTimers();
     if (handshakeTimer_) loop_.cancel(handshakeTimer_);
     if (bufferedReadDeferred_) loop_.cancelDeferred(bufferedReadDeferred_);
     if (fd_) loop_.unwatch(fd_.get());
@@ -179,14 +178,14 @@ void Connection::refusePlainText() {
     }
     stats_.add(stats_.tlsFailures[kTlsPlainText], 1);
     sockchat::net::sendNoSignal(fd_.get(), kPlainTextOnTlsPort.data(), kPlainTextOnTlsPort.size());
-    gracefulCloseReason_ = "tls: plain text on a TLS port";
+    GracefulClose& graceful = startGracefulClose("tls: plain text on a TLS port");
     // Like a graceful close: FIN after the line, then discard its input until it has read it,
     // so our close does not turn into a reset that destroys the line.
     ::shutdown(fd_.get(), SHUT_WR);
     lingering_ = true;
-    gracefulTimer_ = loop_.runAfter(kGracefulCloseLimit, [this] {
-        gracefulTimer_ = 0;
-        close(gracefulCloseReason_);
+    graceful.limitTimer = loop_.runAfter(kGracefulCloseLimit, [this] {
+        graceful_->limitTimer = 0;
+        close(graceful_->reason);
     });
     handleLingerRead();
 }
@@ -336,7 +335,7 @@ void Connection::handleLingerRead() {
         if (n > 0) continue;  // discarded: shutdown started before we read it
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
         if (n < 0 && errno == EINTR) continue;
-        close(gracefulCloseReason_);
+        close(graceful_->reason);
         return;
     }
     closeIfOutputAcknowledged();
@@ -348,12 +347,12 @@ void Connection::closeIfOutputAcknowledged() {
     // peer that never closes its side.
     int unacked = 0;
     if (::ioctl(fd_.get(), SIOCOUTQ, &unacked) == 0 && unacked == 0) {
-        close(gracefulCloseReason_);
+        close(graceful_->reason);
         return;
     }
-    if (!lingerTimer_)
-        lingerTimer_ = loop_.runAfter(kLingerPoll, [this] {
-            lingerTimer_ = 0;
+    if (!graceful_->lingerTimer)
+        graceful_->lingerTimer = loop_.runAfter(kLingerPoll, [this] {
+            graceful_->lingerTimer = 0;
             if (!closed()) handleLingerRead();
         });
 }
@@ -481,19 +480,33 @@ void Connection::beginGracefulClose(std::string reason, bool bounded) {
         if (!lingering_) close(reason);
         return;
     }
-    gracefulCloseReason_ = std::move(reason);
-    service_.onClosing(*this, gracefulCloseReason_);
+    GracefulClose& graceful = startGracefulClose(std::move(reason));
+    service_.onClosing(*this, graceful.reason);
     if (closed()) return;
     draining_ = true;
     if (bounded)
-        gracefulTimer_ = loop_.runAfter(kGracefulCloseLimit, [this] {
-            gracefulTimer_ = 0;
-            close(gracefulCloseReason_);
+        graceful.limitTimer = loop_.runAfter(kGracefulCloseLimit, [this] {
+            graceful_->limitTimer = 0;
+            close(graceful_->reason);
         });
     if (output_.empty())
         finishGracefulClose();
     else
         updateInterest();
+}
+
+Connection::GracefulClose& Connection::startGracefulClose(std::string reason) {
+    if (!graceful_) graceful_ = std::make_unique<GracefulClose>();
+    graceful_->reason = std::move(reason);
+    return *graceful_;
+}
+
+void Connection::cancelGracefulTimers() {
+    if (!graceful_) return;
+    if (graceful_->lingerTimer) loop_.cancel(graceful_->lingerTimer);
+    if (graceful_->limitTimer) loop_.cancel(graceful_->limitTimer);
+    graceful_->lingerTimer = 0;
+    graceful_->limitTimer = 0;
 }
 
 void Connection::finishGracefulClose() {
@@ -523,14 +536,8 @@ void Connection::onIdleDue() {
 void Connection::close(std::string_view reason) {
     if (closed()) return;
     idle_.untrack(*this);
-    if (lingerTimer_) {
-        loop_.cancel(lingerTimer_);
-        lingerTimer_ = 0;
-    }
-    if (gracefulTimer_) {
-        loop_.cancel(gracefulTimer_);
-        gracefulTimer_ = 0;
-    }
+    // Not graceful_ itself: `reason` may be its reason, and the disconnect event logs it below.
+    cancelGracefulTimers();
     if (flushDeferred_) {
         loop_.cancelDeferred(flushDeferred_);
         flushDeferred_ = 0;

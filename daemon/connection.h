@@ -134,11 +134,18 @@ class Connection : public IdleTracker::Entry {
     std::uint64_t bytesOut_ = 0;
     std::chrono::steady_clock::time_point started_;
     std::uint64_t acknowledgedOut_ = 0;  // bytesOut_ minus SIOCOUTQ at the last idle check
-    sockchat::net::EventLoop::TimerId lingerTimer_ = 0;
     sockchat::net::EventLoop::DeferredId flushDeferred_ = 0;
 
-    sockchat::net::EventLoop::TimerId gracefulTimer_ = 0;
-    std::string gracefulCloseReason_ = "shutdown";
+    // A graceful close underway (or a plain-text client on a TLS port being told so): held only
+    // then, since most connections never get there and inline it cost 48 bytes each.
+    struct GracefulClose {
+        std::string reason;                                 // the disconnect event's
+        sockchat::net::EventLoop::TimerId limitTimer = 0;   // kGracefulCloseLimit, if bounded
+        sockchat::net::EventLoop::TimerId lingerTimer = 0;  // polls until output is acknowledged
+    };
+    GracefulClose& startGracefulClose(std::string reason);
+    void cancelGracefulTimers();
+    std::unique_ptr<GracefulClose> graceful_;
 
     // TLS (absent on a plain listener).
     // Only TLS connections pay for it (96 bytes inline would be a tenth of an idle connection).
