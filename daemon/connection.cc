@@ -54,9 +54,8 @@ Connection::Connection(sockchat::net::EventLoop& loop, sockchat::net::Fd fd, std
       onClosed_(std::move(onClosed)),
       started_(Clock::now()) {
     if (tls) {
-        tls_ = std::make_unique<sockchat::tls::Stream>(
-            sockchat::tls::Stream::accept(tls->get(), fd_.get()));
-        handshakeTimeout_ = tls->settings().handshake_timeout;
+        tls_ = std::make_unique<Tls>(sockchat::tls::Stream::accept(tls->get(), fd_.get()),
+                                     tls->settings().handshake_timeout);
     }
 }
 
@@ -64,8 +63,7 @@ Connection::~Connection() {
     if (flushDeferred_) loop_.cancelDeferred(flushDeferred_);
     idle_.untrack(*this);
     cancelGracefulTimers();
-    if (handshakeTimer_) loop_.cancel(handshakeTimer_);
-    if (bufferedReadDeferred_) loop_.cancelDeferred(bufferedReadDeferred_);
+    cancelTlsCallbacks();
     if (fd_) loop_.unwatch(fd_.get());
 }
 
@@ -79,8 +77,8 @@ void Connection::start() {
     // The service hears of the connection only once it is encrypted: until then the peer has
     // proved nothing, and a handshake that stalls costs a timer and an SSL object, no more.
     loop_.watch(fd_.get(), interest_, [this](std::uint32_t events) { onEvents(events); });
-    handshakeTimer_ = loop_.runAfter(handshakeTimeout_, [this] {
-        handshakeTimer_ = 0;
+    tls_->handshakeTimer = loop_.runAfter(tls_->handshakeTimeout, [this] {
+        tls_->handshakeTimer = 0;
         failHandshake("handshake timed out", kTlsTimeout);
     });
 }
@@ -91,9 +89,9 @@ void Connection::startService() {
     std::vector<sockchat::log::Field> fields{
         {"conn", id_}, {"peer", peer_.toString()}, {"listener", listener_}};
     if (tls_) {
-        fields.emplace_back("tls_version", tls_->version());
-        fields.emplace_back("tls_cipher", tls_->cipher());
-        if (std::string cn = tls_->peerCommonName(); !cn.empty())
+        fields.emplace_back("tls_version", tls_->stream.version());
+        fields.emplace_back("tls_cipher", tls_->stream.cipher());
+        if (std::string cn = tls_->stream.peerCommonName(); !cn.empty())
             fields.emplace_back("tls_client", std::move(cn));
     }
     service_.describe(*this, fields);
@@ -137,7 +135,7 @@ void Connection::continueHandshake() {
         firstBytePeeked_ = true;
     }
     using Io = sockchat::tls::Io;
-    switch (tls_->handshake()) {
+    switch (tls_->stream.handshake()) {
         case Io::ok:
             break;
         case Io::wantRead:
@@ -156,14 +154,14 @@ void Connection::continueHandshake() {
             failHandshake("connection closed during the handshake", kTlsClosed);
             return;
         case Io::failed: {
-            const std::string& reason = tls_->error();
+            const std::string& reason = tls_->stream.error();
             failHandshake(reason, reason.find("certificate") != std::string::npos ? kTlsCertificate
                                                                                   : kTlsProtocol);
             return;
         }
     }
-    loop_.cancel(handshakeTimer_);
-    handshakeTimer_ = 0;
+    loop_.cancel(tls_->handshakeTimer);
+    tls_->handshakeTimer = 0;
     stats_.add(stats_.tlsHandshakes, 1);
     interest_ = EPOLLIN | EPOLLRDHUP;
     loop_.modify(fd_.get(), interest_);
@@ -172,9 +170,9 @@ void Connection::continueHandshake() {
 }
 
 void Connection::refusePlainText() {
-    if (handshakeTimer_) {
-        loop_.cancel(handshakeTimer_);
-        handshakeTimer_ = 0;
+    if (tls_->handshakeTimer) {
+        loop_.cancel(tls_->handshakeTimer);
+        tls_->handshakeTimer = 0;
     }
     stats_.add(stats_.tlsFailures[kTlsPlainText], 1);
     sockchat::net::sendNoSignal(fd_.get(), kPlainTextOnTlsPort.data(), kPlainTextOnTlsPort.size());
@@ -290,7 +288,7 @@ void Connection::readTls() {
     Io last = Io::ok;
     while (total < buf.size()) {
         std::size_t n = 0;
-        last = tls_->read(buf.data() + total, buf.size() - total, &n);
+        last = tls_->stream.read(buf.data() + total, buf.size() - total, &n);
         if (last != Io::ok) break;
         total += n;
     }
@@ -310,22 +308,22 @@ void Connection::readTls() {
             if (!draining_ && !peerClosed_) handleEndOfInput();
             return;
         case Io::failed:
-            close("tls: " + tls_->error());
+            close("tls: " + tls_->stream.error());
             return;
     }
 }
 
 void Connection::readBufferedTlsInput() {
-    if (!tls_ || bufferedReadDeferred_ || !tls_->hasBufferedInput()) return;
-    bufferedReadDeferred_ = loop_.deferToIterationEnd([this] {
-        bufferedReadDeferred_ = 0;
+    if (!tls_ || tls_->bufferedReadDeferred || !tls_->stream.hasBufferedInput()) return;
+    tls_->bufferedReadDeferred = loop_.deferToIterationEnd([this] {
+        tls_->bufferedReadDeferred = 0;
         if (!closed() && !lingering_ && !draining_ && !readPaused_ && !inputHeld_ && !peerClosed_)
             handleReadable();
     });
 }
 
 std::uint64_t Connection::wireBytesOut() const {
-    return tls_ ? tls_->wireBytesWritten() : bytesOut_;
+    return tls_ ? tls_->stream.wireBytesWritten() : bytesOut_;
 }
 
 void Connection::handleLingerRead() {
@@ -411,7 +409,7 @@ bool Connection::flushOutput() {
     while (!output_.empty() && tls_) {
         std::size_t n = 0;
         using Io = sockchat::tls::Io;
-        switch (tls_->write(output_.data(), output_.size(), &n)) {
+        switch (tls_->stream.write(output_.data(), output_.size(), &n)) {
             case Io::ok:
                 bytesOut_ += n;
                 stats_.add(stats_.bytesOut, n);
@@ -425,8 +423,8 @@ bool Connection::flushOutput() {
                 return true;
             case Io::closed:
             case Io::failed:
-                close("tls: " +
-                      (tls_->error().empty() ? std::string("write failed") : tls_->error()));
+                close("tls: " + (tls_->stream.error().empty() ? std::string("write failed")
+                                                              : tls_->stream.error()));
                 return false;
         }
     }
@@ -509,8 +507,16 @@ void Connection::cancelGracefulTimers() {
     graceful_->limitTimer = 0;
 }
 
+void Connection::cancelTlsCallbacks() {
+    if (!tls_) return;
+    if (tls_->handshakeTimer) loop_.cancel(tls_->handshakeTimer);
+    if (tls_->bufferedReadDeferred) loop_.cancelDeferred(tls_->bufferedReadDeferred);
+    tls_->handshakeTimer = 0;
+    tls_->bufferedReadDeferred = 0;
+}
+
 void Connection::finishGracefulClose() {
-    if (tls_) tls_->shutdown();  // close_notify: the peer knows the stream was not cut short
+    if (tls_) tls_->stream.shutdown();  // close_notify: the peer knows the stream was not cut short
     ::shutdown(fd_.get(), SHUT_WR);
     lingering_ = true;
     updateInterest();
@@ -542,14 +548,7 @@ void Connection::close(std::string_view reason) {
         loop_.cancelDeferred(flushDeferred_);
         flushDeferred_ = 0;
     }
-    if (handshakeTimer_) {
-        loop_.cancel(handshakeTimer_);
-        handshakeTimer_ = 0;
-    }
-    if (bufferedReadDeferred_) {
-        loop_.cancelDeferred(bufferedReadDeferred_);
-        bufferedReadDeferred_ = 0;
-    }
+    cancelTlsCallbacks();
     loop_.unwatch(fd_.get());
     fd_.reset();
     // Ask before onClose: the service forgets the connection there.
