@@ -30,16 +30,29 @@ struct ConnectionLimits {
     std::chrono::milliseconds idle_timeout;  // zero: none
 };
 
+class Connection;
+
+// What every connection on a worker shares, owned by the worker and outliving its connections:
+// one reference per connection instead of a reference, limit and callback each (80 bytes).
+struct ConnectionHost {
+    sockchat::net::EventLoop& loop;
+    // Keeps the connections in order of their last activity; idle_timeout counts from there.
+    IdleTracker& idle;
+    sockchat::log::Logger& logger;
+    WorkerStats& stats;
+    // Runs when a connection closes, inside one of its own callbacks.
+    std::function<void(Connection&)> onClosed;
+    // Changed by a reload: then every connection's onLimitsChanged() runs.
+    ConnectionLimits limits;
+};
+
 // An IdleTracker::Entry: its worker's IdleTracker keeps it in order of activity.
 class Connection : public IdleTracker::Entry {
   public:
-    using ClosedCallback = std::function<void(Connection&)>;
     using Clock = std::chrono::steady_clock;
 
-    Connection(sockchat::net::EventLoop& loop, sockchat::net::Fd fd, std::string id,
+    Connection(ConnectionHost& host, sockchat::net::Fd fd, std::string id,
                sockchat::net::SocketAddress peer, std::string listener, Service& service,
-               ConnectionLimits limits, IdleTracker& idle, sockchat::log::Logger& logger,
-               WorkerStats& stats, ClosedCallback onClosed,
                const sockchat::tls::ServerContext* tls = nullptr);
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
@@ -64,10 +77,11 @@ class Connection : public IdleTracker::Entry {
     // Stops (true) or resumes reading the peer: the service has enough of its input queued.
     void holdInput(bool hold);
     // The peer did something that keeps it from being idle (Service::reportsActivity).
-    void noteActive() { idle_.touch(*this); }
+    void noteActive() { host_.idle.touch(*this); }
     // The IdleTracker found it idle for idle_timeout (and no longer tracks it).
     void onIdleDue();
-    void setLimits(ConnectionLimits limits);
+    // The host's limits changed (a reload).
+    void onLimitsChanged();
 
     const std::string& id() const { return id_; }
     const sockchat::net::SocketAddress& peer() const { return peer_; }
@@ -82,7 +96,7 @@ class Connection : public IdleTracker::Entry {
     Clock::time_point started() const { return started_; }
     const Service& service() const { return service_; }
     bool encrypted() const { return tls_ != nullptr; }
-    sockchat::log::Logger& logger() { return logger_; }
+    sockchat::log::Logger& logger() { return host_.logger; }
 
   private:
     // After the TLS handshake (at once for plain text): the service's onAccept, the connect
@@ -111,23 +125,17 @@ class Connection : public IdleTracker::Entry {
     void finishGracefulClose();
     void dropSlowConsumer();
 
-    sockchat::net::EventLoop& loop_;
+    ConnectionHost& host_;
     sockchat::net::Fd fd_;
     std::string id_;
     sockchat::net::SocketAddress peer_;
     std::string listener_;
     std::string limiterKey_;
     Service& service_;
-    ConnectionLimits limits_;
-    // Keeps this connection in order of its last activity (the Entry base); idle_timeout counts
-    // from there. Activity is what it sends (every byte, or what the service reports: a chat
-    // client's complete lines, so that one dribbling bytes without a newline stays idle) and our
-    // output it acknowledged (a reader of a busy room is not idle; one whose output piles up
-    // unacknowledged is).
-    IdleTracker& idle_;
-    sockchat::log::Logger& logger_;
-    WorkerStats& stats_;
-    ClosedCallback onClosed_;
+    // Activity, for the host's IdleTracker (the Entry base), is what the peer sends (every byte,
+    // or what the service reports: a chat client's complete lines, so that one dribbling bytes
+    // without a newline stays idle) and our output it acknowledged (a reader of a busy room is
+    // not idle; one whose output piles up unacknowledged is).
 
     sockchat::net::Buffer output_;
     std::uint64_t bytesIn_ = 0;

@@ -31,7 +31,13 @@ Worker::Worker(unsigned index, WorkerShared& shared, WorkerSettings settings)
       settings_(std::move(settings)),
       echo_(settings_.echoPrefix),
       chat_(loop_, shared.chat, settings_.chat, shared.logger, stats_),
-      idle_(loop_, [](IdleTracker::Entry& idle) { static_cast<Connection&>(idle).onIdleDue(); }) {
+      idle_(loop_, [](IdleTracker::Entry& idle) { static_cast<Connection&>(idle).onIdleDue(); }),
+      connectionHost_{loop_,
+                      idle_,
+                      shared.logger,
+                      stats_,
+                      [this](Connection& conn) { onConnectionClosed(conn); },
+                      settings_.limits} {
     idle_.setTimeout(settings_.limits.idle_timeout);
 }
 
@@ -194,10 +200,9 @@ void Worker::adopt(Accepted accepted) {
     ::setsockopt(accepted.fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     std::string id = std::string("c").append(std::to_string(++shared_.nextConnectionId));
     Service& service = serviceFor(accepted.service);
-    auto conn = std::make_unique<Connection>(
-        loop_, std::move(accepted.fd), std::move(id), accepted.peer, accepted.listenerName, service,
-        settings_.limits, idle_, shared_.logger, stats_,
-        [this](Connection& c) { onConnectionClosed(c); }, accepted.tls.get());
+    auto conn = std::make_unique<Connection>(connectionHost_, std::move(accepted.fd), std::move(id),
+                                             accepted.peer, accepted.listenerName, service,
+                                             accepted.tls.get());
     Connection* raw = conn.get();
     raw->setLimiterKey(std::move(accepted.limiterKey));
     connections_.emplace(raw, std::move(conn));
@@ -320,7 +325,8 @@ void Worker::applySettings(WorkerSettings settings) {
         settings_ = settings;
         echo_.setPrefix(settings_.echoPrefix);
         chat_.applySettings(settings_.chat);
-        for (auto& [ptr, _] : connections_) ptr->setLimits(settings_.limits);
+        connectionHost_.limits = settings_.limits;
+        for (auto& [ptr, _] : connections_) ptr->onLimitsChanged();
         idle_.setTimeout(settings_.limits.idle_timeout);
     });
 }
