@@ -36,16 +36,18 @@ bool looksLikeTlsHello(std::string_view bytes) {
 }
 }  // namespace
 
-Connection::Connection(ConnectionHost& host, sockchat::net::Fd fd, std::string id,
-                       sockchat::net::SocketAddress peer, std::string listener, Service& service,
+Connection::Connection(ConnectionHost& host, sockchat::net::Fd fd, std::uint64_t serial,
+                       sockchat::net::SocketAddress peer, std::uint8_t limiterPrefixLength,
+                       std::string listener, Service& service,
                        const sockchat::tls::ServerContext* tls)
     : host_(host),
       fd_(std::move(fd)),
-      id_(std::move(id)),
+      serial_(serial),
       peer_(peer),
       listener_(std::move(listener)),
       service_(service),
-      started_(Clock::now()) {
+      started_(Clock::now()),
+      limiterPrefixLength_(limiterPrefixLength) {
     if (tls) {
         tls_ = std::make_unique<Tls>(sockchat::tls::Stream::accept(tls->get(), fd_.get()),
                                      tls->settings().handshake_timeout);
@@ -58,6 +60,10 @@ Connection::~Connection() {
     cancelGracefulTimers();
     cancelTlsCallbacks();
     if (fd_) host_.loop.unwatch(fd_.get());
+}
+
+std::string Connection::id() const {
+    return std::string("c").append(std::to_string(serial_));
 }
 
 void Connection::start() {
@@ -80,7 +86,7 @@ void Connection::startService() {
     serviceStarted_ = true;
     service_.onAccept(*this);
     std::vector<sockchat::log::Field> fields{
-        {"conn", id_}, {"peer", peer_.toString()}, {"listener", listener_}};
+        {"conn", id()}, {"peer", peer_.toString()}, {"listener", listener_}};
     if (tls_) {
         fields.emplace_back("tls_version", tls_->stream.version());
         fields.emplace_back("tls_cipher", tls_->stream.cipher());
@@ -362,7 +368,7 @@ void Connection::send(std::string_view bytes) {
     if (output_.size() >= host_.limits.output_buffer_bytes) {
         if (!service_.pausesOnFullOutput()) {
             host_.logger.warn("limit", "output buffer full, dropping slow consumer",
-                              {{"conn", id_},
+                              {{"conn", id()},
                                {"peer", peer_.toString()},
                                {"reason", "slow consumer"},
                                {"pending_bytes", output_.size()}});
@@ -529,7 +535,7 @@ void Connection::onIdleDue() {
         return;
     }
     host_.logger.info("limit", "idle timeout",
-                      {{"conn", id_}, {"peer", peer_.toString()}, {"reason", "idle timeout"}});
+                      {{"conn", id()}, {"peer", peer_.toString()}, {"reason", "idle timeout"}});
     beginGracefulClose("idle timeout", true);
 }
 
@@ -547,7 +553,7 @@ void Connection::close(std::string_view reason) {
     fd_.reset();
     // Ask before onClose: the service forgets the connection there.
     std::vector<sockchat::log::Field> fields{
-        {"conn", id_}, {"peer", peer_.toString()}, {"listener", listener_}};
+        {"conn", id()}, {"peer", peer_.toString()}, {"listener", listener_}};
     if (serviceStarted_) {
         service_.describe(*this, fields);
         service_.onClose(*this, reason);

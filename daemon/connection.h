@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "connection_limiter.h"
 #include "idle_tracker.h"
 #include "sockchat/log/logger.h"
 #include "sockchat/net/address.h"
@@ -51,8 +52,11 @@ class Connection : public IdleTracker::Entry {
   public:
     using Clock = std::chrono::steady_clock;
 
-    Connection(ConnectionHost& host, sockchat::net::Fd fd, std::string id,
-               sockchat::net::SocketAddress peer, std::string listener, Service& service,
+    // `serial`: the daemon-wide connection number, from 1 (the id is "c<serial>").
+    // `limiterPrefixLength`: the ipv6_prefix_length the limiter counted the peer by.
+    Connection(ConnectionHost& host, sockchat::net::Fd fd, std::uint64_t serial,
+               sockchat::net::SocketAddress peer, std::uint8_t limiterPrefixLength,
+               std::string listener, Service& service,
                const sockchat::tls::ServerContext* tls = nullptr);
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
@@ -83,12 +87,15 @@ class Connection : public IdleTracker::Entry {
     // The host's limits changed (a reload).
     void onLimitsChanged();
 
-    const std::string& id() const { return id_; }
+    // "c7": what logs, the admin listing and kick know this connection by.
+    std::string id() const;
     const sockchat::net::SocketAddress& peer() const { return peer_; }
     const std::string& listener() const { return listener_; }
-    // What the connection limiter counts this peer under (see ConnectionLimiter::keyFor).
-    const std::string& limiterKey() const { return limiterKey_; }
-    void setLimiterKey(std::string key) { limiterKey_ = std::move(key); }
+    // What the connection limiter counts this peer under (see ConnectionLimiter::keyFor), the
+    // same for its whole life even if a reload changes ipv6_prefix_length.
+    std::string limiterKey() const {
+        return ConnectionLimiter::keyFor(peer_, limiterPrefixLength_);
+    }
     bool closed() const { return !fd_.valid(); }
     std::size_t pendingOutput() const { return output_.size(); }
     std::uint64_t bytesIn() const { return bytesIn_; }
@@ -127,10 +134,10 @@ class Connection : public IdleTracker::Entry {
 
     ConnectionHost& host_;
     sockchat::net::Fd fd_;
-    std::string id_;
+    // The id and the limiter key are derived on demand: stored, each was a 32-byte string.
+    std::uint64_t serial_;
     sockchat::net::SocketAddress peer_;
     std::string listener_;
-    std::string limiterKey_;
     Service& service_;
     // Activity, for the host's IdleTracker (the Entry base), is what the peer sends (every byte,
     // or what the service reports: a chat client's complete lines, so that one dribbling bytes
@@ -175,10 +182,11 @@ class Connection : public IdleTracker::Entry {
     bool draining_ = false;        // graceful shutdown: no more reading
     bool lingering_ = false;       // FIN sent, discarding input until the peer's FIN
     std::uint32_t interest_ = 0;
-    bool serviceStarted_ = false;     // the service knows this connection (after the handshake)
-    bool firstBytePeeked_ = false;    // the plain-text check on the first byte is done
-    bool tlsReadWantsWrite_ = false;  // SSL_read must write first (a key update): wait EPOLLOUT
-    bool tlsWriteWantsRead_ = false;  // SSL_write must read first: wait for EPOLLIN
+    bool serviceStarted_ = false;       // the service knows this connection (after the handshake)
+    bool firstBytePeeked_ = false;      // the plain-text check on the first byte is done
+    bool tlsReadWantsWrite_ = false;    // SSL_read must write first (a key update): wait EPOLLOUT
+    bool tlsWriteWantsRead_ = false;    // SSL_write must read first: wait for EPOLLIN
+    std::uint8_t limiterPrefixLength_;  // see limiterKey()
 };
 
 }  // namespace sockchatd

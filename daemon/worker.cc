@@ -122,7 +122,8 @@ void Worker::onAcceptable(ListenSocket& listener) {
 void Worker::acceptOne(ListenSocket& listener, sockchat::net::Fd fd,
                        const sockchat::net::SocketAddress& peer) {
     Service& service = serviceFor(listener.service);
-    std::string limiterKey = shared_.limiter.keyFor(peer);
+    std::uint8_t limiterPrefixLength = shared_.limiter.ipv6PrefixLength();
+    std::string limiterKey = ConnectionLimiter::keyFor(peer, limiterPrefixLength);
     auto verdict = shared_.limiter.tryAcquire(limiterKey);
     if (verdict != ConnectionLimiter::Verdict::accepted) {
         const char* reason = verdict == ConnectionLimiter::Verdict::tooManyTotal
@@ -141,7 +142,7 @@ void Worker::acceptOne(ListenSocket& listener, sockchat::net::Fd fd,
         return;  // fd closes here
     }
     ++shared_.acceptedTotal;
-    placeConnection({std::move(fd), peer, std::move(limiterKey), listener.service, listener.name,
+    placeConnection({std::move(fd), peer, limiterPrefixLength, listener.service, listener.name,
                      listener.tls.load()});
 }
 
@@ -198,13 +199,11 @@ void Worker::adopt(Accepted accepted) {
     // output into one write instead.
     int one = 1;
     ::setsockopt(accepted.fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    std::string id = std::string("c").append(std::to_string(++shared_.nextConnectionId));
     Service& service = serviceFor(accepted.service);
-    auto conn = std::make_unique<Connection>(connectionHost_, std::move(accepted.fd), std::move(id),
-                                             accepted.peer, accepted.listenerName, service,
-                                             accepted.tls.get());
+    auto conn = std::make_unique<Connection>(
+        connectionHost_, std::move(accepted.fd), ++shared_.nextConnectionId, accepted.peer,
+        accepted.limiterPrefixLength, accepted.listenerName, service, accepted.tls.get());
     Connection* raw = conn.get();
-    raw->setLimiterKey(std::move(accepted.limiterKey));
     connections_.emplace(raw, std::move(conn));
     connectionCount_ = connections_.size();
     stats_.open[static_cast<std::size_t>(accepted.service)] += 1;

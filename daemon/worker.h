@@ -122,7 +122,7 @@ class Worker {
     struct Accepted {
         sockchat::net::Fd fd;
         sockchat::net::SocketAddress peer;
-        std::string limiterKey;
+        std::uint8_t limiterPrefixLength;  // see Connection::limiterKey
         sockchat::config::Service service;
         std::string listenerName;
         std::shared_ptr<const sockchat::tls::ServerContext> tls;
