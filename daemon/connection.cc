@@ -38,7 +38,7 @@ bool looksLikeTlsHello(std::string_view bytes) {
 
 Connection::Connection(ConnectionHost& host, sockchat::net::Fd fd, std::uint64_t serial,
                        sockchat::net::SocketAddress peer, std::uint8_t limiterPrefixLength,
-                       std::string listener, Service& service,
+                       std::shared_ptr<const std::string> listener, Service& service,
                        const sockchat::tls::ServerContext* tls)
     : host_(host),
       fd_(std::move(fd)),
@@ -86,7 +86,7 @@ void Connection::startService() {
     serviceStarted_ = true;
     service_.onAccept(*this);
     std::vector<sockchat::log::Field> fields{
-        {"conn", id()}, {"peer", peer_.toString()}, {"listener", listener_}};
+        {"conn", id()}, {"peer", peer_.toString()}, {"listener", *listener_}};
     if (tls_) {
         fields.emplace_back("tls_version", tls_->stream.version());
         fields.emplace_back("tls_cipher", tls_->stream.cipher());
@@ -553,7 +553,7 @@ void Connection::close(std::string_view reason) {
     fd_.reset();
     // Ask before onClose: the service forgets the connection there.
     std::vector<sockchat::log::Field> fields{
-        {"conn", id()}, {"peer", peer_.toString()}, {"listener", listener_}};
+        {"conn", id()}, {"peer", peer_.toString()}, {"listener", *listener_}};
     if (serviceStarted_) {
         service_.describe(*this, fields);
         service_.onClose(*this, reason);

@@ -56,7 +56,7 @@ class Connection : public IdleTracker::Entry {
     // `limiterPrefixLength`: the ipv6_prefix_length the limiter counted the peer by.
     Connection(ConnectionHost& host, sockchat::net::Fd fd, std::uint64_t serial,
                sockchat::net::SocketAddress peer, std::uint8_t limiterPrefixLength,
-               std::string listener, Service& service,
+               std::shared_ptr<const std::string> listener, Service& service,
                const sockchat::tls::ServerContext* tls = nullptr);
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
@@ -90,7 +90,7 @@ class Connection : public IdleTracker::Entry {
     // "c7": what logs, the admin listing and kick know this connection by.
     std::string id() const;
     const sockchat::net::SocketAddress& peer() const { return peer_; }
-    const std::string& listener() const { return listener_; }
+    const std::string& listener() const { return *listener_; }
     // What the connection limiter counts this peer under (see ConnectionLimiter::keyFor), the
     // same for its whole life even if a reload changes ipv6_prefix_length.
     std::string limiterKey() const {
@@ -137,7 +137,7 @@ class Connection : public IdleTracker::Entry {
     // The id and the limiter key are derived on demand: stored, each was a 32-byte string.
     std::uint64_t serial_;
     sockchat::net::SocketAddress peer_;
-    std::string listener_;
+    std::shared_ptr<const std::string> listener_;  // its listener's name, shared with it
     Service& service_;
     // Activity, for the host's IdleTracker (the Entry base), is what the peer sends (every byte,
     // or what the service reports: a chat client's complete lines, so that one dribbling bytes

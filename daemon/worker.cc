@@ -109,7 +109,7 @@ void Worker::onAcceptable(ListenSocket& listener) {
                 pauseAccepting();
                 return;
             }
-            shared_.logger.error("accept", std::strerror(error), {{"listener", listener.name}});
+            shared_.logger.error("accept", std::strerror(error), {{"listener", *listener.name}});
             pauseAccepting();
             return;
         }
@@ -133,7 +133,7 @@ void Worker::acceptOne(ListenSocket& listener, sockchat::net::Fd fd,
         if (auto heldBack = shared_.refusalReports.occurred())
             shared_.logger.warn("limit", "connection refused",
                                 {{"peer", peer.toString()},
-                                 {"listener", listener.name},
+                                 {"listener", *listener.name},
                                  {"reason", reason},
                                  {"suppressed", *heldBack}});
         // A TLS client could not read a plain-text line: it just sees the connection close.
@@ -202,7 +202,8 @@ void Worker::adopt(Accepted accepted) {
     Service& service = serviceFor(accepted.service);
     auto conn = std::make_unique<Connection>(
         connectionHost_, std::move(accepted.fd), ++shared_.nextConnectionId, accepted.peer,
-        accepted.limiterPrefixLength, accepted.listenerName, service, accepted.tls.get());
+        accepted.limiterPrefixLength, std::move(accepted.listenerName), service,
+        accepted.tls.get());
     Connection* raw = conn.get();
     connections_.emplace(raw, std::move(conn));
     connectionCount_ = connections_.size();
@@ -254,7 +255,7 @@ void Worker::reportFdExhaustion(int error, const ListenSocket& listener, bool pa
     shared_.logger.error("limit",
                          pausing ? "cannot accept: out of file descriptors, pausing accept"
                                  : "out of file descriptors: refusing newcomers",
-                         {{"listener", listener.name},
+                         {{"listener", *listener.name},
                           {"reason", std::strerror(error)},
                           {"worker", index_},
                           {"refused", refused}});

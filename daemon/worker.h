@@ -124,7 +124,7 @@ class Worker {
         sockchat::net::SocketAddress peer;
         std::uint8_t limiterPrefixLength;  // see Connection::limiterKey
         sockchat::config::Service service;
-        std::string listenerName;
+        std::shared_ptr<const std::string> listenerName;
         std::shared_ptr<const sockchat::tls::ServerContext> tls;
     };
     // The worker with the fewest connections (this one on a tie) gets it.
