@@ -134,6 +134,9 @@ class Connection : public IdleTracker::Entry {
 
     ConnectionHost& host_;
     sockchat::net::Fd fd_;
+    // Here rather than among the flags below: it fills the padding after fd_ (an int), and
+    // without it the flags fit in 16 bytes instead of 24.
+    std::uint32_t interest_ = 0;  // the epoll events asked for
     // The id and the limiter key are derived on demand: stored, each was a 32-byte string.
     std::uint64_t serial_;
     sockchat::net::SocketAddress peer_;
@@ -175,13 +178,12 @@ class Connection : public IdleTracker::Entry {
     void cancelTlsCallbacks();
     std::unique_ptr<Tls> tls_;
     // Flags together: scattered between 8-byte fields, each cost up to 8 bytes of padding.
-    bool readPaused_ = false;      // output full (backpressure)
-    bool inputHeld_ = false;       // the service has queued enough of this peer's input
-    bool lastSentNewline_ = true;  // the peer has seen whole lines only
-    bool peerClosed_ = false;      // read EOF: answer what we have, then close
-    bool draining_ = false;        // graceful shutdown: no more reading
-    bool lingering_ = false;       // FIN sent, discarding input until the peer's FIN
-    std::uint32_t interest_ = 0;
+    bool readPaused_ = false;           // output full (backpressure)
+    bool inputHeld_ = false;            // the service has queued enough of this peer's input
+    bool lastSentNewline_ = true;       // the peer has seen whole lines only
+    bool peerClosed_ = false;           // read EOF: answer what we have, then close
+    bool draining_ = false;             // graceful shutdown: no more reading
+    bool lingering_ = false;            // FIN sent, discarding input until the peer's FIN
     bool serviceStarted_ = false;       // the service knows this connection (after the handshake)
     bool firstBytePeeked_ = false;      // the plain-text check on the first byte is done
     bool tlsReadWantsWrite_ = false;    // SSL_read must write first (a key update): wait EPOLLOUT
