@@ -36,52 +36,48 @@ bool looksLikeTlsHello(std::string_view bytes) {
 }
 }  // namespace
 
-Connection::Connection(sockchat::net::EventLoop& loop, sockchat::net::Fd fd, std::string id,
-                       sockchat::net::SocketAddress peer, std::string listener, Service& service,
-                       ConnectionLimits limits, IdleTracker& idle, sockchat::log::Logger& logger,
-                       WorkerStats& stats, ClosedCallback onClosed,
+Connection::Connection(ConnectionHost& host, sockchat::net::Fd fd, std::uint64_t serial,
+                       sockchat::net::SocketAddress peer, std::uint8_t limiterPrefixLength,
+                       std::shared_ptr<const std::string> listener, Service& service,
                        const sockchat::tls::ServerContext* tls)
-    : loop_(loop),
+    : host_(host),
       fd_(std::move(fd)),
-      id_(std::move(id)),
+      serial_(serial),
       peer_(peer),
       listener_(std::move(listener)),
       service_(service),
-      limits_(limits),
-      idle_(idle),
-      logger_(logger),
-      stats_(stats),
-      onClosed_(std::move(onClosed)),
-      started_(Clock::now()) {
+      started_(Clock::now()),
+      limiterPrefixLength_(limiterPrefixLength) {
     if (tls) {
-        tls_ = std::make_unique<sockchat::tls::Stream>(
-            sockchat::tls::Stream::accept(tls->get(), fd_.get()));
-        handshakeTimeout_ = tls->settings().handshake_timeout;
+        tls_ = std::make_unique<Tls>(sockchat::tls::Stream::accept(tls->get(), fd_.get()),
+                                     tls->settings().handshake_timeout);
     }
 }
 
 Connection::~Connection() {
-    if (flushDeferred_) loop_.cancelDeferred(flushDeferred_);
-    idle_.untrack(*this);
-    if (lingerTimer_) loop_.cancel(lingerTimer_);
-    if (gracefulTimer_) loop_.cancel(gracefulTimer_);
-    if (handshakeTimer_) loop_.cancel(handshakeTimer_);
-    if (bufferedReadDeferred_) loop_.cancelDeferred(bufferedReadDeferred_);
-    if (fd_) loop_.unwatch(fd_.get());
+    if (flushDeferred_) host_.loop.cancelDeferred(flushDeferred_);
+    host_.idle.untrack(*this);
+    cancelGracefulTimers();
+    cancelTlsCallbacks();
+    if (fd_) host_.loop.unwatch(fd_.get());
+}
+
+std::string Connection::id() const {
+    return std::string("c").append(std::to_string(serial_));
 }
 
 void Connection::start() {
     interest_ = EPOLLIN | EPOLLRDHUP;
     if (!tls_) {
-        loop_.watch(fd_.get(), interest_, [this](std::uint32_t events) { onEvents(events); });
+        host_.loop.watch(fd_.get(), interest_, [this](std::uint32_t events) { onEvents(events); });
         startService();
         return;
     }
     // The service hears of the connection only once it is encrypted: until then the peer has
     // proved nothing, and a handshake that stalls costs a timer and an SSL object, no more.
-    loop_.watch(fd_.get(), interest_, [this](std::uint32_t events) { onEvents(events); });
-    handshakeTimer_ = loop_.runAfter(handshakeTimeout_, [this] {
-        handshakeTimer_ = 0;
+    host_.loop.watch(fd_.get(), interest_, [this](std::uint32_t events) { onEvents(events); });
+    tls_->handshakeTimer = host_.loop.runAfter(tls_->handshakeTimeout, [this] {
+        tls_->handshakeTimer = 0;
         failHandshake("handshake timed out", kTlsTimeout);
     });
 }
@@ -90,16 +86,16 @@ void Connection::startService() {
     serviceStarted_ = true;
     service_.onAccept(*this);
     std::vector<sockchat::log::Field> fields{
-        {"conn", id_}, {"peer", peer_.toString()}, {"listener", listener_}};
+        {"conn", id()}, {"peer", peer_.toString()}, {"listener", *listener_}};
     if (tls_) {
-        fields.emplace_back("tls_version", tls_->version());
-        fields.emplace_back("tls_cipher", tls_->cipher());
-        if (std::string cn = tls_->peerCommonName(); !cn.empty())
+        fields.emplace_back("tls_version", tls_->stream.version());
+        fields.emplace_back("tls_cipher", tls_->stream.cipher());
+        if (std::string cn = tls_->stream.peerCommonName(); !cn.empty())
             fields.emplace_back("tls_client", std::move(cn));
     }
     service_.describe(*this, fields);
-    logger_.clientEvent("connect", "", fields);
-    idle_.touch(*this);  // idle from now on, unless active
+    host_.logger.clientEvent("connect", "", fields);
+    host_.idle.touch(*this);  // idle from now on, unless active
     service_.onOpen(*this);
 }
 
@@ -138,69 +134,69 @@ void Connection::continueHandshake() {
         firstBytePeeked_ = true;
     }
     using Io = sockchat::tls::Io;
-    switch (tls_->handshake()) {
+    switch (tls_->stream.handshake()) {
         case Io::ok:
             break;
         case Io::wantRead:
             if (interest_ != (EPOLLIN | EPOLLRDHUP)) {
                 interest_ = EPOLLIN | EPOLLRDHUP;
-                loop_.modify(fd_.get(), interest_);
+                host_.loop.modify(fd_.get(), interest_);
             }
             return;
         case Io::wantWrite:
             if (interest_ != EPOLLOUT) {
                 interest_ = EPOLLOUT;
-                loop_.modify(fd_.get(), interest_);
+                host_.loop.modify(fd_.get(), interest_);
             }
             return;
         case Io::closed:
             failHandshake("connection closed during the handshake", kTlsClosed);
             return;
         case Io::failed: {
-            const std::string& reason = tls_->error();
+            const std::string& reason = tls_->stream.error();
             failHandshake(reason, reason.find("certificate") != std::string::npos ? kTlsCertificate
                                                                                   : kTlsProtocol);
             return;
         }
     }
-    loop_.cancel(handshakeTimer_);
-    handshakeTimer_ = 0;
-    stats_.add(stats_.tlsHandshakes, 1);
+    host_.loop.cancel(tls_->handshakeTimer);
+    tls_->handshakeTimer = 0;
+    host_.stats.add(host_.stats.tlsHandshakes, 1);
     interest_ = EPOLLIN | EPOLLRDHUP;
-    loop_.modify(fd_.get(), interest_);
+    host_.loop.modify(fd_.get(), interest_);
     startService();
     if (!closed()) readBufferedTlsInput();
 }
 
 void Connection::refusePlainText() {
-    if (handshakeTimer_) {
-        loop_.cancel(handshakeTimer_);
-        handshakeTimer_ = 0;
+    if (tls_->handshakeTimer) {
+        host_.loop.cancel(tls_->handshakeTimer);
+        tls_->handshakeTimer = 0;
     }
-    stats_.add(stats_.tlsFailures[kTlsPlainText], 1);
+    host_.stats.add(host_.stats.tlsFailures[kTlsPlainText], 1);
     sockchat::net::sendNoSignal(fd_.get(), kPlainTextOnTlsPort.data(), kPlainTextOnTlsPort.size());
-    gracefulCloseReason_ = "tls: plain text on a TLS port";
+    GracefulClose& graceful = startGracefulClose("tls: plain text on a TLS port");
     // Like a graceful close: FIN after the line, then discard its input until it has read it,
     // so our close does not turn into a reset that destroys the line.
     ::shutdown(fd_.get(), SHUT_WR);
     lingering_ = true;
-    gracefulTimer_ = loop_.runAfter(kGracefulCloseLimit, [this] {
-        gracefulTimer_ = 0;
-        close(gracefulCloseReason_);
+    graceful.limitTimer = host_.loop.runAfter(kGracefulCloseLimit, [this] {
+        graceful_->limitTimer = 0;
+        close(graceful_->reason);
     });
     handleLingerRead();
 }
 
 void Connection::failHandshake(const std::string& reason, std::size_t kind) {
     if (closed()) return;
-    stats_.add(stats_.tlsFailures[kind], 1);
+    host_.stats.add(host_.stats.tlsFailures[kind], 1);
     close("tls: " + reason);
 }
 
-void Connection::setLimits(ConnectionLimits limits) {
-    limits_ = limits;  // idle_timeout is the worker's IdleTracker's
+void Connection::onLimitsChanged() {
+    // idle_timeout is the host's IdleTracker's
     if (closed()) return;
-    if (readPaused_ && output_.size() < limits_.output_buffer_bytes) {
+    if (readPaused_ && output_.size() < host_.limits.output_buffer_bytes) {
         readPaused_ = false;
         updateInterest();
     }
@@ -265,8 +261,8 @@ void Connection::handleReadable() {
 
 void Connection::deliver(std::string_view bytes) {
     bytesIn_ += bytes.size();
-    stats_.add(stats_.bytesIn, bytes.size());
-    if (!service_.reportsActivity()) idle_.touch(*this);
+    host_.stats.add(host_.stats.bytesIn, bytes.size());
+    if (!service_.reportsActivity()) host_.idle.touch(*this);
     service_.onData(*this, bytes);
 }
 
@@ -291,7 +287,7 @@ void Connection::readTls() {
     Io last = Io::ok;
     while (total < buf.size()) {
         std::size_t n = 0;
-        last = tls_->read(buf.data() + total, buf.size() - total, &n);
+        last = tls_->stream.read(buf.data() + total, buf.size() - total, &n);
         if (last != Io::ok) break;
         total += n;
     }
@@ -311,22 +307,22 @@ void Connection::readTls() {
             if (!draining_ && !peerClosed_) handleEndOfInput();
             return;
         case Io::failed:
-            close("tls: " + tls_->error());
+            close("tls: " + tls_->stream.error());
             return;
     }
 }
 
 void Connection::readBufferedTlsInput() {
-    if (!tls_ || bufferedReadDeferred_ || !tls_->hasBufferedInput()) return;
-    bufferedReadDeferred_ = loop_.deferToIterationEnd([this] {
-        bufferedReadDeferred_ = 0;
+    if (!tls_ || tls_->bufferedReadDeferred || !tls_->stream.hasBufferedInput()) return;
+    tls_->bufferedReadDeferred = host_.loop.deferToIterationEnd([this] {
+        tls_->bufferedReadDeferred = 0;
         if (!closed() && !lingering_ && !draining_ && !readPaused_ && !inputHeld_ && !peerClosed_)
             handleReadable();
     });
 }
 
 std::uint64_t Connection::wireBytesOut() const {
-    return tls_ ? tls_->wireBytesWritten() : bytesOut_;
+    return tls_ ? tls_->stream.wireBytesWritten() : bytesOut_;
 }
 
 void Connection::handleLingerRead() {
@@ -336,7 +332,7 @@ void Connection::handleLingerRead() {
         if (n > 0) continue;  // discarded: shutdown started before we read it
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
         if (n < 0 && errno == EINTR) continue;
-        close(gracefulCloseReason_);
+        close(graceful_->reason);
         return;
     }
     closeIfOutputAcknowledged();
@@ -348,12 +344,12 @@ void Connection::closeIfOutputAcknowledged() {
     // peer that never closes its side.
     int unacked = 0;
     if (::ioctl(fd_.get(), SIOCOUTQ, &unacked) == 0 && unacked == 0) {
-        close(gracefulCloseReason_);
+        close(graceful_->reason);
         return;
     }
-    if (!lingerTimer_)
-        lingerTimer_ = loop_.runAfter(kLingerPoll, [this] {
-            lingerTimer_ = 0;
+    if (!graceful_->lingerTimer)
+        graceful_->lingerTimer = host_.loop.runAfter(kLingerPoll, [this] {
+            graceful_->lingerTimer = 0;
             if (!closed()) handleLingerRead();
         });
 }
@@ -366,15 +362,16 @@ void Connection::send(std::string_view bytes) {
     // The cap is on what the peer has not taken: before judging, write what the socket accepts
     // now (unless it is known to be full, EPOLLOUT armed), so a burst gathered for a peer that
     // keeps up never counts against it.
-    if (output_.size() >= limits_.output_buffer_bytes && !(interest_ & EPOLLOUT) && !flushOutput())
+    if (output_.size() >= host_.limits.output_buffer_bytes && !(interest_ & EPOLLOUT) &&
+        !flushOutput())
         return;
-    if (output_.size() >= limits_.output_buffer_bytes) {
+    if (output_.size() >= host_.limits.output_buffer_bytes) {
         if (!service_.pausesOnFullOutput()) {
-            logger_.warn("limit", "output buffer full, dropping slow consumer",
-                         {{"conn", id_},
-                          {"peer", peer_.toString()},
-                          {"reason", "slow consumer"},
-                          {"pending_bytes", output_.size()}});
+            host_.logger.warn("limit", "output buffer full, dropping slow consumer",
+                              {{"conn", id()},
+                               {"peer", peer_.toString()},
+                               {"reason", "slow consumer"},
+                               {"pending_bytes", output_.size()}});
             dropSlowConsumer();
             return;
         }
@@ -386,7 +383,7 @@ void Connection::send(std::string_view bytes) {
     // matters with TCP_NODELAY. Not needed while EPOLLOUT is armed: the socket is full and
     // handleWritable() sends when it drains.
     if (!flushDeferred_ && !(interest_ & EPOLLOUT))
-        flushDeferred_ = loop_.deferToIterationEnd([this] {
+        flushDeferred_ = host_.loop.deferToIterationEnd([this] {
             flushDeferred_ = 0;
             if (!closed()) handleWritable();
         });
@@ -394,7 +391,7 @@ void Connection::send(std::string_view bytes) {
 
 void Connection::handleWritable() {
     if (!flushOutput()) return;
-    if (readPaused_ && output_.size() < limits_.output_buffer_bytes / 2) readPaused_ = false;
+    if (readPaused_ && output_.size() < host_.limits.output_buffer_bytes / 2) readPaused_ = false;
     if (output_.empty()) {
         if (peerClosed_) {
             close("peer closed");
@@ -412,10 +409,10 @@ bool Connection::flushOutput() {
     while (!output_.empty() && tls_) {
         std::size_t n = 0;
         using Io = sockchat::tls::Io;
-        switch (tls_->write(output_.data(), output_.size(), &n)) {
+        switch (tls_->stream.write(output_.data(), output_.size(), &n)) {
             case Io::ok:
                 bytesOut_ += n;
-                stats_.add(stats_.bytesOut, n);
+                host_.stats.add(host_.stats.bytesOut, n);
                 lastSentNewline_ = output_.data()[n - 1] == '\n';
                 output_.consume(n);
                 continue;
@@ -426,8 +423,8 @@ bool Connection::flushOutput() {
                 return true;
             case Io::closed:
             case Io::failed:
-                close("tls: " +
-                      (tls_->error().empty() ? std::string("write failed") : tls_->error()));
+                close("tls: " + (tls_->stream.error().empty() ? std::string("write failed")
+                                                              : tls_->stream.error()));
                 return false;
         }
     }
@@ -440,7 +437,7 @@ bool Connection::flushOutput() {
             return false;
         }
         bytesOut_ += static_cast<std::size_t>(n);
-        stats_.add(stats_.bytesOut, static_cast<std::uint64_t>(n));
+        host_.stats.add(host_.stats.bytesOut, static_cast<std::uint64_t>(n));
         lastSentNewline_ = output_.data()[n - 1] == '\n';
         output_.consume(static_cast<std::size_t>(n));
     }
@@ -455,7 +452,7 @@ void Connection::updateInterest() {
     if (!output_.empty() || tlsReadWantsWrite_) want |= EPOLLOUT;
     if (want != interest_) {
         interest_ = want;
-        loop_.modify(fd_.get(), want);
+        host_.loop.modify(fd_.get(), want);
     }
     // Input decrypted before reading paused does not make the socket readable again.
     if (reading && !lingering_) readBufferedTlsInput();
@@ -481,14 +478,14 @@ void Connection::beginGracefulClose(std::string reason, bool bounded) {
         if (!lingering_) close(reason);
         return;
     }
-    gracefulCloseReason_ = std::move(reason);
-    service_.onClosing(*this, gracefulCloseReason_);
+    GracefulClose& graceful = startGracefulClose(std::move(reason));
+    service_.onClosing(*this, graceful.reason);
     if (closed()) return;
     draining_ = true;
     if (bounded)
-        gracefulTimer_ = loop_.runAfter(kGracefulCloseLimit, [this] {
-            gracefulTimer_ = 0;
-            close(gracefulCloseReason_);
+        graceful.limitTimer = host_.loop.runAfter(kGracefulCloseLimit, [this] {
+            graceful_->limitTimer = 0;
+            close(graceful_->reason);
         });
     if (output_.empty())
         finishGracefulClose();
@@ -496,8 +493,30 @@ void Connection::beginGracefulClose(std::string reason, bool bounded) {
         updateInterest();
 }
 
+Connection::GracefulClose& Connection::startGracefulClose(std::string reason) {
+    if (!graceful_) graceful_ = std::make_unique<GracefulClose>();
+    graceful_->reason = std::move(reason);
+    return *graceful_;
+}
+
+void Connection::cancelGracefulTimers() {
+    if (!graceful_) return;
+    if (graceful_->lingerTimer) host_.loop.cancel(graceful_->lingerTimer);
+    if (graceful_->limitTimer) host_.loop.cancel(graceful_->limitTimer);
+    graceful_->lingerTimer = 0;
+    graceful_->limitTimer = 0;
+}
+
+void Connection::cancelTlsCallbacks() {
+    if (!tls_) return;
+    if (tls_->handshakeTimer) host_.loop.cancel(tls_->handshakeTimer);
+    if (tls_->bufferedReadDeferred) host_.loop.cancelDeferred(tls_->bufferedReadDeferred);
+    tls_->handshakeTimer = 0;
+    tls_->bufferedReadDeferred = 0;
+}
+
 void Connection::finishGracefulClose() {
-    if (tls_) tls_->shutdown();  // close_notify: the peer knows the stream was not cut short
+    if (tls_) tls_->stream.shutdown();  // close_notify: the peer knows the stream was not cut short
     ::shutdown(fd_.get(), SHUT_WR);
     lingering_ = true;
     updateInterest();
@@ -512,57 +531,44 @@ void Connection::onIdleDue() {
     if (::ioctl(fd_.get(), SIOCOUTQ, &unacked) == 0 && unacked >= 0 &&
         wireBytesOut() - static_cast<std::uint64_t>(unacked) != acknowledgedOut_) {
         acknowledgedOut_ = wireBytesOut() - static_cast<std::uint64_t>(unacked);
-        idle_.touch(*this);
+        host_.idle.touch(*this);
         return;
     }
-    logger_.info("limit", "idle timeout",
-                 {{"conn", id_}, {"peer", peer_.toString()}, {"reason", "idle timeout"}});
+    host_.logger.info("limit", "idle timeout",
+                      {{"conn", id()}, {"peer", peer_.toString()}, {"reason", "idle timeout"}});
     beginGracefulClose("idle timeout", true);
 }
 
 void Connection::close(std::string_view reason) {
     if (closed()) return;
-    idle_.untrack(*this);
-    if (lingerTimer_) {
-        loop_.cancel(lingerTimer_);
-        lingerTimer_ = 0;
-    }
-    if (gracefulTimer_) {
-        loop_.cancel(gracefulTimer_);
-        gracefulTimer_ = 0;
-    }
+    host_.idle.untrack(*this);
+    // Not graceful_ itself: `reason` may be its reason, and the disconnect event logs it below.
+    cancelGracefulTimers();
     if (flushDeferred_) {
-        loop_.cancelDeferred(flushDeferred_);
+        host_.loop.cancelDeferred(flushDeferred_);
         flushDeferred_ = 0;
     }
-    if (handshakeTimer_) {
-        loop_.cancel(handshakeTimer_);
-        handshakeTimer_ = 0;
-    }
-    if (bufferedReadDeferred_) {
-        loop_.cancelDeferred(bufferedReadDeferred_);
-        bufferedReadDeferred_ = 0;
-    }
-    loop_.unwatch(fd_.get());
+    cancelTlsCallbacks();
+    host_.loop.unwatch(fd_.get());
     fd_.reset();
     // Ask before onClose: the service forgets the connection there.
     std::vector<sockchat::log::Field> fields{
-        {"conn", id_}, {"peer", peer_.toString()}, {"listener", listener_}};
+        {"conn", id()}, {"peer", peer_.toString()}, {"listener", *listener_}};
     if (serviceStarted_) {
         service_.describe(*this, fields);
         service_.onClose(*this, reason);
     }
-    stats_.closed(reason);
+    host_.stats.closed(reason);
     // Give back the connection slot before logging: whoever sees the disconnect event may
     // count on the slot being free.
-    if (onClosed_) onClosed_(*this);
+    if (host_.onClosed) host_.onClosed(*this);
     auto durationMs =
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_).count();
     fields.insert(fields.end(), {{"reason", reason},
                                  {"bytes_in", bytesIn_},
                                  {"bytes_out", bytesOut_},
                                  {"duration_ms", static_cast<long long>(durationMs)}});
-    logger_.clientEvent("disconnect", "", fields);
+    host_.logger.clientEvent("disconnect", "", fields);
 }
 
 }  // namespace sockchatd

@@ -1,10 +1,17 @@
 #include "connection_limiter.h"
 
+#include <algorithm>
+
 namespace sockchatd {
 
-std::string ConnectionLimiter::keyFor(const sockchat::net::SocketAddress& peer) const {
+std::uint8_t ConnectionLimiter::ipv6PrefixLength() const {
     std::lock_guard lock(mutex_);
-    return peer.networkString(limits_.ipv6PrefixLength);
+    return static_cast<std::uint8_t>(std::min(limits_.ipv6PrefixLength, 128u));
+}
+
+std::string ConnectionLimiter::keyFor(const sockchat::net::SocketAddress& peer,
+                                      unsigned ipv6PrefixLength) {
+    return peer.networkString(ipv6PrefixLength);
 }
 
 ConnectionLimiter::Verdict ConnectionLimiter::tryAcquire(const std::string& key) {

@@ -2,6 +2,7 @@
 // ConnectionLimiter: the daemon-wide max_connections / max_connections_per_ip counts. Shared by
 // all workers (thread-safe); a slot is taken at accept and given back when the connection ends.
 #include <cstddef>
+#include <cstdint>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -21,9 +22,12 @@ class ConnectionLimiter {
     };
     explicit ConnectionLimiter(Limits limits) : limits_(limits) {}
 
-    // The key a peer is counted under (its IPv4 address or IPv6 network), to give back to
-    // release() unchanged even if a reload changed the prefix length meanwhile.
-    std::string keyFor(const sockchat::net::SocketAddress& peer) const;
+    // The IPv6 prefix length peers are counted by now, at most 128 (more counts the same).
+    std::uint8_t ipv6PrefixLength() const;
+    // The key a peer is counted under (its IPv4 address or IPv6 network). A connection keeps
+    // the prefix length it was counted by, to give release() the same key even if a reload
+    // changed the setting meanwhile.
+    static std::string keyFor(const sockchat::net::SocketAddress& peer, unsigned ipv6PrefixLength);
     Verdict tryAcquire(const std::string& key);
     void release(const std::string& key);
     // New limits apply to new connections; existing ones are never cut by a lower limit.

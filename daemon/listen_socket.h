@@ -17,7 +17,9 @@ struct ListenSocket {
     sockchat::net::Fd fd;
     sockchat::config::Service service;
     sockchat::net::SocketAddress address;  // the bound address (real port even if 0 was asked)
-    std::string name;                      // address.toString(), used in logs
+    // address.toString(), used in logs. Shared: every connection accepted here names it, and
+    // may outlive the listener (a reload closes listeners whose entry went away).
+    std::shared_ptr<const std::string> name;
     // The config entry it was bound for; none for a socket systemd passed in. A reload keeps the
     // listeners whose entry stays, binds new entries and closes the ones that went away.
     std::optional<sockchat::config::Listener> configured;

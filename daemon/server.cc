@@ -98,7 +98,7 @@ std::unique_ptr<ListenSocket> makeListenSocket(sockchat::net::Fd fd,
                                                sockchat::config::Service service) {
     auto listener = std::make_unique<ListenSocket>();
     listener->address = sockchat::net::localAddress(fd.get());
-    listener->name = listener->address.toString();
+    listener->name = std::make_shared<const std::string>(listener->address.toString());
     listener->service = service;
     listener->fd = std::move(fd);
     return listener;
@@ -134,7 +134,7 @@ void Server::installTlsContexts(const std::vector<TlsLoaded>& loaded) {
         l->tls.store(context);
         if (context)
             logger_.info("tls", "certificate loaded",
-                         {{"listener", l->name},
+                         {{"listener", *l->name},
                           {"certificate", context->settings().certificate},
                           {"subject", context->subject()},
                           {"serial", context->serial()},
@@ -155,7 +155,7 @@ bool Server::passedBySystemd(sockchat::config::Service service) const {
 
 void Server::logListening(const ListenSocket& l) {
     logger_.info("listen", "",
-                 {{"listener", l.name},
+                 {{"listener", *l.name},
                   {"service", sockchat::config::serviceName(l.service)},
                   {"port", static_cast<unsigned>(l.address.port())},
                   {"tls", l.tls.load() != nullptr}});
@@ -452,7 +452,7 @@ void Server::reload(std::function<void(const ReloadOutcome&)> done) {
                     auto it = std::find_if(listeners_.begin(), listeners_.end(),
                                            [gone](const auto& l) { return l.get() == gone; });
                     if (it == listeners_.end()) continue;  // shutdown closed them all meanwhile
-                    logger_.info("reload", "stopped listening", {{"listener", (*it)->name}});
+                    logger_.info("reload", "stopped listening", {{"listener", *(*it)->name}});
                     listeners_.erase(it);
                 }
                 logger_.info("reload", "configuration reloaded", {{"config", configPath_}});

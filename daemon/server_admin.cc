@@ -145,8 +145,8 @@ void Server::adminStatus(AdminServer::Reply reply) {
                            {"serial", context->serial()},
                            {"not_after", context->notAfter()}};
                 listeners.push_back({{"service", sockchat::config::serviceName(l->service)},
-                                     {"address", l->name},
-                                     {"connections", byListener[l->name]},
+                                     {"address", *l->name},
+                                     {"connections", byListener[*l->name]},
                                      {"tls", std::move(tls)}});
             }
             std::uint64_t in = 0, out = 0, messages = 0;

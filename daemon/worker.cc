@@ -31,7 +31,13 @@ Worker::Worker(unsigned index, WorkerShared& shared, WorkerSettings settings)
       settings_(std::move(settings)),
       echo_(settings_.echoPrefix),
       chat_(loop_, shared.chat, settings_.chat, shared.logger, stats_),
-      idle_(loop_, [](IdleTracker::Entry& idle) { static_cast<Connection&>(idle).onIdleDue(); }) {
+      idle_(loop_, [](IdleTracker::Entry& idle) { static_cast<Connection&>(idle).onIdleDue(); }),
+      connectionHost_{loop_,
+                      idle_,
+                      shared.logger,
+                      stats_,
+                      [this](Connection& conn) { onConnectionClosed(conn); },
+                      settings_.limits} {
     idle_.setTimeout(settings_.limits.idle_timeout);
 }
 
@@ -103,7 +109,7 @@ void Worker::onAcceptable(ListenSocket& listener) {
                 pauseAccepting();
                 return;
             }
-            shared_.logger.error("accept", std::strerror(error), {{"listener", listener.name}});
+            shared_.logger.error("accept", std::strerror(error), {{"listener", *listener.name}});
             pauseAccepting();
             return;
         }
@@ -116,7 +122,8 @@ void Worker::onAcceptable(ListenSocket& listener) {
 void Worker::acceptOne(ListenSocket& listener, sockchat::net::Fd fd,
                        const sockchat::net::SocketAddress& peer) {
     Service& service = serviceFor(listener.service);
-    std::string limiterKey = shared_.limiter.keyFor(peer);
+    std::uint8_t limiterPrefixLength = shared_.limiter.ipv6PrefixLength();
+    std::string limiterKey = ConnectionLimiter::keyFor(peer, limiterPrefixLength);
     auto verdict = shared_.limiter.tryAcquire(limiterKey);
     if (verdict != ConnectionLimiter::Verdict::accepted) {
         const char* reason = verdict == ConnectionLimiter::Verdict::tooManyTotal
@@ -126,7 +133,7 @@ void Worker::acceptOne(ListenSocket& listener, sockchat::net::Fd fd,
         if (auto heldBack = shared_.refusalReports.occurred())
             shared_.logger.warn("limit", "connection refused",
                                 {{"peer", peer.toString()},
-                                 {"listener", listener.name},
+                                 {"listener", *listener.name},
                                  {"reason", reason},
                                  {"suppressed", *heldBack}});
         // A TLS client could not read a plain-text line: it just sees the connection close.
@@ -135,7 +142,7 @@ void Worker::acceptOne(ListenSocket& listener, sockchat::net::Fd fd,
         return;  // fd closes here
     }
     ++shared_.acceptedTotal;
-    placeConnection({std::move(fd), peer, std::move(limiterKey), listener.service, listener.name,
+    placeConnection({std::move(fd), peer, limiterPrefixLength, listener.service, listener.name,
                      listener.tls.load()});
 }
 
@@ -192,14 +199,12 @@ void Worker::adopt(Accepted accepted) {
     // output into one write instead.
     int one = 1;
     ::setsockopt(accepted.fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    std::string id = std::string("c").append(std::to_string(++shared_.nextConnectionId));
     Service& service = serviceFor(accepted.service);
     auto conn = std::make_unique<Connection>(
-        loop_, std::move(accepted.fd), std::move(id), accepted.peer, accepted.listenerName, service,
-        settings_.limits, idle_, shared_.logger, stats_,
-        [this](Connection& c) { onConnectionClosed(c); }, accepted.tls.get());
+        connectionHost_, std::move(accepted.fd), ++shared_.nextConnectionId, accepted.peer,
+        accepted.limiterPrefixLength, std::move(accepted.listenerName), service,
+        accepted.tls.get());
     Connection* raw = conn.get();
-    raw->setLimiterKey(std::move(accepted.limiterKey));
     connections_.emplace(raw, std::move(conn));
     connectionCount_ = connections_.size();
     stats_.open[static_cast<std::size_t>(accepted.service)] += 1;
@@ -250,7 +255,7 @@ void Worker::reportFdExhaustion(int error, const ListenSocket& listener, bool pa
     shared_.logger.error("limit",
                          pausing ? "cannot accept: out of file descriptors, pausing accept"
                                  : "out of file descriptors: refusing newcomers",
-                         {{"listener", listener.name},
+                         {{"listener", *listener.name},
                           {"reason", std::strerror(error)},
                           {"worker", index_},
                           {"refused", refused}});
@@ -320,7 +325,8 @@ void Worker::applySettings(WorkerSettings settings) {
         settings_ = settings;
         echo_.setPrefix(settings_.echoPrefix);
         chat_.applySettings(settings_.chat);
-        for (auto& [ptr, _] : connections_) ptr->setLimits(settings_.limits);
+        connectionHost_.limits = settings_.limits;
+        for (auto& [ptr, _] : connections_) ptr->onLimitsChanged();
         idle_.setTimeout(settings_.limits.idle_timeout);
     });
 }

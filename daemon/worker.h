@@ -122,9 +122,9 @@ class Worker {
     struct Accepted {
         sockchat::net::Fd fd;
         sockchat::net::SocketAddress peer;
-        std::string limiterKey;
+        std::uint8_t limiterPrefixLength;  // see Connection::limiterKey
         sockchat::config::Service service;
-        std::string listenerName;
+        std::shared_ptr<const std::string> listenerName;
         std::shared_ptr<const sockchat::tls::ServerContext> tls;
     };
     // The worker with the fewest connections (this one on a tie) gets it.
@@ -160,6 +160,8 @@ class Worker {
     ChatService chat_;
     // Before connections_: every connection is in it until destroyed.
     IdleTracker idle_;
+    // Before connections_: every connection refers to it.
+    ConnectionHost connectionHost_;
     std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
     std::atomic<std::size_t> connectionCount_{0};
     std::atomic<std::size_t> incoming_{0};  // handed over by other workers, not adopted yet
